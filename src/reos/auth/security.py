@@ -1,0 +1,129 @@
+"""Password hashing (argon2), signed tokens (JWT) and single-use random tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any, Literal
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from reos.errors import Unauthorized
+from reos.kit import clock
+from reos.settings import get_settings
+
+TokenType = Literal["access", "refresh", "web"]
+ALGORITHM = "HS256"
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> PasswordHasher:
+    s = get_settings()
+    return PasswordHasher(time_cost=s.argon2_time_cost, memory_cost=s.argon2_memory_kib)
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def burn_password_check(password: str) -> None:
+    """Spend the time of a real verification so unknown emails answer like wrong passwords."""
+    verify_password(_dummy_hash(), password)
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    account_id: uuid.UUID
+    team_id: uuid.UUID
+    version: int
+    type: TokenType
+    session_id: uuid.UUID | None
+    expires_at: datetime
+
+
+def issue_token(
+    *,
+    account_id: uuid.UUID,
+    team_id: uuid.UUID,
+    version: int,
+    type: TokenType,
+    lifetime: timedelta,
+    session_id: uuid.UUID | None = None,
+) -> tuple[str, datetime]:
+    now = clock.now()
+    expires = now + lifetime
+    payload: dict[str, Any] = {
+        "sub": str(account_id),
+        "team": str(team_id),
+        "ver": version,
+        "typ": type,
+        "iat": int(now.timestamp()),
+        "exp": int(expires.timestamp()),
+        "jti": str(session_id or uuid.uuid4()),
+    }
+    return jwt.encode(payload, get_settings().secret_key, algorithm=ALGORITHM), expires
+
+
+def decode_token(token: str, expected: TokenType) -> TokenClaims:
+    try:
+        payload = jwt.decode(
+            token,
+            get_settings().secret_key,
+            algorithms=[ALGORITHM],
+            options={"require": ["sub", "team", "ver", "typ", "exp", "jti"], "verify_exp": False},
+        )
+        if payload["typ"] != expected:
+            raise Unauthorized(f"a {expected} token is required")
+        expires_at = datetime.fromtimestamp(int(payload["exp"]), tz=clock.now().tzinfo)
+        # Expiry is checked against the app clock (not the wall clock) so tests can move time.
+        if expires_at <= clock.now():
+            raise Unauthorized("token expired")
+        return TokenClaims(
+            account_id=uuid.UUID(payload["sub"]),
+            team_id=uuid.UUID(payload["team"]),
+            version=int(payload["ver"]),
+            type=payload["typ"],
+            session_id=uuid.UUID(payload["jti"]) if payload["typ"] != "access" else None,
+            expires_at=expires_at,
+        )
+    except (jwt.PyJWTError, ValueError, KeyError) as exc:
+        raise Unauthorized("token is not valid") from exc
+
+
+def random_token() -> tuple[str, str]:
+    """Return (token for the user, its SHA-256 for storage): the database never holds the token."""
+    token = secrets.token_urlsafe(32)
+    return token, token_hash(token)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def csrf_token(session_id: uuid.UUID) -> str:
+    """CSRF token bound to one browser session (synchronizer token derived by HMAC)."""
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, f"csrf:{session_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_matches(session_id: uuid.UUID, candidate: str | None) -> bool:
+    return candidate is not None and hmac.compare_digest(csrf_token(session_id), candidate)

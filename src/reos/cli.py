@@ -1,0 +1,115 @@
+"""The `reos` command: serve, migrate, user, demo."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Annotated
+
+import typer
+
+from reos.settings import ConfigurationError, Settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Real Estate OS")
+user_app = typer.Typer(no_args_is_help=True, help="Manage accounts.")
+app.add_typer(user_app, name="user")
+
+
+def _settings() -> Settings:
+    from reos.settings import get_settings
+
+    try:
+        return get_settings()
+    except ConfigurationError as exc:
+        typer.secho(f"configuration error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+
+
+def _migrate(settings: Settings) -> tuple[str, str]:
+    from reos.db import migrate
+    from reos.db.session import resolve_urls
+
+    app_url, owner_url = resolve_urls(settings)
+    migrate.upgrade(owner_url, app_url)
+    return app_url, owner_url
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations (as the owner) and create the app role and its grants."""
+    settings = _settings()
+    _migrate(settings)
+    typer.echo("database is at the latest migration")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+) -> None:
+    """Serve the web UI and the API (starting and migrating the embedded database if used)."""
+    import uvicorn
+
+    settings = _settings()
+    _migrate(settings)
+    from reos.app import create_app
+
+    typer.echo(f"Real Estate OS at http://{host}:{port}  (data in {settings.data_dir})")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(prompt=True)],
+    full_name: Annotated[str, typer.Option(prompt=True)],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    team: Annotated[str | None, typer.Option(help="create this team with the user as admin")] = None,
+    operator: Annotated[bool, typer.Option(help="instance operator (global send switch, all failed jobs)")] = False,
+) -> None:
+    """Create an account (optionally with a new team, optionally an operator)."""
+    settings = _settings()
+    app_url, owner_url = _migrate(settings)
+    from reos.errors import AppError
+    from reos.teams import service as teams
+
+    async def run() -> None:
+        from reos.db.session import make_database, team_session
+
+        db = make_database(app_url, owner_url)
+        try:
+            async with team_session(db, None) as session:
+                await teams.create_user(
+                    session, email=email, password=password, full_name=full_name, team_name=team, operator=operator
+                )
+        finally:
+            await db.dispose()
+
+    try:
+        asyncio.run(run())
+    except AppError as exc:
+        typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"created {email}{' (operator)' if operator else ''}")
+
+
+@app.command()
+def demo(
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="only when no account exists yet")] = False,
+) -> None:
+    """Load the demo team (users and properties) and print its login."""
+    settings = _settings()
+    app_url, owner_url = _migrate(settings)
+    from reos import demo as demo_data
+
+    created = asyncio.run(demo_data.load(app_url, owner_url, only_if_empty=if_empty))
+    url = os.environ.get("REOS_URL", "http://127.0.0.1:8000")
+    if created:
+        typer.echo("Demo team loaded.")
+    typer.secho(
+        f"\n  Open {url}\n  Log in as {demo_data.ADMIN_EMAIL} / {demo_data.PASSWORD}\n",
+        fg=typer.colors.GREEN,
+    )
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,44 @@
+"""Declarative base with a naming convention, UUID keys and the tenant mixin."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from typing import Any
+
+from sqlalchemy import DateTime, ForeignKey, MetaData, UniqueConstraint, Uuid
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from reos.kit import clock
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class IdMixin:
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+
+
+class TenantMixin(IdMixin):
+    """Every tenant row carries `team_id`; `(team_id, id)` is unique so that other tenant
+    tables reference it with composite foreign keys and the database forbids crossing teams.
+    Tenant models declare `__table_args__ = tenant_table_args(...)`."""
+
+    team_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("teams.id", ondelete="CASCADE"), nullable=False
+    )
+
+
+def tenant_table_args(*extra: Any) -> tuple[Any, ...]:
+    return (UniqueConstraint("team_id", "id"), *extra)

@@ -1,0 +1,88 @@
+"""Engines and sessions. The app role's sessions set the team on every transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session, SessionTransaction
+
+from reos.settings import Settings
+
+TEAM_KEY = "team_id"
+
+
+class AppSession(Session):
+    """Sessions of the app role. `info["team_id"]` names the team whose rows are visible."""
+
+
+@event.listens_for(AppSession, "after_begin")
+def _set_team_on_begin(session: Session, _tx: SessionTransaction, connection: Connection) -> None:
+    # set_config(..., true) is transaction-local, so a pooled connection never carries a team
+    # into someone else's transaction; an empty value makes every RLS policy fail closed.
+    team = session.info.get(TEAM_KEY)
+    connection.exec_driver_sql(
+        "select set_config('app.team_id', %s, true)", (str(team) if team else "",)
+    )
+
+
+async def set_team(session: AsyncSession, team_id: uuid.UUID) -> None:
+    """Scope the session to `team_id`, also for a transaction that has already begun."""
+    session.info[TEAM_KEY] = team_id
+    if session.in_transaction():
+        await session.execute(
+            text("select set_config('app.team_id', :team, true)"), {"team": str(team_id)}
+        )
+
+
+@dataclass
+class Database:
+    app_url: str
+    owner_url: str
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def resolve_urls(settings: Settings) -> tuple[str, str]:
+    """Return (app_url, owner_url), starting the embedded server when no URL is configured."""
+    if settings.database_url:
+        owner = settings.database_owner_url or settings.database_url
+        return _psycopg(settings.database_url), _psycopg(owner)
+    from reos.db import embedded
+
+    owner, app = embedded.start(settings.data_dir)
+    return app, owner
+
+
+def _psycopg(url: str) -> str:
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_database(app_url: str, owner_url: str, **engine_kwargs: Any) -> Database:
+    engine_kwargs.setdefault("pool_size", 10)
+    engine_kwargs.setdefault("max_overflow", 10)
+    engine_kwargs.setdefault("pool_pre_ping", True)
+    engine = create_async_engine(app_url, **engine_kwargs)
+    maker = async_sessionmaker(engine, expire_on_commit=False, sync_session_class=AppSession)
+    return Database(app_url=app_url, owner_url=owner_url, engine=engine, sessionmaker=maker)
+
+
+@asynccontextmanager
+async def team_session(db: Database, team_id: uuid.UUID | None) -> AsyncIterator[AsyncSession]:
+    """A session scoped to one team that commits on success; for jobs and the CLI."""
+    async with db.sessionmaker() as session:
+        session.info[TEAM_KEY] = team_id
+        async with session.begin():
+            yield session

@@ -1,0 +1,1 @@
+"""Small helpers that every domain may use; this package imports no domain."""

@@ -1,0 +1,43 @@
+"""The one clock the code reads for "now"; tests can freeze or move it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+_frozen: datetime | None = None
+_offset = timedelta(0)
+
+
+def now() -> datetime:
+    """Return the current time, timezone-aware in UTC."""
+    if _frozen is not None:
+        return _frozen
+    return datetime.now(UTC) + _offset
+
+
+@contextmanager
+def frozen_at(moment: datetime) -> Iterator[None]:
+    """Freeze `now()` at `moment` for the duration of the block."""
+    global _frozen
+    if moment.tzinfo is None:
+        raise ValueError("frozen_at needs a timezone-aware datetime")
+    previous = _frozen
+    _frozen = moment.astimezone(UTC)
+    try:
+        yield
+    finally:
+        _frozen = previous
+
+
+@contextmanager
+def shifted(by: timedelta) -> Iterator[None]:
+    """Move `now()` forward (or back) by `by` while the block runs."""
+    global _offset
+    previous = _offset
+    _offset = previous + by
+    try:
+        yield
+    finally:
+        _offset = previous

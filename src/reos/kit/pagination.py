@@ -1,0 +1,46 @@
+"""Keyset pagination: an opaque cursor holding the sort key of the last row seen."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from reos.errors import BadRequest
+
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+
+
+def encode_cursor(created_at: datetime, row_id: UUID) -> str:
+    raw = json.dumps([created_at.isoformat(), str(row_id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        created, row_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        return datetime.fromisoformat(created), UUID(row_id)
+    except (ValueError, TypeError) as exc:
+        raise BadRequest("cursor is not valid; use the next_cursor of a previous page") from exc
+
+
+def clamp_limit(limit: int | None) -> int:
+    if limit is None:
+        return DEFAULT_LIMIT
+    if limit < 1 or limit > MAX_LIMIT:
+        raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}", details={"limit": limit})
+    return limit
+
+
+def page(items: list[Any], limit: int, key: Any) -> tuple[list[Any], str | None]:
+    """Trim a `limit + 1` fetch to `limit` rows and compute the next cursor."""
+    if len(items) <= limit:
+        return items, None
+    kept = items[:limit]
+    last = kept[-1]
+    created_at, row_id = key(last)
+    return kept, encode_cursor(created_at, row_id)

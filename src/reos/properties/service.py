@@ -1,0 +1,93 @@
+"""Properties: create, read, list (keyset), update, delete — always inside one team."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reos.errors import BadRequest, NotFound
+from reos.kit import clock
+from reos.kit.pagination import clamp_limit, decode_cursor, page
+from reos.properties.models import Property
+from reos.properties.schemas import PropertyCreate, PropertyUpdate
+
+
+async def create_property(
+    session: AsyncSession, *, team_id: uuid.UUID, created_by_id: uuid.UUID | None, data: PropertyCreate
+) -> Property:
+    prop = Property(team_id=team_id, created_by_id=created_by_id, **data.model_dump())
+    session.add(prop)
+    await session.flush()
+    return prop
+
+
+async def get_property(session: AsyncSession, *, team_id: uuid.UUID, property_id: uuid.UUID) -> Property | None:
+    return await session.scalar(
+        select(Property).where(Property.team_id == team_id, Property.id == property_id)
+    )
+
+
+async def get_property_or_raise(
+    session: AsyncSession, *, team_id: uuid.UUID, property_id: uuid.UUID
+) -> Property:
+    prop = await get_property(session, team_id=team_id, property_id=property_id)
+    if prop is None:
+        raise NotFound("property not found", details={"id": str(property_id)})
+    return prop
+
+
+async def list_properties(
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    q: str | None = None,
+    stage: str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> tuple[list[Property], str | None]:
+    size = clamp_limit(limit)
+    query = select(Property).where(Property.team_id == team_id)
+    if stage:
+        query = query.where(Property.stage == stage)
+    if q and q.strip():
+        # Minimal text filter until the leads domain brings full-text search.
+        escaped = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        query = query.where(
+            or_(
+                Property.address.ilike(pattern),
+                Property.city.ilike(pattern),
+                Property.zip_code.ilike(pattern),
+                Property.apn.ilike(pattern),
+            )
+        )
+    if cursor:
+        created_at, row_id = decode_cursor(cursor)
+        query = query.where(tuple_(Property.created_at, Property.id) < tuple_(created_at, row_id))
+    query = query.order_by(Property.created_at.desc(), Property.id.desc()).limit(size + 1)
+    rows = list((await session.scalars(query)).all())
+    return page(rows, size, key=lambda p: (p.created_at, p.id))
+
+
+async def update_property(
+    session: AsyncSession, *, team_id: uuid.UUID, property_id: uuid.UUID, data: PropertyUpdate
+) -> Property:
+    prop = await get_property_or_raise(session, team_id=team_id, property_id=property_id)
+    changes = data.model_dump(exclude_unset=True)
+    required = {"address", "city", "state", "zip_code", "stage"}
+    for field, value in changes.items():
+        if value is None and field in required:
+            raise BadRequest(f"{field} cannot be null", details={"field": field})
+        setattr(prop, field, value)
+    if changes:
+        prop.updated_at = clock.now()
+    await session.flush()
+    return prop
+
+
+async def delete_property(session: AsyncSession, *, team_id: uuid.UUID, property_id: uuid.UUID) -> None:
+    prop = await get_property_or_raise(session, team_id=team_id, property_id=property_id)
+    await session.delete(prop)
+    await session.flush()

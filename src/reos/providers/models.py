@@ -1,0 +1,25 @@
+"""The mock email provider's outbox: what would have been sent, for the operator to read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from reos.db.base import Base, IdMixin
+
+
+class OutboxMessage(Base, IdMixin):
+    """Instance-level (no team): messages to users are transactional and may concern an
+    account rather than one team (a password reset). Only operators read it."""
+
+    __tablename__ = "outbox_messages"
+
+    kind: Mapped[str] = mapped_column(String(40))
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(400))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str | None] = mapped_column(Text)
+    headers: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
