@@ -36,7 +36,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             app_url, owner_url = resolve_urls(settings)
             db = make_database(app_url, owner_url)
         app.state.db = db
-        app.state.email = email_provider.make_sender(settings, db.sessionmaker)
+        if database is None:
+            app.state.email = email_provider.make_sender(settings, db.sessionmaker)
         yield
         if database is None:
             await db.dispose()
@@ -49,6 +50,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         description="Acquisitions CRM API: leads, outreach under compliance, deals, dispositions.",
     )
     app.state.settings = settings
+    if database is not None:
+        # Tests hand in a database; set state now so clients without lifespan support work.
+        app.state.db = database
+        app.state.email = email_provider.make_sender(settings, database.sessionmaker)
     _install_error_handlers(app)
     _install_middleware(app)
 
