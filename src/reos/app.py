@@ -82,7 +82,14 @@ def _wants_html(request: Request) -> bool:
 def _install_error_handlers(app: FastAPI) -> None:
     from reos.web.views import render_error
 
-    def render(request: Request, status: int, code: str, message: str, details: object, headers: dict[str, str] | None = None) -> Response:
+    def render(
+        request: Request,
+        status: int,
+        code: str,
+        message: str,
+        details: object,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
         if _wants_html(request) and request.method == "GET":
             return render_error(request, status, message)
         body = {"error": {"code": code, "message": message, "details": details}}
@@ -110,7 +117,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(IntegrityError)
     async def integrity_error(request: Request, exc: IntegrityError) -> Response:
         constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
-        return render(request, 409, "conflict", "this conflicts with existing data", {"constraint": constraint})
+        return render(
+            request, 409, "conflict", "this conflicts with existing data", {"constraint": constraint}
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -64,7 +64,9 @@ def user_create(
     full_name: Annotated[str, typer.Option(prompt=True)],
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
     team: Annotated[str | None, typer.Option(help="create this team with the user as admin")] = None,
-    operator: Annotated[bool, typer.Option(help="instance operator (global send switch, all failed jobs)")] = False,
+    operator: Annotated[
+        bool, typer.Option(help="instance operator (global send switch, all failed jobs)")
+    ] = False,
 ) -> None:
     """Create an account (optionally with a new team, optionally an operator)."""
     settings = _settings()
@@ -79,7 +81,12 @@ def user_create(
         try:
             async with team_session(db, None) as session:
                 await teams.create_user(
-                    session, email=email, password=password, full_name=full_name, team_name=team, operator=operator
+                    session,
+                    email=email,
+                    password=password,
+                    full_name=full_name,
+                    team_name=team,
+                    operator=operator,
                 )
         finally:
             await db.dispose()

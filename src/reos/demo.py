@@ -28,7 +28,19 @@ PROPERTIES = [
     ("3902 Pecan St", "San Antonio", "TX", "78210", "Bexar", 2, "1.0", 960, 1948, 151000, "negotiation"),
     ("615 W Elm St", "Dallas", "TX", "75208", "Dallas", 3, "2.0", 1640, 1971, 289000, "new"),
     ("2250 Sycamore Rd", "Atlanta", "GA", "30318", "Fulton", 4, "3.0", 2480, 2003, 412000, "under_contract"),
-    ("18 Harbor View Ct", "Charleston", "SC", "29412", "Charleston", 3, "2.0", 1710, 1999, 398000, "outreach"),
+    (
+        "18 Harbor View Ct",
+        "Charleston",
+        "SC",
+        "29412",
+        "Charleston",
+        3,
+        "2.0",
+        1710,
+        1999,
+        398000,
+        "outreach",
+    ),
     ("940 Juniper Way", "Phoenix", "AZ", "85008", "Maricopa", 3, "2.0", 1390, 1979, 305000, "closed_won"),
 ]
 
@@ -41,8 +53,13 @@ async def load(app_url: str, owner_url: str, *, only_if_empty: bool) -> bool:
                 return False
             if await teams.get_account_by_email(session, ADMIN_EMAIL) is not None:
                 return False
-            admin, membership = await teams.create_user(
-                session, email=ADMIN_EMAIL, password=PASSWORD, full_name="Jordan Demo", team_name=TEAM, operator=True
+            _admin, membership = await teams.create_user(
+                session,
+                email=ADMIN_EMAIL,
+                password=PASSWORD,
+                full_name="Jordan Demo",
+                team_name=TEAM,
+                operator=True,
             )
             assert membership is not None
             team_id = membership.team_id
@@ -67,9 +84,17 @@ async def load(app_url: str, owner_url: str, *, only_if_empty: bool) -> bool:
                     team_id=team_id,
                     created_by_id=membership.id,
                     data=PropertyCreate(
-                        address=address, city=city, state=state, zip_code=zip_code, county=county,
-                        bedrooms=beds, bathrooms=Decimal(baths), square_feet=sqft, year_built=year,
-                        estimated_value=Decimal(value), stage=stage,
+                        address=address,
+                        city=city,
+                        state=state,
+                        zip_code=zip_code,
+                        county=county,
+                        bedrooms=beds,
+                        bathrooms=Decimal(baths),
+                        square_feet=sqft,
+                        year_built=year,
+                        estimated_value=Decimal(value),
+                        stage=stage,
                     ),
                 )
             await session.flush()

@@ -85,9 +85,7 @@ class Permit:
     def __init__(self, action: Action):
         self.action = action
 
-    async def __call__(
-        self, principal: Annotated[Principal, Depends(current_principal)]
-    ) -> Principal:
+    async def __call__(self, principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if not allowed(principal.role, self.action, is_operator=principal.account.is_operator):
             raise Forbidden(
                 f"your role ({principal.role}) may not {self.action.value.replace('_', ' ')}",

@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select, text
 
-from reos.db import migrate
+from reos.db.health import readiness
 from reos.deps import PUBLIC, Operator, SessionDep
 from reos.kit.pagination import clamp_limit
-from reos.providers.models import OutboxMessage
+from reos.providers import outbox as outbox_service
 
 router = APIRouter(tags=["ops"])
 
@@ -25,19 +24,12 @@ async def health() -> dict[str, str]:
 
 
 @router.get("/ready", dependencies=[PUBLIC], response_model=None)
-async def ready(request: Request, session: SessionDep) -> dict[str, Any] | JSONResponse:
+async def ready(session: SessionDep) -> dict[str, Any] | JSONResponse:
     """Answer 200 when the database answers and its schema is at the migrations' head, else 503."""
-    head = migrate.head_revision()
-    try:
-        current = await session.scalar(text("select version_num from alembic_version"))
-    except Exception as exc:  # noqa: BLE001 - any database failure means "not ready"
-        return JSONResponse({"status": "unavailable", "reason": str(exc)[:200]}, status_code=503)
-    if current != head:
-        return JSONResponse(
-            {"status": "unavailable", "reason": "migrations not at head", "current": current, "head": head},
-            status_code=503,
-        )
-    return {"status": "ready", "migration": current}
+    ok, facts = await readiness(session)
+    if not ok:
+        return JSONResponse({"status": "unavailable", **facts}, status_code=503)
+    return {"status": "ready", **facts}
 
 
 class OutboxRead(BaseModel):
@@ -54,7 +46,5 @@ class OutboxRead(BaseModel):
 @router.get("/api/v1/ops/outbox")
 async def outbox(principal: Operator, session: SessionDep, limit: int | None = None) -> list[OutboxRead]:
     """List what the mock email provider recorded instead of sending (operators)."""
-    rows = await session.scalars(
-        select(OutboxMessage).order_by(OutboxMessage.created_at.desc()).limit(clamp_limit(limit))
-    )
+    rows = await outbox_service.list_messages(session, limit=clamp_limit(limit))
     return [OutboxRead.model_validate(r) for r in rows]

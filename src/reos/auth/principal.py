@@ -53,12 +53,8 @@ async def load_principal(
         raise Unauthorized("token was revoked; log in again")
     if session_id is not None:
         live = await session.scalar(
-            select(AuthSession.id).where(
-                AuthSession.id == session_id, AuthSession.revoked_at.is_(None)
-            )
+            select(AuthSession.id).where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
         )
         if live is None:
             raise Unauthorized("session ended; log in again")
     return Principal(account=account, membership=membership, session_id=session_id)
-
-

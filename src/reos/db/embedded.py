@@ -53,9 +53,9 @@ def start(data_dir: Path) -> tuple[str, str]:
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (as in CI); harmless here.
         warnings.simplefilter("ignore")
-        import pgserver
+        from pgserver.postgres_server import get_server
 
-        server = pgserver.get_server(pgdata, cleanup_mode="stop")
+        server = get_server(pgdata, cleanup_mode="stop")
     base = server.get_uri()  # postgresql://postgres:@/postgres?host=<socket dir>
     socket_dir = base.split("host=", 1)[1]
     ensure_database(f"postgresql://postgres@/postgres?host={socket_dir}", DATABASE)

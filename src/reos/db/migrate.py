@@ -68,9 +68,7 @@ def ensure_app_role(owner_url: str, app_url: str) -> None:
         conn.execute(sql.SQL("grant {} to {}").format(sql.Identifier(APP_GROUP), ident))
         dbname = conn.execute("select current_database()").fetchone()
         assert dbname is not None
-        conn.execute(
-            sql.SQL("grant connect on database {} to {}").format(sql.Identifier(dbname[0]), ident)
-        )
+        conn.execute(sql.SQL("grant connect on database {} to {}").format(sql.Identifier(dbname[0]), ident))
 
 
 def upgrade(owner_url: str, app_url: str) -> None:

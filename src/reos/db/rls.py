@@ -10,7 +10,9 @@ DEFINER = "reos_definer"
 CURRENT_TEAM = "NULLIF(current_setting('app.team_id', true), '')::uuid"
 
 
-def tenant_table(table: str, *, column: str = "team_id", privileges: str = "select, insert, update, delete") -> None:
+def tenant_table(
+    table: str, *, column: str = "team_id", privileges: str = "select, insert, update, delete"
+) -> None:
     """ENABLE + FORCE RLS with one fail-closed policy: no team set → no rows, no writes."""
     op.execute(f"alter table {table} enable row level security")
     op.execute(f"alter table {table} force row level security")

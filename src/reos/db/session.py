@@ -27,18 +27,14 @@ def _set_team_on_begin(session: Session, _tx: SessionTransaction, connection: Co
     # set_config(..., true) is transaction-local, so a pooled connection never carries a team
     # into someone else's transaction; an empty value makes every RLS policy fail closed.
     team = session.info.get(TEAM_KEY)
-    connection.exec_driver_sql(
-        "select set_config('app.team_id', %s, true)", (str(team) if team else "",)
-    )
+    connection.exec_driver_sql("select set_config('app.team_id', %s, true)", (str(team) if team else "",))
 
 
 async def set_team(session: AsyncSession, team_id: uuid.UUID) -> None:
     """Scope the session to `team_id`, also for a transaction that has already begun."""
     session.info[TEAM_KEY] = team_id
     if session.in_transaction():
-        await session.execute(
-            text("select set_config('app.team_id', :team, true)"), {"team": str(team_id)}
-        )
+        await session.execute(text("select set_config('app.team_id', :team, true)"), {"team": str(team_id)})
 
 
 @dataclass

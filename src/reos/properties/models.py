@@ -26,12 +26,8 @@ STAGES = (
 class Property(Base, TenantMixin):
     __tablename__ = "properties"
     __table_args__ = tenant_table_args(
-        CheckConstraint(
-            "stage in (" + ", ".join(f"'{s}'" for s in STAGES) + ")", name="stage_valid"
-        ),
-        ForeignKeyConstraint(
-            ["team_id", "created_by_id"], ["memberships.team_id", "memberships.id"]
-        ),
+        CheckConstraint("stage in (" + ", ".join(f"'{s}'" for s in STAGES) + ")", name="stage_valid"),
+        ForeignKeyConstraint(["team_id", "created_by_id"], ["memberships.team_id", "memberships.id"]),
         # Keyset pagination of the default list order.
         Index("ix_properties_team_id_created_at_id", "team_id", "created_at", "id"),
     )

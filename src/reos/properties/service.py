@@ -23,7 +23,9 @@ async def create_property(
     return prop
 
 
-async def get_property(session: AsyncSession, *, team_id: uuid.UUID, property_id: uuid.UUID) -> Property | None:
+async def get_property(
+    session: AsyncSession, *, team_id: uuid.UUID, property_id: uuid.UUID
+) -> Property | None:
     return await session.scalar(
         select(Property).where(Property.team_id == team_id, Property.id == property_id)
     )

@@ -80,9 +80,7 @@ class Membership(Base, TenantMixin):
         Index("ix_memberships_account_id", "account_id"),
     )
 
-    account_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("accounts.id", ondelete="CASCADE")
-    )
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("accounts.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(16))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -92,9 +90,7 @@ class Invitation(Base, TenantMixin):
     __table_args__ = tenant_table_args(
         UniqueConstraint("token_hash"),
         _role_check("role"),
-        ForeignKeyConstraint(
-            ["team_id", "invited_by_id"], ["memberships.team_id", "memberships.id"]
-        ),
+        ForeignKeyConstraint(["team_id", "invited_by_id"], ["memberships.team_id", "memberships.id"]),
     )
 
     email: Mapped[str] = mapped_column(String(320))

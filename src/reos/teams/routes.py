@@ -103,7 +103,9 @@ async def revoke_invitation(
 @router.get("/markets")
 async def list_markets(principal: Reader, session: SessionDep) -> list[MarketRead]:
     """List the team's markets."""
-    return [MarketRead.model_validate(m) for m in await teams.list_markets(session, team_id=principal.team_id)]
+    return [
+        MarketRead.model_validate(m) for m in await teams.list_markets(session, team_id=principal.team_id)
+    ]
 
 
 @router.post("/markets", status_code=status.HTTP_201_CREATED)

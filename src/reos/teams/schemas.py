@@ -190,9 +190,7 @@ class MarketBase(BaseModel):
 
     name: str = Field(min_length=1, max_length=120)
     states: list[Annotated[str, Field(pattern=r"^[A-Z]{2}$")]] = Field(default_factory=list)
-    counties: list[Annotated[str, Field(min_length=1, max_length=120)]] = Field(
-        default_factory=list
-    )
+    counties: list[Annotated[str, Field(min_length=1, max_length=120)]] = Field(default_factory=list)
     zip_codes: list[Annotated[str, Field(pattern=r"^\d{5}$")]] = Field(default_factory=list)
 
 

@@ -129,9 +129,7 @@ async def account_teams(session: AsyncSession, account_id: uuid.UUID) -> list[Te
     return [TeamChoice(id=r.team_id, name=r.team_name, role=Role(r.role)) for r in rows]
 
 
-async def enter_team(
-    session: AsyncSession, *, account: Account, team_id: uuid.UUID | None
-) -> Membership:
+async def enter_team(session: AsyncSession, *, account: Account, team_id: uuid.UUID | None) -> Membership:
     """Pick the team a new token is scoped to: the one asked for, else the first."""
     teams = await account_teams(session, account.id)
     if not teams:
@@ -143,9 +141,7 @@ async def enter_team(
         chosen = team_id
     await set_team(session, chosen)
     membership = await session.scalar(
-        select(Membership).where(
-            Membership.team_id == chosen, Membership.account_id == account.id
-        )
+        select(Membership).where(Membership.team_id == chosen, Membership.account_id == account.id)
     )
     assert membership is not None, "reos_account_teams listed a membership RLS cannot see"
     return membership
@@ -225,9 +221,7 @@ async def refresh(session: AsyncSession, *, refresh_token: str) -> tuple[Account
     new = await open_session(
         session, membership=principal.membership, kind="api", user_agent=current.user_agent, ip=current.ip
     )
-    return principal.account, principal.membership, issue_tokens(
-        principal.account, principal.membership, new
-    )
+    return principal.account, principal.membership, issue_tokens(principal.account, principal.membership, new)
 
 
 async def revoke_session(session: AsyncSession, *, session_id: uuid.UUID) -> None:
@@ -294,9 +288,7 @@ async def request_password_reset(session: AsyncSession, *, email: str) -> None:
 
 async def confirm_password_reset(session: AsyncSession, *, token: str, new_password: str) -> Account:
     reset = await session.scalar(
-        select(PasswordReset)
-        .where(PasswordReset.token_hash == security.token_hash(token))
-        .with_for_update()
+        select(PasswordReset).where(PasswordReset.token_hash == security.token_hash(token)).with_for_update()
     )
     if reset is None or reset.used_at is not None or reset.expires_at <= clock.now():
         raise BadRequest("this reset link is invalid, used or expired; ask for a new one")
@@ -312,7 +304,13 @@ async def confirm_password_reset(session: AsyncSession, *, token: str, new_passw
 
 
 async def invite(
-    session: AsyncSession, *, team_id: uuid.UUID, inviter: Membership, inviter_name: str, email: str, role: Role
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    inviter: Membership,
+    inviter_name: str,
+    email: str,
+    role: Role,
 ) -> Invitation:
     existing_member = await session.scalar(
         select(Membership.id)
@@ -364,9 +362,7 @@ async def invite(
 
 async def _invitation_by_token(session: AsyncSession, token: str) -> Invitation:
     digest = security.token_hash(token)
-    team_id = await session.scalar(
-        text("select reos_invitation_team(:digest)"), {"digest": digest}
-    )
+    team_id = await session.scalar(text("select reos_invitation_team(:digest)"), {"digest": digest})
     if team_id is None:
         raise NotFound("this invitation link is not valid")
     await set_team(session, team_id)
@@ -432,7 +428,9 @@ async def accept_invitation(
     return account, membership
 
 
-async def list_invitations(session: AsyncSession, *, team_id: uuid.UUID, pending_only: bool = True) -> list[Invitation]:
+async def list_invitations(
+    session: AsyncSession, *, team_id: uuid.UUID, pending_only: bool = True
+) -> list[Invitation]:
     query = select(Invitation).where(Invitation.team_id == team_id)
     if pending_only:
         query = query.where(
@@ -443,7 +441,9 @@ async def list_invitations(session: AsyncSession, *, team_id: uuid.UUID, pending
     return list((await session.scalars(query.order_by(Invitation.created_at.desc()))).all())
 
 
-async def revoke_invitation(session: AsyncSession, *, team_id: uuid.UUID, invitation_id: uuid.UUID) -> Invitation:
+async def revoke_invitation(
+    session: AsyncSession, *, team_id: uuid.UUID, invitation_id: uuid.UUID
+) -> Invitation:
     invitation = await session.scalar(
         select(Invitation).where(Invitation.team_id == team_id, Invitation.id == invitation_id)
     )
@@ -505,12 +505,16 @@ async def list_members(session: AsyncSession, *, team_id: uuid.UUID) -> list[Mem
 
 async def get_member(session: AsyncSession, *, team_id: uuid.UUID, member_id: uuid.UUID) -> MemberRead:
     row = (
-        await session.execute(
-            select(Membership, Account)
-            .join(Account, Account.id == Membership.account_id)
-            .where(Membership.team_id == team_id, Membership.id == member_id)
+        (
+            await session.execute(
+                select(Membership, Account)
+                .join(Account, Account.id == Membership.account_id)
+                .where(Membership.team_id == team_id, Membership.id == member_id)
+            )
         )
-    ).tuples().one_or_none()
+        .tuples()
+        .one_or_none()
+    )
     if row is None:
         raise NotFound("member not found")
     return _member_read(*row)
@@ -526,9 +530,7 @@ async def update_member(
     is_active: bool | None,
 ) -> MemberRead:
     membership = await session.scalar(
-        select(Membership)
-        .where(Membership.team_id == team_id, Membership.id == member_id)
-        .with_for_update()
+        select(Membership).where(Membership.team_id == team_id, Membership.id == member_id).with_for_update()
     )
     if membership is None:
         raise NotFound("member not found")
@@ -538,8 +540,7 @@ async def update_member(
     if demotes_admin and membership.is_active:
         # Lock the team's admin rows so two concurrent demotions cannot both pass the check.
         admins = await session.scalar(
-            select(func.count())
-            .select_from(
+            select(func.count()).select_from(
                 select(Membership.id)
                 .where(
                     Membership.team_id == team_id,
@@ -572,9 +573,9 @@ async def team_counts(session: AsyncSession, *, team_id: uuid.UUID) -> dict[str,
     from reos.properties.models import Property
 
     members = await session.scalar(
-        select(func.count()).select_from(Membership).where(
-            Membership.team_id == team_id, Membership.is_active
-        )
+        select(func.count())
+        .select_from(Membership)
+        .where(Membership.team_id == team_id, Membership.is_active)
     )
     pending = len(await list_invitations(session, team_id=team_id))
     properties = await session.scalar(
@@ -593,9 +594,7 @@ async def list_markets(session: AsyncSession, *, team_id: uuid.UUID) -> list[Mar
 
 
 async def get_market(session: AsyncSession, *, team_id: uuid.UUID, market_id: uuid.UUID) -> Market:
-    market = await session.scalar(
-        select(Market).where(Market.team_id == team_id, Market.id == market_id)
-    )
+    market = await session.scalar(select(Market).where(Market.team_id == team_id, Market.id == market_id))
     if market is None:
         raise NotFound("market not found")
     return market
