@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from decimal import Decimal
 
-from sqlalchemy import or_, select, tuple_
+from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reos.errors import BadRequest, NotFound
 from reos.kit import clock
 from reos.kit.pagination import clamp_limit, decode_cursor, page
-from reos.properties.models import Property
+from reos.properties.models import STAGES, Property
 from reos.properties.schemas import PropertyCreate, PropertyUpdate
 
 
@@ -93,3 +95,21 @@ async def delete_property(session: AsyncSession, *, team_id: uuid.UUID, property
     prop = await get_property_or_raise(session, team_id=team_id, property_id=property_id)
     await session.delete(prop)
     await session.flush()
+
+
+@dataclass(frozen=True)
+class StageSummary:
+    stage: str
+    count: int
+    estimated_value: Decimal
+
+
+async def stage_summary(session: AsyncSession, *, team_id: uuid.UUID) -> list[StageSummary]:
+    """Count properties and sum their estimated values per pipeline stage, every stage listed."""
+    rows = await session.execute(
+        select(Property.stage, func.count(), func.coalesce(func.sum(Property.estimated_value), 0))
+        .where(Property.team_id == team_id)
+        .group_by(Property.stage)
+    )
+    found = {stage: (count, Decimal(total)) for stage, count, total in rows.tuples()}
+    return [StageSummary(stage, *found.get(stage, (0, Decimal(0)))) for stage in STAGES]

@@ -15,6 +15,7 @@ from email.utils import make_msgid
 from typing import Protocol
 
 import structlog
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reos.providers.models import OutboxMessage
@@ -120,3 +121,11 @@ async def dispatch_committed(session: AsyncSession, sender: EmailSender) -> None
             await sender.send(message)
         except (OSError, smtplib.SMTPException) as exc:
             log.error("email.failed", kind=message.kind, to=message.to, error=str(exc))
+
+
+async def list_outbox(session: AsyncSession, *, limit: int) -> list[OutboxMessage]:
+    """What the mock provider recorded, newest first (operators read it; it has no team)."""
+    rows = await session.scalars(
+        select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id).limit(limit)
+    )
+    return list(rows.all())
