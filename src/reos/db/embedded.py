@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import warnings
@@ -37,19 +38,61 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    return not _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    """A killed process stays in the table as a zombie until init reaps it (seconds under some
+    container inits, never under one that does not reap); `kill(pid, 0)` still succeeds."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # gone, or no /proc (macOS): kill(pid, 0) has answered
+        return False
+    return stat.rsplit(")", 1)[-1].split()[:1] == ["Z"]
+
+
+def _clear_stale_lock(pgdata: Path) -> None:
+    """Remove the lock files (`postmaster.pid` and the socket's `.s.PGSQL.<port>.lock`) of a
+    server killed with SIGKILL while its pid is a zombie: pgserver and PostgreSQL both take a
+    zombie for a running server and refuse to start.
+
+    PostgreSQL's own interlock is kept: the file goes only when its postmaster is dead and no
+    process is attached to the shared memory segment it names (Linux `/proc/sysvipc/shm`);
+    anywhere else PostgreSQL decides, as it does once the dead pid has been reaped.
+    """
+    lock = pgdata / "postmaster.pid"
+    try:
+        lines = lock.read_text().splitlines()
+        pid = int(lines[0])
+        shmid = int(lines[6].split()[1])
+        segments = Path("/proc/sysvipc/shm").read_text().splitlines()[1:]
+    except (OSError, IndexError, ValueError):
+        return
+    if _pid_alive(pid):
+        return
+    for segment in segments:
+        fields = segment.split()  # key shmid perms size cpid lpid nattch ...
+        if int(fields[1]) == shmid and int(fields[6]) > 0:
+            return
+    socket_lock = Path(lines[4]) / f".s.PGSQL.{lines[3]}.lock"
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        if int(socket_lock.read_text().splitlines()[0]) == pid:
+            socket_lock.unlink()
+    lock.unlink(missing_ok=True)
 
 
 def start(data_dir: Path) -> tuple[str, str]:
     """Start (or reuse) the embedded server; return (owner_url, app_url) for database `reos`.
 
     A stale `postmaster.pid` left by a killed server is handled by PostgreSQL itself on start:
-    it checks that the pid in the file is no longer running before taking the lock over.
+    it checks that the pid in the file is no longer running before taking the lock over (and
+    `_clear_stale_lock` covers the time a killed postmaster remains a zombie).
     """
     pgdata = data_dir / "pg"
     data_dir.mkdir(parents=True, exist_ok=True)
     if pgdata.exists():
         _prune_dead_handles(pgdata)
+        _clear_stale_lock(pgdata)
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (as in CI); harmless here.
         warnings.simplefilter("ignore")
