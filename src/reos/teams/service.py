@@ -500,21 +500,17 @@ async def list_members(session: AsyncSession, *, team_id: uuid.UUID) -> list[Mem
         .where(Membership.team_id == team_id)
         .order_by(Account.full_name, Membership.id)
     )
-    return [_member_read(m, a) for m, a in rows.tuples()]
+    return [_member_read(m, a) for m, a in rows]
 
 
 async def get_member(session: AsyncSession, *, team_id: uuid.UUID, member_id: uuid.UUID) -> MemberRead:
     row = (
-        (
-            await session.execute(
-                select(Membership, Account)
-                .join(Account, Account.id == Membership.account_id)
-                .where(Membership.team_id == team_id, Membership.id == member_id)
-            )
+        await session.execute(
+            select(Membership, Account)
+            .join(Account, Account.id == Membership.account_id)
+            .where(Membership.team_id == team_id, Membership.id == member_id)
         )
-        .tuples()
-        .one_or_none()
-    )
+    ).one_or_none()
     if row is None:
         raise NotFound("member not found")
     return _member_read(*row)
