@@ -111,5 +111,5 @@ async def stage_summary(session: AsyncSession, *, team_id: uuid.UUID) -> list[St
         .where(Property.team_id == team_id)
         .group_by(Property.stage)
     )
-    found = {stage: (count, Decimal(total)) for stage, count, total in rows.tuples()}
+    found = {stage: (count, Decimal(total)) for stage, count, total in rows}
     return [StageSummary(stage, *found.get(stage, (0, Decimal(0)))) for stage in STAGES]
