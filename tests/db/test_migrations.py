@@ -1,0 +1,122 @@
+"""Migrations are code under test: they agree with the models, form one chain, and go down and
+up again to the same schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from psycopg import sql
+from sqlalchemy import create_engine, pool
+
+import reos.db.models
+from reos.db import migrate
+from tests.fixtures.db import Urls, _with_database
+
+THROWAWAY = "reos_migr_check"
+
+
+def _diff(owner_url: str) -> list[Any]:
+    engine = create_engine(owner_url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": _modelled})
+            return list(compare_metadata(context, reos.db.models.Base.metadata))
+    finally:
+        engine.dispose()
+
+
+def _modelled(name: str | None, type_: str, parent_names: Any) -> bool:
+    # Procrastinate's queue tables come from its own schema SQL, not from our models.
+    return not (type_ == "table" and name is not None and name.startswith("procrastinate_"))
+
+
+def test_models_and_migrations_agree(db_urls: Urls) -> None:
+    diff = _diff(db_urls.owner)
+    assert diff == [], "models and migrations differ (write a migration):\n" + "\n".join(map(str, diff))
+
+
+def test_migration_chain_is_linear() -> None:
+    script = ScriptDirectory.from_config(migrate.alembic_config("postgresql://unused"))
+    assert len(script.get_heads()) == 1, f"several heads: {script.get_heads()}"
+    assert len(script.get_bases()) == 1, f"several bases: {script.get_bases()}"
+    revisions = list(script.walk_revisions())
+    merges = [r.revision for r in revisions if isinstance(r.down_revision, tuple | list)]
+    assert not merges, f"merge revisions: {merges}"
+    files = list((migrate.MIGRATIONS / "versions").glob("*.py"))
+    assert len(revisions) == len(files), "a migration file is not on the chain from base to head"
+
+
+def test_test_database_is_at_head(db_urls: Urls) -> None:
+    assert migrate.current_revision(db_urls.owner) == migrate.head_revision()
+
+
+@pytest.fixture
+def throwaway(db_urls: Urls, owner_conn: psycopg.Connection) -> Iterator[Urls]:
+    """An empty database on the same server, dropped afterwards."""
+    drop = sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(THROWAWAY))
+    try:
+        owner_conn.execute(drop)
+        owner_conn.execute(sql.SQL("create database {}").format(sql.Identifier(THROWAWAY)))
+    except psycopg.errors.InsufficientPrivilege as exc:
+        pytest.skip(f"the owner role may not create databases on this server: {exc}")
+    try:
+        yield Urls(app=_with_database(db_urls.app, THROWAWAY), owner=_with_database(db_urls.owner, THROWAWAY))
+    finally:
+        owner_conn.execute(drop)
+
+
+def _schema(owner_url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """What a migration decides, as comparable rows: columns, constraints, indexes, row
+    security, policies, grants and functions."""
+    queries = {
+        "columns": """
+            select table_name, column_name, data_type, is_nullable, column_default
+            from information_schema.columns where table_schema = 'public'""",
+        "constraints": """
+            select conrelid::regclass::text, conname, pg_get_constraintdef(oid)
+            from pg_constraint where connamespace = 'public'::regnamespace""",
+        "indexes": "select tablename, indexname, indexdef from pg_indexes where schemaname = 'public'",
+        "row_security": """
+            select relname, relrowsecurity, relforcerowsecurity from pg_class
+            where relnamespace = 'public'::regnamespace and relkind = 'r'""",
+        "policies": """
+            select tablename, policyname, permissive, roles::text, cmd, qual, with_check
+            from pg_policies where schemaname = 'public'""",
+        "grants": """
+            select grantee, table_name, privilege_type from information_schema.role_table_grants
+            where table_schema = 'public'""",
+        "functions": """
+            select p.proname, pg_get_function_identity_arguments(p.oid), p.prosecdef,
+                   pg_get_userbyid(p.proowner), p.proacl::text
+            from pg_proc p where p.pronamespace = 'public'::regnamespace""",
+        "types": """
+            select t.typname, t.typtype from pg_type t
+            where t.typnamespace = 'public'::regnamespace and t.typrelid = 0 and t.typelem = 0""",
+    }
+    libpq = owner_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(libpq) as conn:
+        return {name: sorted(conn.execute(query).fetchall(), key=repr) for name, query in queries.items()}
+
+
+def test_downgrade_to_base_and_upgrade_again(throwaway: Urls, db_urls: Urls) -> None:
+    migrate.upgrade(throwaway.owner, throwaway.app)
+    first = _schema(throwaway.owner)
+    assert first == _schema(db_urls.owner), "a fresh database migrates to another schema than the test one"
+    config = migrate.alembic_config(throwaway.owner)
+
+    command.downgrade(config, "base")
+    left = _schema(throwaway.owner)
+    assert {t for t, *_ in left["columns"]} <= {"alembic_version"}, f"left after downgrade: {left['columns']}"
+    assert left["functions"] == [] and left["policies"] == [] and left["types"] == []
+    assert migrate.current_revision(throwaway.owner) is None
+
+    command.upgrade(config, "head")
+    assert _schema(throwaway.owner) == first
+    assert _diff(throwaway.owner) == []
