@@ -13,22 +13,22 @@ _offset = timedelta(0)
 def now() -> datetime:
     """Return the current time, timezone-aware in UTC."""
     if _frozen is not None:
-        return _frozen
+        return _frozen + _offset
     return datetime.now(UTC) + _offset
 
 
 @contextmanager
 def frozen_at(moment: datetime) -> Iterator[None]:
-    """Freeze `now()` at `moment` for the duration of the block."""
-    global _frozen
+    """Freeze `now()` at `moment` for the duration of the block (`shifted` inside moves it)."""
+    global _frozen, _offset
     if moment.tzinfo is None:
         raise ValueError("frozen_at needs a timezone-aware datetime")
-    previous = _frozen
-    _frozen = moment.astimezone(UTC)
+    previous, previous_offset = _frozen, _offset
+    _frozen, _offset = moment.astimezone(UTC), timedelta(0)
     try:
         yield
     finally:
-        _frozen = previous
+        _frozen, _offset = previous, previous_offset
 
 
 @contextmanager
