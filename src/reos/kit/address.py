@@ -64,7 +64,8 @@ US_STATES = frozenset(
         "MP",
     ]
 )
-_ZIP = re.compile(r"^(\d{5})(?:-?(\d{4}))?$")
+# ASCII digits only: `\d` alone also matches other scripts' digits (e.g. fullwidth "３３６１０").
+_ZIP = re.compile(r"^(\d{5})(?:-?(\d{4}))?$", re.ASCII)
 
 
 def normalise_state(value: str) -> str:
