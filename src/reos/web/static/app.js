@@ -1,0 +1,100 @@
+// Real Estate OS — small behaviours of the server-rendered pages (no inline scripts: the
+// Content-Security-Policy allows only scripts from this origin).
+(function () {
+  "use strict";
+
+  var TOAST_MS = 5000;
+
+  function dismissLater(toast) {
+    window.setTimeout(function () {
+      toast.classList.add("is-leaving");
+      window.setTimeout(function () { toast.remove(); }, 250);
+    }, TOAST_MS);
+  }
+
+  function showToast(message, kind) {
+    var box = document.getElementById("toasts");
+    if (!box || !message) { return; }
+    var toast = document.createElement("div");
+    toast.className = "toast toast-" + (kind === "error" ? "error" : "success");
+    toast.setAttribute("role", kind === "error" ? "alert" : "status");
+    toast.textContent = message;
+    box.appendChild(toast);
+    dismissLater(toast);
+  }
+
+  // Toasts asked for by htmx responses: HX-Trigger: {"toast": {"message": "...", "kind": "..."}}
+  document.addEventListener("toast", function (event) {
+    var detail = event.detail || {};
+    showToast(detail.message, detail.kind);
+  });
+  document.addEventListener("htmx:responseError", function () {
+    showToast("Something went wrong on our side. Please try again.", "error");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showToast("The server cannot be reached. Check your connection and try again.", "error");
+  });
+
+  function closeNav() { document.body.classList.remove("nav-open"); }
+
+  function init() {
+    document.querySelectorAll(".toast").forEach(dismissLater);
+
+    document.querySelectorAll("[data-nav-toggle]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var open = document.body.classList.toggle("nav-open");
+        button.setAttribute("aria-expanded", open ? "true" : "false");
+      });
+    });
+    document.querySelectorAll("[data-nav-close]").forEach(function (el) {
+      el.addEventListener("click", closeNav);
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") {
+        closeNav();
+        document.querySelectorAll("details[data-dismissable][open]").forEach(function (d) { d.open = false; });
+      }
+    });
+
+    // Menus built on <details> close when the user clicks elsewhere.
+    document.addEventListener("click", function (event) {
+      document.querySelectorAll("details[data-dismissable][open]").forEach(function (d) {
+        if (!d.contains(event.target)) { d.open = false; }
+      });
+    });
+
+    // Filters that apply as soon as they change.
+    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () {
+        if (select.form) { select.form.requestSubmit(); }
+      });
+    });
+
+    // A link to #new opens the collapsed create panel it points at.
+    function openFromHash() {
+      if (!window.location.hash) { return; }
+      var target = document.getElementById(window.location.hash.slice(1));
+      if (target && target.matches("details[data-open-on-hash]")) {
+        target.open = true;
+        var first = target.querySelector("input:not([type=hidden]), select, textarea");
+        if (first) { first.focus(); }
+      }
+    }
+    openFromHash();
+    window.addEventListener("hashchange", openFromHash);
+
+    // Brand colour: show the hex value next to the picker.
+    document.querySelectorAll("[data-color-input]").forEach(function (input) {
+      var label = input.parentElement && input.parentElement.querySelector("[data-color-value]");
+      input.addEventListener("input", function () {
+        if (label) { label.textContent = input.value; }
+      });
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
