@@ -15,5 +15,8 @@ os.environ.setdefault("ARGON2_MEMORY_KIB", "1024")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("REOS_DATA_DIR", str(ROOT / "var" / "test"))
 os.environ.setdefault("PUBLIC_URL", "http://testserver")
+# Retries at once and few of them, so failure paths finish quickly.
+os.environ.setdefault("JOB_RETRY_BASE_SECONDS", "0")
+os.environ.setdefault("JOB_MAX_ATTEMPTS", "3")
 
-pytest_plugins = ["tests.fixtures.db", "tests.fixtures.api"]
+pytest_plugins = ["tests.fixtures.db", "tests.fixtures.jobs", "tests.fixtures.api"]

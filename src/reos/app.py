@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -19,7 +20,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from reos import logs
 from reos.db.session import Database, make_database, resolve_urls
 from reos.errors import AppError
-from reos.providers import email as email_provider
+from reos.events.service import EventHub
+from reos.idempotency.middleware import IdempotencyMiddleware
+from reos.jobs import queue as jobs_queue
+from reos.kit import request_context
+from reos.metrics import Metrics
+from reos.providers import registry as providers
 from reos.settings import Settings, get_settings
 
 log = structlog.get_logger(__name__)
@@ -35,12 +41,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if db is None:
             app_url, owner_url = resolve_urls(settings)
             db = make_database(app_url, owner_url)
-        app.state.db = db
-        if database is None:
-            app.state.email = email_provider.make_sender(settings, db.sessionmaker)
-        yield
-        if database is None:
-            await db.dispose()
+            _attach(app, settings, db)
+        try:
+            yield
+        finally:
+            hub: EventHub | None = getattr(app.state, "event_hub", None)
+            if hub is not None:
+                await hub.stop()
+            if database is None:
+                await db.dispose()
 
     logs.configure(settings.log_level, settings.log_json)
     app = FastAPI(
@@ -50,29 +59,56 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         description="Acquisitions CRM API: leads, outreach under compliance, deals, dispositions.",
     )
     app.state.settings = settings
+    app.state.metrics = Metrics()
+    app.state.event_hub = None
     if database is not None:
-        # Tests hand in a database; set state now so clients without lifespan support work.
-        app.state.db = database
-        app.state.email = email_provider.make_sender(settings, database.sessionmaker)
+        # Tests hand in a database; attach now so clients without lifespan support work.
+        _attach(app, settings, database)
     _install_error_handlers(app)
     _install_middleware(app)
+    app.add_middleware(IdempotencyMiddleware)
 
     from reos import ops
+    from reos.audit.routes import router as audit_router
     from reos.auth.routes import router as auth_router
+    from reos.events.routes import router as events_router
+    from reos.jobs.routes import router as jobs_router
+    from reos.notifications.routes import router as notifications_router
     from reos.properties.routes import router as properties_router
     from reos.teams.routes import router as team_router
     from reos.web import views
 
-    app.include_router(ops.router)
-    app.include_router(auth_router)
-    app.include_router(team_router)
-    app.include_router(properties_router)
-    app.include_router(views.router)
+    for router in (
+        ops.router,
+        auth_router,
+        team_router,
+        properties_router,
+        events_router,
+        notifications_router,
+        jobs_router,
+        audit_router,
+        views.router,
+    ):
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
     vendor = ROOT / "node_modules"
     if vendor.exists():
         app.mount("/vendor", StaticFiles(directory=vendor), name="vendor")
     return app
+
+
+def _attach(app: FastAPI, settings: Settings, db: Database) -> None:
+    """Give the app its database, its providers, the job runtime (deferring from requests,
+    provider status) and its live-event hub."""
+    app.state.db = db
+    providers.use(providers.build(settings))
+    jobs_queue.configure(
+        db,
+        retry_base_seconds=settings.job_retry_base_seconds,
+        max_attempts=settings.job_max_attempts,
+        stalled_after_seconds=settings.job_stalled_after_seconds,
+    )
+    app.state.event_hub = EventHub(db.app_url.replace("postgresql+psycopg://", "postgresql://", 1))
 
 
 def _wants_html(request: Request) -> bool:
@@ -127,18 +163,59 @@ def _install_error_handlers(app: FastAPI) -> None:
         return render(request, exc.status_code, code, str(exc.detail), None, getattr(exc, "headers", None))
 
 
+def _route_template(request: Request) -> str:
+    route = request.scope.get("route")
+    path = getattr(route, "path", None)
+    # Unmatched paths share one label, so scanners cannot blow up the metric's cardinality.
+    return path if isinstance(path, str) else "<unmatched>"
+
+
+async def _with_etag(request: Request, response: Response) -> Response:
+    """Single-resource and list reads of the API carry an ETag; If-None-Match → 304."""
+    body = b""
+    async for chunk in response.body_iterator:  # type: ignore[attr-defined]
+        body += chunk if isinstance(chunk, bytes) else chunk.encode()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+    headers["ETag"] = etag
+    candidates = {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}
+    if etag in candidates or "*" in candidates:
+        headers.pop("content-type", None)
+        return Response(status_code=304, headers=headers)
+    return Response(content=body, status_code=response.status_code, headers=headers)
+
+
 def _install_middleware(app: FastAPI) -> None:
     @app.middleware("http")
-    async def request_context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+    async def request_scope(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+        if len(request_id) > 64:
+            request_id = uuid.uuid4().hex
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        token = request_context.current.set(
+            request_context.RequestContext(
+                ip=request.client.host if request.client else None,
+                user_agent=request.headers.get("user-agent"),
+                request_id=request_id,
+            )
+        )
         started = time.perf_counter()
         try:
             response = await call_next(request)
         finally:
             structlog.contextvars.unbind_contextvars("request_id")
+            request_context.current.reset(token)
+        elapsed = time.perf_counter() - started
+        route = _route_template(request)
+        metrics: Metrics = app.state.metrics
+        metrics.observe(request.method, route, response.status_code, elapsed)
+        if (
+            request.method == "GET"
+            and response.status_code == 200
+            and request.url.path.startswith("/api/")
+            and response.headers.get("content-type", "").startswith("application/json")
+        ):
+            response = await _with_etag(request, response)
         response.headers["X-Request-ID"] = request_id
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -153,7 +230,8 @@ def _install_middleware(app: FastAPI) -> None:
             request_id=request_id,
             method=request.method,
             path=request.url.path,
+            route=route,
             status=response.status_code,
-            ms=round((time.perf_counter() - started) * 1000, 1),
+            ms=round(elapsed * 1000, 1),
         )
         return response

@@ -46,6 +46,9 @@ def migrate() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    worker: Annotated[
+        bool, typer.Option("--worker/--no-worker", help="also run and supervise a worker process")
+    ] = True,
 ) -> None:
     """Serve the web UI and the API (starting and migrating the embedded database if used)."""
     import uvicorn
@@ -53,9 +56,31 @@ def serve(
     settings = _settings()
     _migrate(settings)
     from reos.app import create_app
+    from reos.supervisor import WorkerSupervisor
 
+    supervisor = WorkerSupervisor() if worker else None
+    if supervisor is not None:
+        supervisor.start()
     typer.echo(f"Real Estate OS at http://{host}:{port}  (data in {settings.data_dir})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        if supervisor is not None:
+            supervisor.stop()
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int | None, typer.Option(help="jobs run at once (default WORKER_CONCURRENCY)")] = None,
+) -> None:
+    """Run a background worker on every queue until stopped (SIGTERM finishes running jobs)."""
+    settings = _settings()
+    from reos.db.session import resolve_urls
+
+    app_url, owner_url = resolve_urls(settings)
+    from reos.jobs.worker import run
+
+    asyncio.run(run(settings, app_url, owner_url, concurrency=concurrency or settings.worker_concurrency))
 
 
 @user_app.command("create")

@@ -17,7 +17,6 @@ from reos.auth.permissions import Action, allowed
 from reos.auth.principal import Principal, load_principal
 from reos.db.session import Database
 from reos.errors import Forbidden, Unauthorized
-from reos.providers import email as email_provider
 
 WEB_COOKIE = "reos_session"
 
@@ -41,8 +40,6 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
-    # Email is handed to the provider only once the write that caused it has committed.
-    await email_provider.dispatch_committed(session, request.app.state.email)
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -5,14 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from reos.db.health import readiness
-from reos.deps import PUBLIC, Operator, SessionDep
+from reos.deps import PUBLIC, Operator, SessionDep, get_database
+from reos.errors import Unauthorized
+from reos.metrics import Metrics
+from reos.providers import status as provider_service
 from reos.kit.pagination import clamp_limit
-from reos.providers import outbox as outbox_service
+from reos.providers import email as email_provider
 
 router = APIRouter(tags=["ops"])
 
@@ -46,5 +50,31 @@ class OutboxRead(BaseModel):
 @router.get("/api/v1/ops/outbox")
 async def outbox(principal: Operator, session: SessionDep, limit: int | None = None) -> list[OutboxRead]:
     """List what the mock email provider recorded instead of sending (operators)."""
-    rows = await outbox_service.list_messages(session, limit=clamp_limit(limit))
+    rows = await email_provider.list_outbox(session, limit=clamp_limit(limit))
     return [OutboxRead.model_validate(r) for r in rows]
+
+
+@router.get("/metrics", dependencies=[PUBLIC], response_model=None)
+async def metrics(request: Request, authorization: str | None = Header(default=None)) -> Response:
+    """Prometheus metrics (behind a bearer token when METRICS_TOKEN is set)."""
+    settings = request.app.state.settings
+    if settings.metrics_token and authorization != f"Bearer {settings.metrics_token}":
+        raise Unauthorized("metrics need the METRICS_TOKEN bearer token")
+    registry: Metrics = request.app.state.metrics
+    registry.refresh_soon(lambda: get_database(request))
+    hub = request.app.state.event_hub
+    return Response(registry.render(hub.connections if hub else 0), media_type=CONTENT_TYPE_LATEST)
+
+
+class ProviderRead(BaseModel):
+    name: str
+    implementation: str
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+
+
+@router.get("/api/v1/ops/providers")
+async def provider_status(principal: Operator, session: SessionDep) -> list[ProviderRead]:
+    """Show which implementation each provider uses and its last error (operators)."""
+    return [ProviderRead(**row) for row in await provider_service.overview(session)]

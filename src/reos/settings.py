@@ -11,8 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values that mean "nobody set this": refused in production so a copied `.env.example`
 # can never run a real deployment.
-PLACEHOLDERS = frozenset({"", "change-me", "changeme", "secret", "dev-secret-not-for-production"})
-DEV_SECRET = "dev-secret-not-for-production"
+DEV_SECRET = "dev-secret-not-for-production-use-only"
+PLACEHOLDERS = frozenset({"", "change-me", "changeme", "secret", DEV_SECRET})
 
 
 class ConfigurationError(RuntimeError):
@@ -50,6 +50,20 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     email_from: str = "Real Estate OS <no-reply@localhost>"
 
+    provider_storage: Literal["local", "s3"] | None = None
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+
+    job_max_attempts: int = Field(default=5, ge=1, le=50)
+    job_retry_base_seconds: int = Field(default=2, ge=0, le=60)
+    job_stalled_after_seconds: float = Field(default=30.0, gt=0)
+    worker_concurrency: int = Field(default=4, ge=1, le=64)
+
+    metrics_token: str | None = None
+
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -73,7 +87,16 @@ class Settings(BaseSettings):
             raise ConfigurationError(
                 "PROVIDER_EMAIL=mock is not allowed in production; set PROVIDER_EMAIL=smtp"
             )
+        if self.storage_provider == "s3":
+            for name in ("s3_bucket", "s3_access_key_id", "s3_secret_access_key"):
+                value = getattr(self, name)
+                if not value or value.strip().lower() in PLACEHOLDERS:
+                    raise ConfigurationError(f"{name.upper()} must be set when PROVIDER_STORAGE=s3")
         return self
+
+    @property
+    def storage_provider(self) -> Literal["local", "s3"]:
+        return self.provider_storage or "local"
 
     @property
     def email_provider(self) -> Literal["mock", "smtp"]:

@@ -37,7 +37,7 @@ def client_ip(request: Request) -> str:
 
 
 async def _auth_response(
-    session: SessionDep, request: Request, account: Account, membership: Membership
+    session: SessionDep, request: Request, account: Account, membership: Membership, reason: str = "login"
 ) -> AuthResponse:
     refresh = await teams.open_session(
         session,
@@ -45,6 +45,8 @@ async def _auth_response(
         kind="api",
         user_agent=request.headers.get("user-agent"),
         ip=client_ip(request),
+        account=account,
+        reason=reason,
     )
     tokens = teams.issue_tokens(account, membership, refresh)
     choices = await teams.account_teams(session, account.id)
@@ -151,7 +153,7 @@ async def switch_team(
 ) -> AuthResponse:
     """Issue tokens scoped to another team the caller belongs to."""
     membership = await teams.enter_team(session, account=principal.account, team_id=body.team_id)
-    return await _auth_response(session, request, principal.account, membership)
+    return await _auth_response(session, request, principal.account, membership, reason="switch")
 
 
 @router.post("/invitations/preview", dependencies=[PUBLIC])

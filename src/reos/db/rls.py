@@ -38,3 +38,33 @@ def definer_function(signature: str, body: str) -> None:
     op.execute(f"alter function {signature} owner to {DEFINER}")
     op.execute(f"revoke all on function {signature} from public")
     op.execute(f"grant execute on function {signature} to {APP_GROUP}")
+
+
+OPERATOR_VIEW = "current_setting('app.operator', true) = 'on'"
+
+
+def team_or_operator_table(table: str, *, privileges: str) -> None:
+    """For tables whose rows may belong to no team (instance-level jobs and audit events):
+    a team sees its own rows; a transaction that an operator route marked with
+    `app.operator = on` sees every row. Rows with no team are visible to operators only, but
+    any transaction may add one (a password reset is recorded before any team is known)."""
+    op.execute(f"alter table {table} enable row level security")
+    op.execute(f"alter table {table} force row level security")
+    op.execute(
+        f"create policy tenant_isolation on {table} "
+        f"using (team_id = {CURRENT_TEAM} or {OPERATOR_VIEW}) "
+        f"with check (team_id = {CURRENT_TEAM} or team_id is null or {OPERATOR_VIEW})"
+    )
+    op.execute(f"grant {privileges} on {table} to {APP_GROUP}")
+
+
+def raw_sql(statements: str) -> None:
+    """Run SQL text as is on the migration's connection: without parameters, psycopg leaves
+    `%` alone (third-party schema files use it in RAISE messages)."""
+    dbapi = op.get_bind().connection.dbapi_connection
+    assert dbapi is not None
+    cursor = dbapi.cursor()
+    try:
+        cursor.execute(statements)
+    finally:
+        cursor.close()

@@ -16,6 +16,9 @@ from sqlalchemy.orm import Session, SessionTransaction
 from reos.settings import Settings
 
 TEAM_KEY = "team_id"
+# Set only by operator routes and instance-level jobs: opens the rows of every team in the few
+# tables whose policy allows it (failed jobs, audit events), nowhere else.
+OPERATOR_KEY = "operator_view"
 
 
 class AppSession(Session):
@@ -27,7 +30,18 @@ def _set_team_on_begin(session: Session, _tx: SessionTransaction, connection: Co
     # set_config(..., true) is transaction-local, so a pooled connection never carries a team
     # into someone else's transaction; an empty value makes every RLS policy fail closed.
     team = session.info.get(TEAM_KEY)
-    connection.exec_driver_sql("select set_config('app.team_id', %s, true)", (str(team) if team else "",))
+    operator = "on" if session.info.get(OPERATOR_KEY) else ""
+    connection.exec_driver_sql(
+        "select set_config('app.team_id', %s, true), set_config('app.operator', %s, true)",
+        (str(team) if team else "", operator),
+    )
+
+
+async def enter_operator_view(session: AsyncSession) -> None:
+    """Let this transaction read instance-wide rows where a policy allows operators."""
+    session.info[OPERATOR_KEY] = True
+    if session.in_transaction():
+        await session.execute(text("select set_config('app.operator', 'on', true)"))
 
 
 async def set_team(session: AsyncSession, team_id: uuid.UUID) -> None:
@@ -76,9 +90,12 @@ def make_database(app_url: str, owner_url: str, **engine_kwargs: Any) -> Databas
 
 
 @asynccontextmanager
-async def team_session(db: Database, team_id: uuid.UUID | None) -> AsyncIterator[AsyncSession]:
+async def team_session(
+    db: Database, team_id: uuid.UUID | None, *, operator_view: bool = False
+) -> AsyncIterator[AsyncSession]:
     """A session scoped to one team that commits on success; for jobs and the CLI."""
     async with db.sessionmaker() as session:
         session.info[TEAM_KEY] = team_id
+        session.info[OPERATOR_KEY] = operator_view
         async with session.begin():
             yield session

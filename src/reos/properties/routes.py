@@ -59,5 +59,7 @@ async def update_property(
 @router.delete("/{property_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_property(property_id: uuid.UUID, principal: Deleter, session: SessionDep) -> Response:
     """Delete a property."""
-    await properties.delete_property(session, team_id=principal.team_id, property_id=property_id)
+    await properties.delete_property(
+        session, team_id=principal.team_id, property_id=property_id, actor_account_id=principal.account.id
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

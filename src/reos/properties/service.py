@@ -9,7 +9,9 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reos.audit import service as audit
 from reos.errors import BadRequest, NotFound
+from reos.events import service as events
 from reos.kit import clock
 from reos.kit.pagination import clamp_limit, decode_cursor, page
 from reos.properties.models import STAGES, Property
@@ -22,6 +24,7 @@ async def create_property(
     prop = Property(team_id=team_id, created_by_id=created_by_id, **data.model_dump())
     session.add(prop)
     await session.flush()
+    await events.publish(session, team_id=team_id, type="counts.changed", data={"what": "properties"})
     return prop
 
 
@@ -88,13 +91,27 @@ async def update_property(
     if changes:
         prop.updated_at = clock.now()
     await session.flush()
+    if "stage" in changes or "estimated_value" in changes:
+        await events.publish(session, team_id=team_id, type="counts.changed", data={"what": "properties"})
     return prop
 
 
-async def delete_property(session: AsyncSession, *, team_id: uuid.UUID, property_id: uuid.UUID) -> None:
+async def delete_property(
+    session: AsyncSession, *, team_id: uuid.UUID, property_id: uuid.UUID, actor_account_id: uuid.UUID | None = None
+) -> None:
     prop = await get_property_or_raise(session, team_id=team_id, property_id=property_id)
     await session.delete(prop)
     await session.flush()
+    await audit.record(
+        session,
+        action="property.deleted",
+        team_id=team_id,
+        actor_account_id=actor_account_id,
+        target_type="property",
+        target_id=property_id,
+        details={"address": prop.address, "city": prop.city, "state": prop.state, "zip_code": prop.zip_code},
+    )
+    await events.publish(session, team_id=team_id, type="counts.changed", data={"what": "properties"})
 
 
 @dataclass(frozen=True)
@@ -111,5 +128,5 @@ async def stage_summary(session: AsyncSession, *, team_id: uuid.UUID) -> list[St
         .where(Property.team_id == team_id)
         .group_by(Property.stage)
     )
-    found = {stage: (count, Decimal(total)) for stage, count, total in rows}
+    found = {stage: (count, Decimal(total or 0)) for stage, count, total in rows}
     return [StageSummary(stage, *found.get(stage, (0, Decimal(0)))) for stage in STAGES]

@@ -1,14 +1,14 @@
 """Email to the product's users (transactional): an interface, an SMTP sender and a mock.
 
-Services call `queue(session, message)`; the request boundary hands queued messages to the
-provider only after the transaction that produced them has committed, so a rolled-back
-invitation never sends an email.
+Services call `send_later(session, message)`, which defers an `email.send` job in their own
+transaction; the job hands the message to the provider and is retried when the server refuses.
 """
 
 from __future__ import annotations
 
 import asyncio
 import smtplib
+import uuid
 from dataclasses import dataclass, field
 from email.message import EmailMessage as MimeMessage
 from email.utils import make_msgid
@@ -16,13 +16,12 @@ from typing import Protocol
 
 import structlog
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from reos.providers.models import OutboxMessage
 from reos.settings import Settings
 
 log = structlog.get_logger(__name__)
-PENDING_KEY = "outgoing_email"
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ class Email:
 class EmailSender(Protocol):
     name: str
 
-    async def send(self, message: Email) -> None: ...
+    async def send(self, message: Email, session: AsyncSession | None = None) -> None: ...
 
 
 class SmtpSender:
@@ -75,52 +74,66 @@ class SmtpSender:
                 smtp.login(self.username, self.password)
             smtp.send_message(self._mime(message))
 
-    async def send(self, message: Email) -> None:
+    async def send(self, message: Email, session: AsyncSession | None = None) -> None:
         await asyncio.to_thread(self._send_blocking, message)
 
 
 class MockSender:
-    """Records what would have been sent in the outbox table (shown on the outbox page)."""
+    """Records what would have been sent in the outbox table (shown on the outbox page), in
+    the sending job's own transaction."""
 
     name = "mock"
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]):
-        self.sessionmaker = sessionmaker
-
-    async def send(self, message: Email) -> None:
-        async with self.sessionmaker() as session, session.begin():
-            session.add(
-                OutboxMessage(
-                    kind=message.kind,
-                    to_address=message.to,
-                    subject=message.subject,
-                    text_body=message.text,
-                    html_body=message.html,
-                    headers=message.headers,
-                )
+    async def send(self, message: Email, session: AsyncSession | None = None) -> None:
+        if session is None:
+            raise RuntimeError("the mock email provider records into the database: pass the job's session")
+        session.add(
+            OutboxMessage(
+                kind=message.kind,
+                to_address=message.to,
+                subject=message.subject,
+                text_body=message.text,
+                html_body=message.html,
+                headers=message.headers,
             )
+        )
+        await session.flush()
         log.info("email.recorded", kind=message.kind, to=message.to, subject=message.subject)
 
 
-def make_sender(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> EmailSender:
-    if settings.email_provider == "smtp":
-        return SmtpSender(settings)
-    return MockSender(sessionmaker)
+async def send_later(session: AsyncSession, message: Email, *, team_id: uuid.UUID | None = None) -> int:
+    """Defer the sending job in the caller's transaction: a rolled-back invitation never sends,
+    and a refusing mail server means retries, not a failed request."""
+    from reos.jobs.queue import defer
+    from reos.providers.jobs import send_email
+
+    return await defer(
+        session,
+        send_email,
+        team_id=team_id,
+        message={
+            "kind": message.kind,
+            "to": message.to,
+            "subject": message.subject,
+            "text": message.text,
+            "html": message.html,
+            "headers": message.headers,
+        },
+    )
 
 
-def queue(session: AsyncSession, message: Email) -> None:
-    session.info.setdefault(PENDING_KEY, []).append(message)
+async def deliver(session: AsyncSession, message: Email) -> None:
+    """Hand a message to this process's email provider (inside a job) and record the outcome
+    on the provider-status page."""
+    from reos.providers import registry, status
 
-
-async def dispatch_committed(session: AsyncSession, sender: EmailSender) -> None:
-    """Send what the committed transaction queued. A failure is logged, never raised: the
-    write has landed and the caller must not see an error for it."""
-    pending: list[Email] = session.info.pop(PENDING_KEY, [])
-    for message in pending:
-        try:
-            await sender.send(message)
-        except (OSError, smtplib.SMTPException) as exc:
-            log.error("email.failed", kind=message.kind, to=message.to, error=str(exc))
+    sender = registry.current().email
+    try:
+        await sender.send(message, session)
+    except (OSError, smtplib.SMTPException) as exc:
+        await status.record_error("email", sender.name, exc)
+        raise
+    await status.record_success("email", sender.name)
 
 
 async def list_outbox(session: AsyncSession, *, limit: int) -> list[OutboxMessage]:

@@ -16,9 +16,11 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reos.audit import service as audit
 from reos.auth import security
 from reos.auth.principal import load_principal
 from reos.db.session import set_team
+from reos.events import service as events
 from reos.errors import BadRequest, Conflict, NotFound, Unauthorized
 from reos.kit import clock
 from reos.providers import email as email_provider
@@ -73,7 +75,8 @@ async def register(
         )
     account = Account(
         id=uuid.uuid4(),
-        email=email,
+        # The CLI calls this too, with the email as typed: store it the way login looks it up.
+        email=email.strip().lower(),
         full_name=full_name.strip(),
         password_hash=security.hash_password(password),
         is_operator=False,
@@ -154,6 +157,8 @@ async def open_session(
     kind: str,
     user_agent: str | None = None,
     ip: str | None = None,
+    account: Account | None = None,
+    reason: str = "login",
 ) -> AuthSession:
     settings = get_settings()
     lifetime = (
@@ -171,6 +176,16 @@ async def open_session(
     )
     session.add(auth_session)
     await session.flush()
+    await audit.record(
+        session,
+        action="auth.team_switched" if reason == "switch" else "auth.login",
+        team_id=membership.team_id,
+        actor_account_id=membership.account_id,
+        actor_email=account.email if account is not None else None,
+        target_type="session",
+        target_id=auth_session.id,
+        details={"kind": kind, "reason": reason},
+    )
     return auth_session
 
 
@@ -225,11 +240,14 @@ async def refresh(session: AsyncSession, *, refresh_token: str) -> tuple[Account
 
 
 async def revoke_session(session: AsyncSession, *, session_id: uuid.UUID) -> None:
-    await session.execute(
+    revoked = await session.scalar(
         update(AuthSession)
         .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
         .values(revoked_at=clock.now())
+        .returning(AuthSession.team_id)
     )
+    if revoked is not None:
+        await audit.record(session, action="auth.logout", team_id=revoked, target_type="session", target_id=session_id)
 
 
 async def logout(session: AsyncSession, *, refresh_token: str) -> None:
@@ -246,6 +264,9 @@ async def change_password(
         raise BadRequest("current password is wrong", details={"field": "current_password"})
     _set_password(account, new_password)
     await session.flush()
+    await audit.record(
+        session, action="auth.password_changed", team_id=None, actor_account_id=account.id, actor_email=account.email
+    )
 
 
 def _set_password(account: Account, new_password: str) -> None:
@@ -270,7 +291,14 @@ async def request_password_reset(session: AsyncSession, *, email: str) -> None:
     )
     await session.flush()
     link = f"{settings.public_url.rstrip('/')}/reset-password?token={token}"
-    email_provider.queue(
+    await audit.record(
+        session,
+        action="auth.password_reset_requested",
+        team_id=None,
+        actor_account_id=account.id,
+        actor_email=account.email,
+    )
+    await email_provider.send_later(
         session,
         email_provider.Email(
             kind="password_reset",
@@ -297,6 +325,9 @@ async def confirm_password_reset(session: AsyncSession, *, token: str, new_passw
     reset.used_at = clock.now()
     _set_password(account, new_password)
     await session.flush()
+    await audit.record(
+        session, action="auth.password_reset", team_id=None, actor_account_id=account.id, actor_email=account.email
+    )
     return account
 
 
@@ -344,7 +375,17 @@ async def invite(
     await session.flush()
     team = await get_team(session, team_id=team_id)
     link = f"{settings.public_url.rstrip('/')}/invite/accept?token={token}"
-    email_provider.queue(
+    await audit.record(
+        session,
+        action="team.member_invited",
+        team_id=team_id,
+        actor_account_id=inviter.account_id,
+        target_type="invitation",
+        target_id=invitation.id,
+        details={"email": email, "role": role.value},
+    )
+    await events.publish(session, team_id=team_id, type="counts.changed", data={"what": "invitations"})
+    await email_provider.send_later(
         session,
         email_provider.Email(
             kind="invitation",
@@ -356,6 +397,7 @@ async def invite(
                 f"The link expires in {settings.invite_token_days} days.\n"
             ),
         ),
+        team_id=team_id,
     )
     return invitation
 
@@ -425,6 +467,27 @@ async def accept_invitation(
         membership.is_active = True
     invitation.accepted_at = clock.now()
     await session.flush()
+    await audit.record(
+        session,
+        action="team.invitation_accepted",
+        team_id=invitation.team_id,
+        actor_account_id=account.id,
+        actor_email=account.email,
+        target_type="membership",
+        target_id=membership.id,
+        details={"role": membership.role},
+    )
+    from reos.notifications import service as notifications
+
+    await notifications.notify(
+        session,
+        team_id=invitation.team_id,
+        membership_id=invitation.invited_by_id,
+        kind="member_joined",
+        title=f"{account.full_name} joined the team as {membership.role}",
+        link="/team",
+    )
+    await events.publish(session, team_id=invitation.team_id, type="counts.changed", data={"what": "members"})
     return account, membership
 
 
@@ -442,7 +505,7 @@ async def list_invitations(
 
 
 async def revoke_invitation(
-    session: AsyncSession, *, team_id: uuid.UUID, invitation_id: uuid.UUID
+    session: AsyncSession, *, team_id: uuid.UUID, invitation_id: uuid.UUID, actor: Membership | None = None
 ) -> Invitation:
     invitation = await session.scalar(
         select(Invitation).where(Invitation.team_id == team_id, Invitation.id == invitation_id)
@@ -453,6 +516,16 @@ async def revoke_invitation(
         raise Conflict("this invitation was already accepted")
     invitation.revoked_at = invitation.revoked_at or clock.now()
     await session.flush()
+    await audit.record(
+        session,
+        action="team.invitation_revoked",
+        team_id=team_id,
+        actor_account_id=actor.account_id if actor else None,
+        target_type="invitation",
+        target_id=invitation.id,
+        details={"email": invitation.email},
+    )
+    await events.publish(session, team_id=team_id, type="counts.changed", data={"what": "invitations"})
     return invitation
 
 
@@ -466,7 +539,9 @@ async def get_team(session: AsyncSession, *, team_id: uuid.UUID) -> Team:
     return team
 
 
-async def update_team(session: AsyncSession, *, team_id: uuid.UUID, changes: TeamSettingsUpdate) -> Team:
+async def update_team(
+    session: AsyncSession, *, team_id: uuid.UUID, changes: TeamSettingsUpdate, actor: Membership | None = None
+) -> Team:
     team = await get_team(session, team_id=team_id)
     data = changes.model_dump(exclude_unset=True)
     if "business_hours" in data and changes.business_hours is not None:
@@ -478,6 +553,16 @@ async def update_team(session: AsyncSession, *, team_id: uuid.UUID, changes: Tea
             raise BadRequest("name cannot be empty", details={"field": "name"})
         setattr(team, field, value)
     await session.flush()
+    if data:
+        await audit.record(
+            session,
+            action="team.settings_changed",
+            team_id=team_id,
+            actor_account_id=actor.account_id if actor else None,
+            target_type="team",
+            target_id=team_id,
+            details={"fields": sorted(data)},
+        )
     return team
 
 
@@ -551,6 +636,7 @@ async def update_member(
             raise Conflict("a team needs at least one active admin; promote someone else first")
     if is_active is False and membership.id == actor.id:
         raise Conflict("you cannot deactivate yourself")
+    before_role, before_active = membership.role, membership.is_active
     if role is not None:
         membership.role = role
     if is_active is not None:
@@ -562,6 +648,23 @@ async def update_member(
                 .values(revoked_at=clock.now())
             )
     await session.flush()
+    changes: list[tuple[str, dict[str, object]]] = []
+    if role is not None and role != before_role:
+        changes.append(("team.role_changed", {"from": before_role, "to": role.value}))
+    if is_active is not None and is_active != before_active:
+        changes.append(("team.member_reactivated" if is_active else "team.member_deactivated", {}))
+    for action, details in changes:
+        await audit.record(
+            session,
+            action=action,
+            team_id=team_id,
+            actor_account_id=actor.account_id,
+            target_type="membership",
+            target_id=membership.id,
+            details=details,
+        )
+    if changes:
+        await events.publish(session, team_id=team_id, type="counts.changed", data={"what": "members"})
     return await get_member(session, team_id=team_id, member_id=member_id)
 
 
@@ -596,15 +699,35 @@ async def get_market(session: AsyncSession, *, team_id: uuid.UUID, market_id: uu
     return market
 
 
-async def create_market(session: AsyncSession, *, team_id: uuid.UUID, data: MarketCreate) -> Market:
+async def create_market(
+    session: AsyncSession, *, team_id: uuid.UUID, data: MarketCreate, actor: Membership | None = None
+) -> Market:
     market = Market(team_id=team_id, **data.model_dump())
     session.add(market)
     await _flush_unique_name(session)
+    await _audit_market(session, "team.market_created", market, actor)
     return market
 
 
+async def _audit_market(session: AsyncSession, action: str, market: Market, actor: Membership | None) -> None:
+    await audit.record(
+        session,
+        action=action,
+        team_id=market.team_id,
+        actor_account_id=actor.account_id if actor else None,
+        target_type="market",
+        target_id=market.id,
+        details={"name": market.name},
+    )
+
+
 async def update_market(
-    session: AsyncSession, *, team_id: uuid.UUID, market_id: uuid.UUID, data: MarketUpdate
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    market_id: uuid.UUID,
+    data: MarketUpdate,
+    actor: Membership | None = None,
 ) -> Market:
     market = await get_market(session, team_id=team_id, market_id=market_id)
     for field, value in data.model_dump(exclude_unset=True).items():
@@ -612,13 +735,17 @@ async def update_market(
             raise BadRequest(f"{field} cannot be null", details={"field": field})
         setattr(market, field, value)
     await _flush_unique_name(session)
+    await _audit_market(session, "team.market_changed", market, actor)
     return market
 
 
-async def delete_market(session: AsyncSession, *, team_id: uuid.UUID, market_id: uuid.UUID) -> None:
+async def delete_market(
+    session: AsyncSession, *, team_id: uuid.UUID, market_id: uuid.UUID, actor: Membership | None = None
+) -> None:
     market = await get_market(session, team_id=team_id, market_id=market_id)
     await session.delete(market)
     await session.flush()
+    await _audit_market(session, "team.market_deleted", market, actor)
 
 
 async def _flush_unique_name(session: AsyncSession) -> None:

@@ -1,0 +1,65 @@
+"""Periodic tasks, registered in this one place."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import structlog
+from sqlalchemy import delete, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reos.db.session import set_team
+from reos.events.models import LiveEvent
+from reos.idempotency.models import IdempotencyKey
+from reos.jobs.queue import JobInfo, queue_app, runtime, task
+from reos.kit import clock
+
+log = structlog.get_logger(__name__)
+LIVE_EVENT_RETENTION_HOURS = 24
+
+
+@queue_app.periodic(cron="* * * * *")
+@task(name="jobs.retry_stalled", queue="maintenance")
+async def retry_stalled(session: AsyncSession, job: JobInfo, *, timestamp: int) -> int:
+    """Jobs of a worker that stopped sending heartbeats (killed, lost) run again."""
+    return await retry_stalled_jobs()
+
+
+async def retry_stalled_jobs() -> int:
+    manager = queue_app.job_manager
+    stalled = list(await manager.get_stalled_jobs(seconds_since_heartbeat=runtime.stalled_after_seconds))
+    for stalled_job in stalled:
+        await manager.retry_job(stalled_job)
+        log.warning("job.stalled_retried", job_id=stalled_job.id, task=stalled_job.task_name)
+    await manager.prune_stalled_workers(seconds_since_heartbeat=runtime.stalled_after_seconds)
+    return len(stalled)
+
+
+async def team_ids(session: AsyncSession) -> list[uuid.UUID]:
+    rows = await session.execute(text("select reos_team_ids()"))
+    return [r[0] for r in rows]
+
+
+@queue_app.periodic(cron="17 * * * *")
+@task(name="jobs.expire_records", queue="maintenance")
+async def expire_records(session: AsyncSession, job: JobInfo, *, timestamp: int) -> dict[str, Any]:
+    """Drop expired idempotency keys and old live events, team by team."""
+    now = clock.now()
+    removed = {"idempotency_keys": 0, "live_events": 0}
+    cutoff = now.timestamp() - LIVE_EVENT_RETENTION_HOURS * 3600
+    from datetime import UTC, datetime
+
+    for team_id in await team_ids(session):
+        await set_team(session, team_id)
+        keys = await session.execute(
+            delete(IdempotencyKey).where(IdempotencyKey.team_id == team_id, IdempotencyKey.expires_at <= now)
+        )
+        events = await session.execute(
+            delete(LiveEvent).where(
+                LiveEvent.team_id == team_id, LiveEvent.created_at < datetime.fromtimestamp(cutoff, UTC)
+            )
+        )
+        removed["idempotency_keys"] += keys.rowcount or 0  # type: ignore[attr-defined]
+        removed["live_events"] += events.rowcount or 0  # type: ignore[attr-defined]
+    return removed
