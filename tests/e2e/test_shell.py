@@ -8,8 +8,13 @@ and 390 px wide into docs/screenshots/.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import os
 import re
 import socket
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -23,6 +28,8 @@ import uvicorn
 
 from reos.app import create_app
 from reos.db.session import make_database
+from reos.jobs import queue as jobs_queue
+from reos.providers import registry as providers
 from reos.settings import get_settings
 from tests.fixtures.db import Urls
 
@@ -57,7 +64,8 @@ PROPERTIES = [
 
 class LiveServer:
     """Uvicorn in a background thread with its own event loop and its own Database (the test
-    session's database object belongs to the test loop and cannot be shared across loops)."""
+    session's database object belongs to the test loop and cannot be shared across loops),
+    plus a real `reos worker` process on the same database, which sends the emails."""
 
     def __init__(self, urls: Urls):
         self.urls = urls
@@ -68,6 +76,12 @@ class LiveServer:
         self.server: uvicorn.Server | None = None
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="e2e-uvicorn", daemon=True)
+        self.worker: subprocess.Popen[bytes] | None = None
+        self.worker_log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in __exit__
+        # create_app() points the process-wide job runtime and providers at the server's
+        # database; the other tests of this process get theirs back afterwards.
+        self._runtime = dataclasses.replace(jobs_queue.runtime)
+        self._providers = providers.current()
 
     def _run(self) -> None:
         async def serve() -> None:
@@ -86,6 +100,13 @@ class LiveServer:
             self.error = exc
 
     def __enter__(self) -> LiveServer:
+        env = {**os.environ, "DATABASE_URL": self.urls.app_libpq, "DATABASE_OWNER_URL": self.urls.owner_libpq}
+        self.worker = subprocess.Popen(
+            [sys.executable, "-m", "reos.cli", "worker", "--concurrency", "2"],
+            env=env,
+            stdout=self.worker_log,
+            stderr=subprocess.STDOUT,
+        )
         self.thread.start()
         deadline = time.monotonic() + 20
         while not (self.server and self.server.started):
@@ -96,11 +117,26 @@ class LiveServer:
             time.sleep(0.05)
         return self
 
+    def worker_output(self) -> str:
+        self.worker_log.seek(0)
+        return self.worker_log.read().decode(errors="replace")[-3000:]
+
     def __exit__(self, *exc: object) -> None:
         if self.server:
             self.server.should_exit = True
         self.thread.join(timeout=10)
         self.sock.close()
+        if self.worker is not None:
+            self.worker.terminate()
+            try:
+                self.worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.worker.kill()
+                self.worker.wait()
+        self.worker_log.close()
+        for field in dataclasses.fields(self._runtime):
+            setattr(jobs_queue.runtime, field.name, getattr(self._runtime, field.name))
+        providers.use(self._providers)
 
 
 @pytest.fixture(scope="module")
@@ -113,11 +149,11 @@ def live_server(db_urls: Urls) -> Iterator[LiveServer]:
         yield server
 
 
-def invitation_link(urls: Urls, email: str, base_url: str) -> str:
-    """The link of the invitation emailed to `email` (as the mock provider recorded it),
-    pointed at the live server instead of PUBLIC_URL."""
-    deadline = time.monotonic() + 15
-    with psycopg.connect(urls.app_libpq, autocommit=True) as conn:
+def invitation_link(server: LiveServer, email: str) -> str:
+    """The link of the invitation emailed to `email` (the worker's mock provider records it in
+    the outbox), pointed at the live server instead of PUBLIC_URL."""
+    deadline = time.monotonic() + 30
+    with psycopg.connect(server.urls.app_libpq, autocommit=True) as conn:
         while True:
             row = conn.execute(
                 "select text_body from outbox_messages where to_address = %s and kind = 'invitation' "
@@ -127,12 +163,14 @@ def invitation_link(urls: Urls, email: str, base_url: str) -> str:
             if row is not None:
                 break
             if time.monotonic() > deadline:
-                raise AssertionError(f"no invitation email recorded for {email}")
+                raise AssertionError(
+                    f"no invitation email recorded for {email}; worker:\n{server.worker_output()}"
+                )
             time.sleep(0.1)
     match = re.search(r"https?://\S+/invite/accept\?token=[A-Za-z0-9_\-]+", row[0])
     assert match, f"no invitation link in {row[0]!r}"
     link = urlsplit(match.group(0))
-    return f"{base_url}{link.path}?{link.query}"
+    return f"{server.url}{link.path}?{link.query}"
 
 
 def test_register_invite_accept_change_role_logout_login(live_server: LiveServer) -> None:
@@ -225,7 +263,7 @@ def test_register_invite_accept_change_role_logout_login(live_server: LiveServer
             expect(admin.locator(".toast")).to_contain_text(f"Invitation sent to {member_email}")
 
             # The invitee accepts in a second browser context (no shared cookies).
-            link = invitation_link(live_server.urls, member_email, base)
+            link = invitation_link(live_server, member_email)
             member_ctx = browser.new_context(viewport=PHONE)
             member = watch(member_ctx.new_page(), "member")
             member.goto(link)
