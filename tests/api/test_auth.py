@@ -14,6 +14,7 @@ from reos.db.session import Database
 from reos.kit import clock
 from reos.providers.models import OutboxMessage
 from tests.fixtures.api import PASSWORD, Member, last_email_to, register, token_in, unique_email
+from tests.fixtures.jobs import run_jobs
 
 NEW_PASSWORD = "a-brand-new-passphrase"
 
@@ -29,6 +30,8 @@ async def login(
 
 
 async def emails_to(database: Database, address: str) -> int:
+    """How many emails were recorded for `address`, once the queued sending jobs have run."""
+    await run_jobs()
     async with database.sessionmaker() as session:
         count = await session.scalar(
             select(func.count()).select_from(OutboxMessage).where(OutboxMessage.to_address == address)

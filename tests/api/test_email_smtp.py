@@ -1,6 +1,6 @@
 """Email over real SMTP: a local aiosmtpd server receives what the SMTP provider sends, both
-directly and from an app configured with PROVIDER_EMAIL=smtp; a refusing server never turns
-the request that caused the email into an error."""
+directly and from an app configured with PROVIDER_EMAIL=smtp (through the `email.send` job);
+a refusing server never turns the request that caused the email into an error."""
 
 from __future__ import annotations
 
@@ -18,12 +18,16 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from reos.app import create_app
-from reos.db.session import Database
+from reos.db.session import Database, team_session
+from reos.jobs import queue as jobs_queue
+from reos.jobs.models import JobFailure
 from reos.providers import email as email_provider
-from reos.providers.models import OutboxMessage
-from reos.settings import Settings
+from reos.providers import registry
+from reos.providers.models import OutboxMessage, ProviderStatus
+from reos.settings import Settings, get_settings
 from reos.teams.models import Account, PasswordReset
 from tests.fixtures.api import PASSWORD, Member, register, token_in, unique_email
+from tests.fixtures.jobs import run_jobs
 
 SENDER = "Real Estate OS <no-reply@reos.test>"
 
@@ -135,11 +139,36 @@ async def test_a_refusing_server_raises_from_the_sender() -> None:
 
 
 @pytest.fixture
-async def smtp_client(database: Database, smtp_server: Inbox) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(smtp_settings(smtp_server.port), database)
-    assert isinstance(app.state.email, email_provider.SmtpSender)
+async def process_state(job_queue: None) -> AsyncIterator[None]:
+    """`create_app` installs its providers and job runtime for the whole process: put the
+    ones of the test run back afterwards. Jobs left queued by earlier tests run first, so
+    that only this test's email goes to its SMTP server."""
+    await run_jobs()
+    providers, database = registry.current(), jobs_queue.runtime.database
+    yield
+    registry.use(providers)
+    jobs_queue.runtime.database = database
+
+
+async def smtp_app_client(settings: Settings, database: Database) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, database)
+    assert isinstance(registry.current().email, email_provider.SmtpSender)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+async def smtp_client(
+    database: Database, smtp_server: Inbox, process_state: None
+) -> AsyncIterator[httpx.AsyncClient]:
+    async for c in smtp_app_client(smtp_settings(smtp_server.port), database):
+        yield c
+
+
+@pytest.fixture
+async def refused_client(database: Database, process_state: None) -> AsyncIterator[httpx.AsyncClient]:
+    async for c in smtp_app_client(smtp_settings(free_port()), database):  # nothing listens there
         yield c
 
 
@@ -157,6 +186,9 @@ async def test_a_password_reset_goes_out_over_smtp(
     member = await register(smtp_client)
     response = await smtp_client.post("/api/v1/auth/password-reset", json={"email": member.email})
     assert response.status_code == 202
+    # The request only queued the email; the job speaks SMTP.
+    assert smtp_server.to(member.email) == []
+    await run_jobs()
 
     [received] = smtp_server.to(member.email)
     assert received.message["To"] == member.email
@@ -181,8 +213,10 @@ async def test_a_password_reset_goes_out_over_smtp(
 async def test_an_unknown_email_sends_nothing_over_smtp(
     smtp_client: httpx.AsyncClient, smtp_server: Inbox
 ) -> None:
-    response = await smtp_client.post("/api/v1/auth/password-reset", json={"email": unique_email("nobody")})
+    nobody = unique_email("nobody")
+    response = await smtp_client.post("/api/v1/auth/password-reset", json={"email": nobody})
     assert response.status_code == 202
+    await run_jobs()
     assert smtp_server.received == []
 
 
@@ -195,6 +229,7 @@ async def test_an_invitation_goes_out_over_smtp_and_its_link_works(
         "/api/v1/team/invitations", json={"email": invitee, "role": "agent"}, headers=admin.headers
     )
     assert invited.status_code == 201
+    await run_jobs()
     [received] = smtp_server.to(invitee)
     assert received.message["To"] == invitee
     assert received.message["Subject"].endswith("invited you to Sunbelt Buyers on Real Estate OS")
@@ -210,39 +245,30 @@ async def test_an_invitation_goes_out_over_smtp_and_its_link_works(
 # --- a refusing server ---------------------------------------------------------------------
 
 
-class LogRecorder:
-    def __init__(self) -> None:
-        self.events: list[tuple[str, dict[str, Any]]] = []
-
-    def error(self, event: str, **fields: Any) -> None:
-        self.events.append((event, fields))
-
-    def info(self, event: str, **fields: Any) -> None:
-        self.events.append((event, fields))
-
-
-async def test_a_refusing_smtp_server_is_logged_and_the_request_still_succeeds(
-    database: Database, monkeypatch: pytest.MonkeyPatch
+async def test_a_refusing_smtp_server_is_recorded_and_the_request_still_succeeds(
+    refused_client: httpx.AsyncClient, database: Database
 ) -> None:
-    recorder = LogRecorder()
-    monkeypatch.setattr(email_provider, "log", recorder)
-    app = create_app(smtp_settings(free_port()), database)  # nothing listens there
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        member: Member = await register(client)
-        response = await client.post("/api/v1/auth/password-reset", json={"email": member.email})
-
+    member: Member = await register(refused_client)
+    response = await refused_client.post("/api/v1/auth/password-reset", json={"email": member.email})
     assert response.status_code == 202
     assert response.json() == {"status": "if an account exists for this email, a reset link is on its way"}
-    failures = [fields for event, fields in recorder.events if event == "email.failed"]
-    assert len(failures) == 1
-    assert failures[0]["to"] == member.email and failures[0]["kind"] == "password_reset"
-    # The reset itself was committed; only the delivery failed.
-    async with database.sessionmaker() as session:
+
+    await run_jobs()  # every attempt is refused: the job fails for good, nothing raises here
+    async with team_session(database, None, operator_view=True) as session:
         resets = await session.scalar(
             select(func.count())
             .select_from(PasswordReset)
             .join(Account, Account.id == PasswordReset.account_id)
             .where(Account.email == member.email)
         )
+        failures = (
+            await session.scalars(select(JobFailure).where(JobFailure.task_name.endswith("email.send")))
+        ).all()
+        email_status = await session.scalar(select(ProviderStatus).where(ProviderStatus.name == "email"))
+    # The reset itself was committed; only the delivery failed, and it is on record.
     assert resets == 1
+    [failure] = [f for f in failures if f.args["message"]["to"] == member.email]
+    assert failure.team_id is None and failure.attempts == get_settings().job_max_attempts
+    assert "ConnectionRefusedError" in failure.error
+    assert email_status is not None and email_status.implementation == "smtp"
+    assert email_status.last_error is not None and "ConnectionRefusedError" in email_status.last_error

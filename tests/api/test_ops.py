@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -14,6 +14,8 @@ from fastapi import FastAPI
 from reos.app import create_app
 from reos.db import migrate
 from reos.db.session import Database, make_database, team_session
+from reos.jobs import queue as jobs_queue
+from reos.providers import registry
 from reos.settings import get_settings
 from reos.teams import service as teams
 from tests.fixtures.api import PASSWORD, Member, last_email_to, unique_email
@@ -34,7 +36,17 @@ async def test_ready_reports_the_migration_at_head(client: httpx.AsyncClient) ->
 
 
 @pytest.fixture
-async def unreachable_client() -> AsyncIterator[httpx.AsyncClient]:
+def process_state() -> Iterator[None]:
+    """`create_app` installs its providers and job runtime for the whole process: put the
+    ones of the test run back after an app on another database."""
+    providers, database = registry.current(), jobs_queue.runtime.database
+    yield
+    registry.use(providers)
+    jobs_queue.runtime.database = database
+
+
+@pytest.fixture
+async def unreachable_client(process_state: None) -> AsyncIterator[httpx.AsyncClient]:
     """An app whose database cannot be reached (a socket folder where nothing listens)."""
     url = "postgresql+psycopg://reos_app@/reos?host=/nonexistent-reos-socket-dir"
     database = make_database(url, url, pool_pre_ping=False)

@@ -57,6 +57,10 @@ def data_dir() -> Iterator[Path]:
 
 def _run(data_dir: Path, *args: str) -> str:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATABASE_OWNER_URL")}
+    # Cache bytecode outside the repository: with PYTHONDONTWRITEBYTECODE every child would
+    # compile every module it imports again.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "reos-test-pycache")
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(data_dir), *args],
         capture_output=True,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -105,14 +106,21 @@ def test_a_dotenv_file_is_read_and_checked_too(tmp_path: Path) -> None:
 
 
 # --- the command refuses to start ----------------------------------------------------------
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment of a child process: no setting of this test run leaks in, and compiled
+    bytecode is cached outside the repository (PYTHONDONTWRITEBYTECODE would make every child
+    compile every module again, seconds each)."""
+    names = {name.upper() for name in Settings.model_fields}
+    env = {k: v for k, v in os.environ.items() if k.upper() not in names}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "reos-test-pycache")
+    return env | extra
 
 
 def run_reos(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    names = {name.upper() for name in Settings.model_fields}
-    base = {k: v for k, v in os.environ.items() if k.upper() not in names}
     return subprocess.run(
         [str(REOS), *args],
-        env=base | {"REOS_DATA_DIR": str(tmp_path / "data"), **env},
+        env=child_env(REOS_DATA_DIR=str(tmp_path / "data"), **env),
         cwd=tmp_path,
         capture_output=True,
         text=True,
