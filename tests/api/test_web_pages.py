@@ -290,3 +290,24 @@ async def test_outbox_page_is_for_operators(
     page = await client.get("/outbox")
     assert page.status_code == 200 and "mock email provider" in page.text
     assert 'href="/outbox"' in (await client.get("/")).text
+
+
+async def test_dashboard_live_region_reloads_alone(client: httpx.AsyncClient, admin: Member) -> None:
+    await web_login(client, admin.email)
+    page = await client.get("/")
+    assert 'data-live-url="/dashboard/live"' in page.text and 'data-live-on="counts.changed"' in page.text
+    await client.post(
+        "/api/v1/properties",
+        json={
+            "address": "9 Elm St",
+            "city": "Tampa",
+            "state": "FL",
+            "zip_code": "33610",
+            "stage": "qualified",
+        },
+        headers=admin.headers,
+    )
+    live = await client.get("/dashboard/live", headers=HTMX)
+    assert live.status_code == 200
+    assert "<html" not in live.text and 'class="kpis"' in live.text
+    assert 'data-kpi="properties">1<' in live.text and "9 Elm St" in live.text

@@ -192,12 +192,13 @@ def test_register_invite_accept_change_role_logout_login(live_server: LiveServer
 
     def shoot(page: Page, name: str, path: str) -> None:
         """Full-page screenshots at desktop and phone width (toasts removed, they move)."""
+        before = page.viewport_size or DESKTOP
         for label, size in (("1280", DESKTOP), ("390", PHONE)):
             page.set_viewport_size(size)
             page.goto(f"{base}{path}")
             page.evaluate("document.getElementById('toasts').replaceChildren()")
             page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
-        page.set_viewport_size(DESKTOP)
+        page.set_viewport_size(before)
 
     suffix = uuid.uuid4().hex[:8]
     admin_email = f"alex.morgan.{suffix}@example.com"
@@ -213,6 +214,8 @@ def test_register_invite_accept_change_role_logout_login(live_server: LiveServer
             admin.goto(f"{base}/")
             expect(admin).to_have_url(f"{base}/login?next=/")
             shoot(admin, "login", "/login")
+            shoot(admin, "register", "/register")
+            admin.goto(f"{base}/login")
             admin.get_by_role("link", name="Create a team").click()
             expect(admin.get_by_role("heading", name="Create your team")).to_be_visible()
 
@@ -266,6 +269,7 @@ def test_register_invite_accept_change_role_logout_login(live_server: LiveServer
             link = invitation_link(live_server, member_email)
             member_ctx = browser.new_context(viewport=PHONE)
             member = watch(member_ctx.new_page(), "member")
+            shoot(member, "invite", link.removeprefix(base))
             member.goto(link)
             expect(member.get_by_role("heading", name="Join Gulf Coast Home Buyers")).to_be_visible()
             member.get_by_label("Your name").fill("Sam Rivera")
@@ -289,6 +293,23 @@ def test_register_invite_accept_change_role_logout_login(live_server: LiveServer
             member.goto(f"{base}/team")
             expect(member.locator(".switcher summary")).to_contain_text("Manager")
             expect(member.locator("#members-table select")).to_have_count(0)
+
+            # The admin's dashboard follows the team's changes live (Server-Sent Events), here a
+            # property the member adds from their phone.
+            with admin.expect_response(lambda response: response.url.endswith("/api/v1/events")):
+                admin.goto(f"{base}/")
+            expect(admin.locator("[data-kpi=properties]")).to_have_text("7")
+            member.goto(f"{base}/properties#new")
+            member.get_by_label("Street address").fill("615 W Elm St")
+            member.get_by_label("City").fill("Panama City")
+            member.get_by_label("State").fill("FL")
+            member.get_by_label("ZIP").fill("32401")
+            member.get_by_label("Estimated value ($)").fill("289000")
+            member.get_by_role("button", name="Add property").last.click()
+            expect(member.locator(".toast")).to_contain_text("615 W Elm St, Panama City is added")
+            # The stream wakes on NOTIFY, or at the latest on its 15 s keep-alive.
+            expect(admin.locator("[data-kpi=properties]")).to_have_text("8", timeout=20_000)
+            expect(admin.locator("#dashboard-live")).to_contain_text("615 W Elm St")
 
             # Screenshots of the main pages, then the phone navigation opened.
             shoot(admin, "dashboard", "/")

@@ -8,12 +8,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from reos.auth.principal import Principal
 from reos.deps import Reader, SessionDep
 from reos.properties import service as properties
 from reos.teams import service as teams
 from reos.teams.schemas import DAYS
 from reos.web import charts
-from reos.web.render import STAGE_LABELS, money, page
+from reos.web.render import STAGE_LABELS, money, page, partial
 
 router = APIRouter(include_in_schema=False)
 
@@ -22,8 +23,8 @@ ACTIVE_STAGES = ("outreach", "qualified", "negotiation", "under_contract")
 DAY_SHORT = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri", "sat": "Sat", "sun": "Sun"}
 
 
-@router.get("/")
-async def dashboard(request: Request, principal: Reader, session: SessionDep) -> HTMLResponse:
+async def _numbers(principal: Principal, session: SessionDep) -> dict[str, Any]:
+    """Everything the dashboard shows, from the same services as the API."""
     counts = await teams.team_counts(session, team_id=principal.team_id)
     stages = await properties.stage_summary(session, team_id=principal.team_id)
     recent, _ = await properties.list_properties(session, team_id=principal.team_id, limit=5)
@@ -48,23 +49,33 @@ async def dashboard(request: Request, principal: Reader, session: SessionDep) ->
         ("Invite a teammate", counts["members"] > 1 or counts["pending_invitations"] > 0, "/team#invite"),
         ("Add your postal address (needed for email law)", bool(team.postal_address), "/settings#address"),
     ]
+    return {
+        "team": team,
+        "counts": counts,
+        "chart": chart,
+        "recent": recent,
+        "active_count": sum(s.count for s in active),
+        "active_value": sum((s.estimated_value for s in active), Decimal(0)),
+        "won": by_stage["closed_won"],
+        "checklist": checklist,
+        "checklist_done": all(done for _, done, _ in checklist),
+        "hours": hours_summary(team.business_hours or {}),
+    }
+
+
+@router.get("/")
+async def dashboard(request: Request, principal: Reader, session: SessionDep) -> HTMLResponse:
+    numbers = await _numbers(principal, session)
     return await page(
-        request,
-        "dashboard.html",
-        principal=principal,
-        session=session,
-        team=team,
-        nav="dashboard",
-        counts=counts,
-        chart=chart,
-        recent=recent,
-        active_count=sum(s.count for s in active),
-        active_value=sum((s.estimated_value for s in active), Decimal(0)),
-        won=by_stage["closed_won"],
-        checklist=checklist,
-        checklist_done=all(done for _, done, _ in checklist),
-        hours=hours_summary(team.business_hours or {}),
+        request, "dashboard.html", principal=principal, session=session, nav="dashboard", **numbers
     )
+
+
+@router.get("/dashboard/live")
+async def dashboard_live(request: Request, principal: Reader, session: SessionDep) -> HTMLResponse:
+    """The dashboard's numbers alone: the page swaps them in when the team's counts change."""
+    numbers = await _numbers(principal, session)
+    return partial(request, "partials/dashboard_body.html", principal=principal, **numbers)
 
 
 def hours_summary(hours: dict[str, Any]) -> list[str]:

@@ -92,6 +92,30 @@
     });
   }
 
+  // Live regions: <div data-live-url="/x" data-live-on="event.type ..."> reloads itself from
+  // data-live-url when the team's event stream (Server-Sent Events) announces one of the types.
+  function watchLive() {
+    var regions = document.querySelectorAll("[data-live-url]");
+    if (!regions.length || !window.EventSource || !window.htmx) { return; }
+    var source = new EventSource("/api/v1/events");
+    regions.forEach(function (region) {
+      var timer = null;
+      function refresh() {
+        window.clearTimeout(timer);
+        // Several changes in a burst (an import, a bulk action) cause one reload.
+        timer = window.setTimeout(function () {
+          window.htmx.ajax("GET", region.getAttribute("data-live-url"), { target: region, swap: "innerHTML" });
+        }, 300);
+      }
+      (region.getAttribute("data-live-on") || "").split(/\s+/).forEach(function (type) {
+        if (type) { source.addEventListener(type, refresh); }
+      });
+    });
+    window.addEventListener("pagehide", function () { source.close(); });
+  }
+
+  document.addEventListener("DOMContentLoaded", watchLive);
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);
   } else {
