@@ -192,13 +192,30 @@ def partial(
 
 
 def field_errors(exc: ValidationError) -> dict[str, str]:
-    """Map pydantic errors to {field: message}, the first message per field."""
+    """Map pydantic errors to {field: message}, the first message per field, in words a form
+    user reads ("Use at least 10 characters", not "String should have at least 10 characters")."""
     out: dict[str, str] = {}
     for err in exc.errors():
         key = ".".join(str(p) for p in err["loc"] if not isinstance(p, int)) or "form"
-        message = str(err["msg"]).removeprefix("Value error, ")
-        out.setdefault(key, message[:1].upper() + message[1:])
+        out.setdefault(key, _plain(err))
     return out
+
+
+def _plain(err: Any) -> str:
+    ctx = err.get("ctx") or {}
+    kind = err["type"]
+    if kind == "string_too_short":
+        return (
+            "Required" if ctx.get("min_length") == 1 else f"Use at least {ctx.get('min_length')} characters"
+        )
+    if kind == "string_too_long":
+        return f"Use at most {ctx.get('max_length')} characters"
+    if kind == "missing":
+        return "Required"
+    message = (
+        str(err["msg"]).removeprefix("Value error, ").removeprefix("value is not a valid email address: ")
+    )
+    return message[:1].upper() + message[1:]
 
 
 def app_error_fields(exc: AppError) -> tuple[str | None, dict[str, str]]:
