@@ -19,11 +19,11 @@ from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from reos.auth import security
 from reos.auth.permissions import Action, allowed
 from reos.auth.principal import Principal
+from reos.deps import SessionDep
 from reos.errors import AppError, Unauthorized
 from reos.teams import service as teams
 from reos.web import charts
@@ -141,7 +141,7 @@ async def page(
     name: str,
     *,
     principal: Principal | None = None,
-    session: AsyncSession | None = None,
+    session: SessionDep | None = None,
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
     **context: Any,
