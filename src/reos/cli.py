@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -122,6 +123,27 @@ def user_create(
         typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"created {email}{' (operator)' if operator else ''}")
+
+
+@app.command()
+def introspect(
+    out: Annotated[Path, typer.Option(help="folder to write endpoints.json and models.json into")] = Path("."),
+) -> None:
+    """Write endpoints.json (every route with its permission action) and models.json (every table:
+    columns, keys, indexes, row-level security) from the app and the live database."""
+    import json
+
+    settings = _settings()
+    app_url, owner_url = _migrate(settings)
+    from reos import introspect as introspection
+    from reos.app import create_app
+
+    out.mkdir(parents=True, exist_ok=True)
+    endpoints = introspection.endpoints(create_app(settings))
+    tables = introspection.models(owner_url.replace("postgresql+psycopg://", "postgresql://", 1))
+    (out / "endpoints.json").write_text(json.dumps(endpoints, indent=2, default=str) + "\n")
+    (out / "models.json").write_text(json.dumps(tables, indent=2, default=str) + "\n")
+    typer.echo(f"wrote {out / 'endpoints.json'} ({len(endpoints)} routes) and {out / 'models.json'} ({len(tables)} tables)")
 
 
 @app.command()
