@@ -17,11 +17,16 @@ from tests.fixtures.db import Urls
 OUT = Path(__file__).resolve().parents[1] / "build" / "introspection"
 
 
-def test_introspect_matches_the_app_and_the_database(app: FastAPI, db_urls: Urls, owner_conn: psycopg.Connection) -> None:
+def test_introspect_matches_the_app_and_the_database(
+    app: FastAPI, db_urls: Urls, owner_conn: psycopg.Connection
+) -> None:
     env = dict(os.environ, DATABASE_URL=db_urls.app_libpq, DATABASE_OWNER_URL=db_urls.owner_libpq)
     done = subprocess.run(
         [sys.executable, "-m", "reos.cli", "introspect", "--out", str(OUT)],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     endpoints = json.loads((OUT / "endpoints.json").read_text())
@@ -38,10 +43,13 @@ def test_introspect_matches_the_app_and_the_database(app: FastAPI, db_urls: Urls
     web = {f"{e['method']} {e['path']}" for e in endpoints if not e["in_openapi"]}
     assert "GET /login" in web and "GET /" in web
 
-    in_db = {r[0] for r in owner_conn.execute(
-        "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-        "where n.nspname = 'public' and c.relkind = 'r'"
-    )}
+    in_db = {
+        r[0]
+        for r in owner_conn.execute(
+            "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+            "where n.nspname = 'public' and c.relkind = 'r'"
+        )
+    }
     assert {t["name"] for t in tables} == in_db
     tenant = [t for t in tables if t["tenant"]]
     assert tenant and all(t["rls"]["enabled"] and t["rls"]["forced"] and t["policies"] for t in tenant)

@@ -187,7 +187,9 @@ async def _with_etag(request: Request, response: Response) -> Response:
 
 def _install_middleware(app: FastAPI) -> None:
     @app.middleware("http")
-    async def request_scope(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def request_scope(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
         if len(request_id) > 64:
             request_id = uuid.uuid4().hex

@@ -72,7 +72,9 @@ def serve(
 
 @app.command()
 def worker(
-    concurrency: Annotated[int | None, typer.Option(help="jobs run at once (default WORKER_CONCURRENCY)")] = None,
+    concurrency: Annotated[
+        int | None, typer.Option(help="jobs run at once (default WORKER_CONCURRENCY)")
+    ] = None,
 ) -> None:
     """Run a background worker on every queue until stopped (SIGTERM finishes running jobs)."""
     settings = _settings()
@@ -127,14 +129,16 @@ def user_create(
 
 @app.command()
 def introspect(
-    out: Annotated[Path, typer.Option(help="folder to write endpoints.json and models.json into")] = Path("."),
+    out: Annotated[Path, typer.Option(help="folder to write endpoints.json and models.json into")] = Path(
+        "."
+    ),
 ) -> None:
     """Write endpoints.json (every route with its permission action) and models.json (every table:
     columns, keys, indexes, row-level security) from the app and the live database."""
     import json
 
     settings = _settings()
-    app_url, owner_url = _migrate(settings)
+    _app_url, owner_url = _migrate(settings)
     from reos import introspect as introspection
     from reos.app import create_app
 
@@ -143,7 +147,10 @@ def introspect(
     tables = introspection.models(owner_url.replace("postgresql+psycopg://", "postgresql://", 1))
     (out / "endpoints.json").write_text(json.dumps(endpoints, indent=2, default=str) + "\n")
     (out / "models.json").write_text(json.dumps(tables, indent=2, default=str) + "\n")
-    typer.echo(f"wrote {out / 'endpoints.json'} ({len(endpoints)} routes) and {out / 'models.json'} ({len(tables)} tables)")
+    typer.echo(
+        f"wrote {out / 'endpoints.json'} ({len(endpoints)} routes) "
+        f"and {out / 'models.json'} ({len(tables)} tables)"
+    )
 
 
 @app.command()

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
+from psycopg.rows import dict_row
 from starlette.routing import Mount
 
 from reos.auth.permissions import Action
@@ -37,12 +37,30 @@ def endpoints(app: FastAPI) -> list[dict[str, Any]]:
         original = context.original_route
         path = context.path or ""
         if isinstance(original, Mount):
-            rows.append({"method": "GET", "path": path + "/{path}", "name": original.name,
-                         "summary": "static files", "tags": [], "action": Action.public.value, "in_openapi": False})
+            rows.append(
+                {
+                    "method": "GET",
+                    "path": path + "/{path}",
+                    "name": original.name,
+                    "summary": "static files",
+                    "tags": [],
+                    "action": Action.public.value,
+                    "in_openapi": False,
+                }
+            )
             continue
         if path in FRAMEWORK_PATHS:
-            rows.append({"method": "GET", "path": path, "name": context.name, "summary": "API documentation",
-                         "tags": [], "action": Action.public.value, "in_openapi": False})
+            rows.append(
+                {
+                    "method": "GET",
+                    "path": path,
+                    "name": context.name,
+                    "summary": "API documentation",
+                    "tags": [],
+                    "action": Action.public.value,
+                    "in_openapi": False,
+                }
+            )
             continue
         action = route_action(context)
         description = getattr(original, "description", "") or ""
@@ -52,7 +70,8 @@ def endpoints(app: FastAPI) -> list[dict[str, Any]]:
                     "method": method,
                     "path": path,
                     "name": context.name,
-                    "summary": getattr(original, "summary", None) or (description.splitlines()[0] if description else None),
+                    "summary": getattr(original, "summary", None)
+                    or (description.splitlines()[0] if description else None),
                     "tags": list(getattr(original, "tags", []) or []),
                     "action": action.value if action else None,
                     "in_openapi": bool(getattr(context, "include_in_schema", False)),
@@ -73,7 +92,8 @@ MODELS_SQL = {
         order by table_name, ordinal_position
     """,
     "constraints": """
-        select cl.relname as table_name, co.conname as name, co.contype as type, pg_get_constraintdef(co.oid) as definition
+        select cl.relname as table_name, co.conname as name, co.contype as type,
+               pg_get_constraintdef(co.oid) as definition
         from pg_constraint co join pg_class cl on cl.oid = co.conrelid
         join pg_namespace n on n.oid = cl.relnamespace
         where n.nspname = 'public' order by cl.relname, co.conname
@@ -92,14 +112,18 @@ CONSTRAINT_KINDS = {"p": "primary key", "u": "unique", "f": "foreign key", "c": 
 
 def models(libpq_url: str) -> list[dict[str, Any]]:
     with psycopg.connect(libpq_url, row_factory=dict_row) as conn:
-        data: dict[str, list[dict[str, Any]]] = {key: conn.execute(sql).fetchall() for key, sql in MODELS_SQL.items()}
+        data: dict[str, list[dict[str, Any]]] = {
+            key: conn.execute(sql).fetchall() for key, sql in MODELS_SQL.items()
+        }
     tables: list[dict[str, Any]] = []
     for table in data["tables"]:
         name = table["name"]
         tables.append(
             {
                 "name": name,
-                "tenant": any(c["column_name"] == "team_id" for c in data["columns"] if c["table_name"] == name),
+                "tenant": any(
+                    c["column_name"] == "team_id" for c in data["columns"] if c["table_name"] == name
+                ),
                 "rls": {"enabled": table["rls_enabled"], "forced": table["rls_forced"]},
                 "columns": [
                     {k: c[k] for k in ("column_name", "data_type", "nullable", "column_default")}
@@ -107,11 +131,19 @@ def models(libpq_url: str) -> list[dict[str, Any]]:
                     if c["table_name"] == name
                 ],
                 "keys": [
-                    {"name": c["name"], "kind": CONSTRAINT_KINDS.get(c["type"], c["type"]), "definition": c["definition"]}
+                    {
+                        "name": c["name"],
+                        "kind": CONSTRAINT_KINDS.get(c["type"], c["type"]),
+                        "definition": c["definition"],
+                    }
                     for c in data["constraints"]
                     if c["table_name"] == name
                 ],
-                "indexes": [{"name": i["name"], "definition": i["definition"]} for i in data["indexes"] if i["table_name"] == name],
+                "indexes": [
+                    {"name": i["name"], "definition": i["definition"]}
+                    for i in data["indexes"]
+                    if i["table_name"] == name
+                ],
                 "policies": [
                     {k: p[k] for k in ("name", "roles", "cmd", "qual", "with_check")}
                     for p in data["policies"]

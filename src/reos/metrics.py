@@ -31,11 +31,18 @@ class Metrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
             registry=self.registry,
         )
-        self.jobs = Gauge("reos_jobs", "Jobs by queue and status", ["queue", "status"], registry=self.registry)
-        self.queue_lag = Gauge(
-            "reos_queue_lag_seconds", "Age of the oldest waiting job per queue", ["queue"], registry=self.registry
+        self.jobs = Gauge(
+            "reos_jobs", "Jobs by queue and status", ["queue", "status"], registry=self.registry
         )
-        self.sse_connections = Gauge("reos_sse_connections", "Open live-event streams", registry=self.registry)
+        self.queue_lag = Gauge(
+            "reos_queue_lag_seconds",
+            "Age of the oldest waiting job per queue",
+            ["queue"],
+            registry=self.registry,
+        )
+        self.sse_connections = Gauge(
+            "reos_sse_connections", "Open live-event streams", registry=self.registry
+        )
         self._task: asyncio.Task[None] | None = None
         self._refreshed_at = -REFRESH_SECONDS
 
@@ -52,8 +59,15 @@ class Metrics:
 
         async with team_session(db, None) as session:
             rows = await jobs.queue_counts(session)
+        from reos.jobs.queue import QUEUES
+
         self.jobs.clear()
         self.queue_lag.clear()
+        # Every queue appears, at zero when idle, so dashboards and alerts see it exists.
+        for name in QUEUES:
+            for status in ("todo", "doing", "failed"):
+                self.jobs.labels(name, status).set(0)
+            self.queue_lag.labels(name).set(0)
         lags: dict[str, float] = {}
         for row in rows:
             self.jobs.labels(row["queue_name"], row["status"]).set(row["n"])

@@ -6,17 +6,17 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Header, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST
 from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, ConfigDict
 
 from reos.db.health import readiness
 from reos.deps import PUBLIC, Operator, SessionDep, get_database
 from reos.errors import Unauthorized
-from reos.metrics import Metrics
-from reos.providers import status as provider_service
 from reos.kit.pagination import clamp_limit
+from reos.metrics import Metrics
 from reos.providers import email as email_provider
+from reos.providers import status as provider_service
 
 router = APIRouter(tags=["ops"])
 

@@ -18,11 +18,15 @@ async def _count(database: Database, member: Member, address: str) -> int:
     import uuid
 
     async with team_session(database, uuid.UUID(member.team_id)) as session:
-        n = await session.scalar(select(func.count()).select_from(Property).where(Property.address == address))
+        n = await session.scalar(
+            select(func.count()).select_from(Property).where(Property.address == address)
+        )
     return int(n or 0)
 
 
-async def test_same_key_and_body_replays_the_stored_answer_once(client: httpx.AsyncClient, admin: Member, database: Database) -> None:
+async def test_same_key_and_body_replays_the_stored_answer_once(
+    client: httpx.AsyncClient, admin: Member, database: Database
+) -> None:
     headers = {**admin.headers, "Idempotency-Key": "create-1"}
     first = await client.post("/api/v1/properties", json=BODY, headers=headers)
     second = await client.post("/api/v1/properties", json=BODY, headers=headers)
@@ -33,7 +37,9 @@ async def test_same_key_and_body_replays_the_stored_answer_once(client: httpx.As
     assert await _count(database, admin, BODY["address"]) == 1
 
 
-async def test_same_key_with_another_body_is_422(client: httpx.AsyncClient, admin: Member, database: Database) -> None:
+async def test_same_key_with_another_body_is_422(
+    client: httpx.AsyncClient, admin: Member, database: Database
+) -> None:
     headers = {**admin.headers, "Idempotency-Key": "create-2"}
     assert (await client.post("/api/v1/properties", json=BODY, headers=headers)).status_code == 201
     other = await client.post("/api/v1/properties", json={**BODY, "address": "13 Idem Pl"}, headers=headers)
@@ -67,7 +73,9 @@ async def test_a_duplicate_while_the_first_runs_is_409(
     assert (await first).status_code == 201
 
 
-async def test_keys_are_scoped_per_team_and_per_user(client: httpx.AsyncClient, admin: Member, database: Database) -> None:
+async def test_keys_are_scoped_per_team_and_per_user(
+    client: httpx.AsyncClient, admin: Member, database: Database
+) -> None:
     other_team = await register(client)
     colleague = await add_member(client, database, admin, role="agent")
     for member in (admin, other_team, colleague):
@@ -120,7 +128,9 @@ async def test_an_expired_key_can_be_used_again(client: httpx.AsyncClient, admin
     assert (await client.post("/api/v1/properties", json=BODY, headers=headers)).status_code == 201
     with clock.shifted(timedelta(hours=25)):
         # the access token would have expired too: log in again at the shifted time
-        login = await client.post("/api/v1/auth/login", json={"email": admin.email, "password": "correct-horse-battery"})
+        login = await client.post(
+            "/api/v1/auth/login", json={"email": admin.email, "password": "correct-horse-battery"}
+        )
         fresh = {"Authorization": f"Bearer {login.json()['access_token']}", "Idempotency-Key": "create-6"}
         other = await client.post("/api/v1/properties", json={**BODY, "address": "14 Idem Pl"}, headers=fresh)
     assert other.status_code == 201

@@ -118,7 +118,9 @@ async def test_a_reset_email_without_team_is_visible_to_operators_only(
 
     archived = await client.post(f"/api/v1/ops/jobs/failed/{failure['id']}/archive", headers=admin.headers)
     assert archived.status_code == 200 and archived.json()["state"] == "archived"
-    listed = await client.get("/api/v1/ops/jobs/failed", params={"state": "archived", "limit": 200}, headers=admin.headers)
+    listed = await client.get(
+        "/api/v1/ops/jobs/failed", params={"state": "archived", "limit": 200}, headers=admin.headers
+    )
     assert failure["id"] in {f["id"] for f in listed.json()["items"]}
 
 
@@ -126,14 +128,18 @@ async def test_another_team_never_sees_or_replays_a_teams_failures(
     client: httpx.AsyncClient, admin: Member, smtp_inbox: SwitchableInbox
 ) -> None:
     invitee = unique_email("invitee")
-    await client.post("/api/v1/team/invitations", json={"email": invitee, "role": "agent"}, headers=admin.headers)
+    await client.post(
+        "/api/v1/team/invitations", json={"email": invitee, "role": "agent"}, headers=admin.headers
+    )
     await run_jobs()
     mine = (await client.get("/api/v1/jobs/failed", headers=admin.headers)).json()["items"]
     [failure] = [f for f in mine if f["args"]["message"]["to"] == invitee]
     stranger = await register(client)
     theirs = (await client.get("/api/v1/jobs/failed", headers=stranger.headers)).json()["items"]
     assert failure["id"] not in {f["id"] for f in theirs}
-    assert (await client.post(f"/api/v1/jobs/failed/{failure['id']}/replay", headers=stranger.headers)).status_code == 404
+    assert (
+        await client.post(f"/api/v1/jobs/failed/{failure['id']}/replay", headers=stranger.headers)
+    ).status_code == 404
 
 
 async def test_a_rolled_back_write_defers_no_job(database: Database, job_queue: None) -> None:
@@ -144,7 +150,9 @@ async def test_a_rolled_back_write_defers_no_job(database: Database, job_queue: 
         await send_later(session, Email(kind="test", to=marker, subject="s", text="t"))
         await session.rollback()
     async with database.sessionmaker() as session:
-        await send_later(session, Email(kind="test", to=marker.replace("rollback", "commit"), subject="s", text="t"))
+        await send_later(
+            session, Email(kind="test", to=marker.replace("rollback", "commit"), subject="s", text="t")
+        )
         await session.commit()
     with psycopg.connect(database.owner_url.replace("postgresql+psycopg://", "postgresql://", 1)) as conn:
         found = conn.execute(

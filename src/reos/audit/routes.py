@@ -14,7 +14,10 @@ router = APIRouter(tags=["audit"])
 
 @router.get("/api/v1/audit")
 async def list_audit(
-    principal: UserManager, session: SessionDep, action: str | None = None, limit: int | None = None,
+    principal: UserManager,
+    session: SessionDep,
+    action: str | None = None,
+    limit: int | None = None,
     cursor: str | None = None,
 ) -> AuditPage:
     """List the team's audit events, newest first."""
@@ -26,10 +29,15 @@ async def list_audit(
 
 @router.get("/api/v1/ops/audit")
 async def list_audit_everywhere(
-    principal: Operator, session: SessionDep, action: str | None = None, limit: int | None = None,
+    principal: Operator,
+    session: SessionDep,
+    action: str | None = None,
+    limit: int | None = None,
     cursor: str | None = None,
 ) -> AuditPage:
     """List audit events of every team and of the instance (operators)."""
     await enter_operator_view(session)
-    rows, next_cursor = await audit.list_events(session, team_id=None, action=action, limit=limit, cursor=cursor)
+    rows, next_cursor = await audit.list_events(
+        session, team_id=None, action=action, limit=limit, cursor=cursor
+    )
     return AuditPage(items=[AuditEventRead.model_validate(r) for r in rows], next_cursor=next_cursor)

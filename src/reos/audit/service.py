@@ -92,5 +92,7 @@ async def list_events(
     if cursor:
         created_at, row_id = decode_cursor(cursor)
         query = query.where(func.row(AuditEvent.created_at, AuditEvent.id) < func.row(created_at, row_id))
-    rows = await session.scalars(query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(size + 1))
+    rows = await session.scalars(
+        query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(size + 1)
+    )
     return page(list(rows.all()), size, key=lambda e: (e.created_at, e.id))

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import StreamingResponse
 
-from reos.deps import Reader, get_database
 from reos.db.session import team_session
+from reos.deps import Reader, get_database
 from reos.events import service as events
 
 router = APIRouter(tags=["events"])
@@ -26,6 +26,7 @@ async def stream(
     """Stream the team's live events (Server-Sent Events; resume with Last-Event-ID)."""
     db = get_database(request)
     hub: events.EventHub = request.app.state.event_hub
+    hub.start()  # idempotent: the first stream of this process opens the LISTEN connection
     team_id = principal.team_id
     resume: int | None
     try:

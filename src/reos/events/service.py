@@ -8,6 +8,7 @@ mis-routed notification can never put one team's data on another team's stream.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from collections import defaultdict
@@ -35,7 +36,9 @@ async def publish(session: AsyncSession, *, team_id: uuid.UUID, type: str, data:
     )
 
 
-async def events_after(session: AsyncSession, *, team_id: uuid.UUID, after: int, limit: int = 500) -> list[LiveEvent]:
+async def events_after(
+    session: AsyncSession, *, team_id: uuid.UUID, after: int, limit: int = 500
+) -> list[LiveEvent]:
     rows = await session.scalars(
         select(LiveEvent)
         .where(LiveEvent.team_id == team_id, LiveEvent.seq > after)
@@ -69,10 +72,8 @@ class EventHub:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
             self._task = None
 
     def subscribe(self, team_id: uuid.UUID) -> asyncio.Queue[int]:

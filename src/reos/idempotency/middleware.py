@@ -62,7 +62,8 @@ class IdempotencyMiddleware:
             "team_id": claims.team_id,
             "account_id": claims.account_id,
             "method": scope["method"],
-            "path": scope["path"] + ("?" + scope["query_string"].decode() if scope.get("query_string") else ""),
+            "path": scope["path"]
+            + ("?" + scope["query_string"].decode() if scope.get("query_string") else ""),
             "key": key.decode("latin-1"),
         }
         claimed, existing = await _claim(db, scope_key, digest)
@@ -70,12 +71,16 @@ class IdempotencyMiddleware:
             assert existing is not None
             if existing.request_hash != digest:
                 await _send_error(
-                    send, 422, "idempotency_key_reused",
+                    send,
+                    422,
+                    "idempotency_key_reused",
                     "this Idempotency-Key was used with a different request body",
                 )
             elif existing.state == "running":
                 await _send_error(
-                    send, 409, "idempotency_in_progress",
+                    send,
+                    409,
+                    "idempotency_in_progress",
                     "a request with this Idempotency-Key is still being processed; retry shortly",
                 )
             else:
@@ -133,18 +138,22 @@ def _where(scope_key: dict[str, Any]) -> list[Any]:
     return [getattr(IdempotencyKey, name) == value for name, value in scope_key.items()]
 
 
-async def _claim(
-    db: Database, scope_key: dict[str, Any], digest: str
-) -> tuple[bool, IdempotencyKey | None]:
+async def _claim(db: Database, scope_key: dict[str, Any], digest: str) -> tuple[bool, IdempotencyKey | None]:
     now = clock.now()
     async with team_session(db, scope_key["team_id"]) as session:
         # An expired key is free again.
-        await session.execute(delete(IdempotencyKey).where(*_where(scope_key), IdempotencyKey.expires_at <= now))
+        await session.execute(
+            delete(IdempotencyKey).where(*_where(scope_key), IdempotencyKey.expires_at <= now)
+        )
         inserted = await session.scalar(
             insert(IdempotencyKey)
             .values(
-                id=uuid.uuid4(), created_at=now, request_hash=digest, state="running",
-                expires_at=now + KEY_LIFETIME, **scope_key,
+                id=uuid.uuid4(),
+                created_at=now,
+                request_hash=digest,
+                state="running",
+                expires_at=now + KEY_LIFETIME,
+                **scope_key,
             )
             .on_conflict_do_nothing(index_elements=["team_id", "account_id", "method", "path", "key"])
             .returning(IdempotencyKey.id)
@@ -157,7 +166,9 @@ async def _claim(
 
 async def _release(db: Database, scope_key: dict[str, Any]) -> None:
     async with team_session(db, scope_key["team_id"]) as session:
-        await session.execute(delete(IdempotencyKey).where(*_where(scope_key), IdempotencyKey.state == "running"))
+        await session.execute(
+            delete(IdempotencyKey).where(*_where(scope_key), IdempotencyKey.state == "running")
+        )
 
 
 async def _store(db: Database, scope_key: dict[str, Any], captured: dict[str, Any]) -> None:

@@ -51,7 +51,11 @@ runtime = Runtime()
 
 
 def configure(
-    database: Database, *, retry_base_seconds: int = 2, max_attempts: int = 5, stalled_after_seconds: float = 30.0
+    database: Database,
+    *,
+    retry_base_seconds: int = 2,
+    max_attempts: int = 5,
+    stalled_after_seconds: float = 30.0,
 ) -> None:
     runtime.database = database
     runtime.retry_base_seconds = retry_base_seconds
@@ -83,11 +87,19 @@ class _Retry(BaseRetryStrategy):
     def __init__(self, retry_on: tuple[type[Exception], ...]):
         self.retry_on = retry_on
 
-    def get_retry_decision(self, *, exception: BaseException, job: procrastinate.jobs.Job) -> RetryDecision | None:
+    def get_retry_decision(
+        self, *, exception: BaseException, job: procrastinate.jobs.Job
+    ) -> RetryDecision | None:
         # job.attempts counts the runs that already failed before this one.
         if job.attempts + 1 >= runtime.max_attempts or not isinstance(exception, self.retry_on):
             return None
-        return RetryDecision(retry_in={"seconds": runtime.retry_base_seconds ** (job.attempts + 1) if runtime.retry_base_seconds else 0})
+        return RetryDecision(
+            retry_in={
+                "seconds": runtime.retry_base_seconds ** (job.attempts + 1)
+                if runtime.retry_base_seconds
+                else 0
+            }
+        )
 
 
 def task(
@@ -115,7 +127,9 @@ def task(
     return decorate
 
 
-async def defer(session: AsyncSession, job_task: procrastinate.tasks.Task[Any, Any, Any], **kwargs: Any) -> int:
+async def defer(
+    session: AsyncSession, job_task: procrastinate.tasks.Task[Any, Any, Any], **kwargs: Any
+) -> int:
     """Defer a job on the session's own connection: it commits or rolls back with the write."""
     connection = await session.connection()
     raw = (await connection.get_raw_connection()).driver_connection
@@ -138,14 +152,18 @@ async def record_failures(
             from reos.jobs import service as jobs_service
 
             try:
-                await jobs_service.record_failure(_database(), job=job, error=exc, trace=traceback.format_exc())
+                await jobs_service.record_failure(
+                    _database(), job=job, error=exc, trace=traceback.format_exc()
+                )
             except Exception:  # recording must never hide the job's own error
                 log.exception("job.failure_not_recorded", job_id=job.id)
         log.warning("job.failed", job_id=job.id, task=job.task_name, retry=will_retry, error=repr(exc))
         raise
 
 
-async def run_worker(*, wait: bool = True, concurrency: int = 4, name: str = "worker", **options: Any) -> None:
+async def run_worker(
+    *, wait: bool = True, concurrency: int = 4, name: str = "worker", **options: Any
+) -> None:
     """Run a worker on every queue until stopped (or, with wait=False, until the queues are empty)."""
     from importlib import import_module
 

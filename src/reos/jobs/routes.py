@@ -19,7 +19,10 @@ State = Literal["failed", "replayed", "archived"]
 
 @router.get("/api/v1/jobs/failed")
 async def list_failed(
-    principal: TeamManager, session: SessionDep, state: State = "failed", limit: int | None = None,
+    principal: TeamManager,
+    session: SessionDep,
+    state: State = "failed",
+    limit: int | None = None,
     cursor: str | None = None,
 ) -> JobFailurePage:
     """List the team's jobs that failed after their retries, with error and traceback."""
@@ -32,22 +35,38 @@ async def list_failed(
 @router.post("/api/v1/jobs/failed/{failure_id}/replay")
 async def replay_failed(failure_id: uuid.UUID, principal: TeamManager, session: SessionDep) -> JobFailureRead:
     """Run a failed job again with the same arguments."""
-    failure = await jobs.replay(session, team_id=principal.team_id, failure_id=failure_id, by=principal.account.id)
+    failure = await jobs.replay(
+        session, team_id=principal.team_id, failure_id=failure_id, by=principal.account.id
+    )
     await audit.record(
-        session, action="jobs.replayed", team_id=principal.team_id, actor_account_id=principal.account.id,
-        actor_email=principal.account.email, target_type="job", target_id=failure.job_id,
+        session,
+        action="jobs.replayed",
+        team_id=principal.team_id,
+        actor_account_id=principal.account.id,
+        actor_email=principal.account.email,
+        target_type="job",
+        target_id=failure.job_id,
         details={"task": failure.task_name, "new_job_id": failure.replayed_job_id},
     )
     return JobFailureRead.model_validate(failure)
 
 
 @router.post("/api/v1/jobs/failed/{failure_id}/archive")
-async def archive_failed(failure_id: uuid.UUID, principal: TeamManager, session: SessionDep) -> JobFailureRead:
+async def archive_failed(
+    failure_id: uuid.UUID, principal: TeamManager, session: SessionDep
+) -> JobFailureRead:
     """Set a failed job aside without running it again."""
-    failure = await jobs.archive(session, team_id=principal.team_id, failure_id=failure_id, by=principal.account.id)
+    failure = await jobs.archive(
+        session, team_id=principal.team_id, failure_id=failure_id, by=principal.account.id
+    )
     await audit.record(
-        session, action="jobs.archived", team_id=principal.team_id, actor_account_id=principal.account.id,
-        actor_email=principal.account.email, target_type="job", target_id=failure.job_id,
+        session,
+        action="jobs.archived",
+        team_id=principal.team_id,
+        actor_account_id=principal.account.id,
+        actor_email=principal.account.email,
+        target_type="job",
+        target_id=failure.job_id,
         details={"task": failure.task_name},
     )
     return JobFailureRead.model_validate(failure)
@@ -55,12 +74,17 @@ async def archive_failed(failure_id: uuid.UUID, principal: TeamManager, session:
 
 @router.get("/api/v1/ops/jobs/failed")
 async def list_failed_everywhere(
-    principal: Operator, session: SessionDep, state: State = "failed", limit: int | None = None,
+    principal: Operator,
+    session: SessionDep,
+    state: State = "failed",
+    limit: int | None = None,
     cursor: str | None = None,
 ) -> JobFailurePage:
     """List failed jobs of every team and of the instance (operators)."""
     await enter_operator_view(session)
-    rows, next_cursor = await jobs.list_failures(session, team_id=None, state=state, limit=limit, cursor=cursor)
+    rows, next_cursor = await jobs.list_failures(
+        session, team_id=None, state=state, limit=limit, cursor=cursor
+    )
     return JobFailurePage(items=[JobFailureRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -70,8 +94,13 @@ async def replay_any(failure_id: uuid.UUID, principal: Operator, session: Sessio
     await enter_operator_view(session)
     failure = await jobs.replay(session, team_id=None, failure_id=failure_id, by=principal.account.id)
     await audit.record(
-        session, action="jobs.replayed", team_id=failure.team_id, actor_account_id=principal.account.id,
-        actor_email=principal.account.email, target_type="job", target_id=failure.job_id,
+        session,
+        action="jobs.replayed",
+        team_id=failure.team_id,
+        actor_account_id=principal.account.id,
+        actor_email=principal.account.email,
+        target_type="job",
+        target_id=failure.job_id,
         details={"task": failure.task_name, "new_job_id": failure.replayed_job_id, "by_operator": True},
     )
     return JobFailureRead.model_validate(failure)
@@ -83,8 +112,13 @@ async def archive_any(failure_id: uuid.UUID, principal: Operator, session: Sessi
     await enter_operator_view(session)
     failure = await jobs.archive(session, team_id=None, failure_id=failure_id, by=principal.account.id)
     await audit.record(
-        session, action="jobs.archived", team_id=failure.team_id, actor_account_id=principal.account.id,
-        actor_email=principal.account.email, target_type="job", target_id=failure.job_id,
+        session,
+        action="jobs.archived",
+        team_id=failure.team_id,
+        actor_account_id=principal.account.id,
+        actor_email=principal.account.email,
+        target_type="job",
+        target_id=failure.job_id,
         details={"task": failure.task_name, "by_operator": True},
     )
     return JobFailureRead.model_validate(failure)

@@ -47,7 +47,8 @@ def procrastinate_downgrade_sql() -> str:
         execute format('drop function if exists %s cascade', r.sig);
       end loop;
       for r in select t.typname from pg_type t join pg_namespace n on n.oid = t.typnamespace
-               where n.nspname = 'public' and t.typname like 'procrastinate\\_%' and t.typtype in ('e', 'c') loop
+               where n.nspname = 'public' and t.typname like 'procrastinate\\_%'
+                 and t.typtype in ('e', 'c') loop
         execute format('drop type if exists %I cascade', r.typname);
       end loop;
     end $$;

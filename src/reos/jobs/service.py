@@ -17,7 +17,9 @@ from reos.kit import clock
 from reos.kit.pagination import clamp_limit, decode_cursor, page
 
 
-async def record_failure(db: Database, *, job: procrastinate.jobs.Job, error: BaseException, trace: str) -> None:
+async def record_failure(
+    db: Database, *, job: procrastinate.jobs.Job, error: BaseException, trace: str
+) -> None:
     raw_team = job.task_kwargs.get("team_id")
     team_id = uuid.UUID(str(raw_team)) if raw_team else None
     async with team_session(db, team_id, operator_view=team_id is None) as session:
@@ -68,16 +70,18 @@ async def list_failures(
         query = query.where(JobFailure.state == state)
     if cursor:
         created_at, row_id = decode_cursor(cursor)
-        query = query.where(
-            func.row(JobFailure.created_at, JobFailure.id) < func.row(created_at, row_id)
-        )
+        query = query.where(func.row(JobFailure.created_at, JobFailure.id) < func.row(created_at, row_id))
     rows = (
-        await session.scalars(query.order_by(JobFailure.created_at.desc(), JobFailure.id.desc()).limit(size + 1))
+        await session.scalars(
+            query.order_by(JobFailure.created_at.desc(), JobFailure.id.desc()).limit(size + 1)
+        )
     ).all()
     return page(list(rows), size, key=lambda f: (f.created_at, f.id))
 
 
-async def get_failure(session: AsyncSession, *, team_id: uuid.UUID | None, failure_id: uuid.UUID) -> JobFailure:
+async def get_failure(
+    session: AsyncSession, *, team_id: uuid.UUID | None, failure_id: uuid.UUID
+) -> JobFailure:
     query = select(JobFailure).where(JobFailure.id == failure_id)
     if team_id is not None:
         query = query.where(JobFailure.team_id == team_id)
@@ -121,7 +125,14 @@ async def archive(
 
 
 async def report_progress(
-    db: Database, *, team_id: uuid.UUID, job_id: int, task_name: str, label: str, done: int, total: int | None,
+    db: Database,
+    *,
+    team_id: uuid.UUID,
+    job_id: int,
+    task_name: str,
+    label: str,
+    done: int,
+    total: int | None,
     status: str = "running",
 ) -> None:
     """Write progress in its own short transaction, so the UI sees it while the job runs."""
@@ -130,8 +141,16 @@ async def report_progress(
     now = clock.now()
     async with team_session(db, team_id) as session:
         stmt = insert(JobRun).values(
-            id=uuid.uuid4(), created_at=now, team_id=team_id, job_id=job_id, task_name=task_name,
-            label=label, done=done, total=total, status=status, updated_at=now,
+            id=uuid.uuid4(),
+            created_at=now,
+            team_id=team_id,
+            job_id=job_id,
+            task_name=task_name,
+            label=label,
+            done=done,
+            total=total,
+            status=status,
+            updated_at=now,
         )
         await session.execute(
             stmt.on_conflict_do_update(
@@ -140,7 +159,9 @@ async def report_progress(
             )
         )
         await events.publish(
-            session, team_id=team_id, type="job.progress",
+            session,
+            team_id=team_id,
+            type="job.progress",
             data={"job_id": job_id, "label": label, "done": done, "total": total, "status": status},
         )
 

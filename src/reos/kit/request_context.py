@@ -14,4 +14,6 @@ class RequestContext:
     request_id: str | None = None
 
 
-current: ContextVar[RequestContext] = ContextVar("request_context", default=RequestContext())
+_NONE = RequestContext()
+# A frozen dataclass: the shared default can never be mutated.
+current: ContextVar[RequestContext] = ContextVar("request_context", default=_NONE)

@@ -17,15 +17,20 @@ from reos.teams.models import Account, Membership
 
 
 @task(name="notifications.email", queue="notifications", retry_on=(OSError, smtplib.SMTPException))
-async def email_notification(session: AsyncSession, job: JobInfo, *, team_id: str, notification_id: str) -> None:
+async def email_notification(
+    session: AsyncSession, job: JobInfo, *, team_id: str, notification_id: str
+) -> None:
     row = (
         await session.execute(
             select(Notification, Account.email)
-            .join(Membership, (Membership.team_id == Notification.team_id) & (Membership.id == Notification.membership_id))
+            .join(
+                Membership,
+                (Membership.team_id == Notification.team_id) & (Membership.id == Notification.membership_id),
+            )
             .join(Account, Account.id == Membership.account_id)
             .where(Notification.id == uuid.UUID(notification_id))
         )
-    ).tuples().one_or_none()
+    ).one_or_none()
     if row is None:
         return  # deleted since: nothing to send
     notification, address = row

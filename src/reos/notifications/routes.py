@@ -15,14 +15,24 @@ router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 
 @router.get("")
 async def list_notifications(
-    principal: Member, session: SessionDep, unread: bool = False, limit: int | None = None, cursor: str | None = None
+    principal: Member,
+    session: SessionDep,
+    unread: bool = False,
+    limit: int | None = None,
+    cursor: str | None = None,
 ) -> NotificationPage:
     """List my notifications, newest first, with the unread count."""
     rows, next_cursor = await notifications.list_notifications(
-        session, team_id=principal.team_id, membership_id=principal.membership.id,
-        unread_only=unread, limit=limit, cursor=cursor,
+        session,
+        team_id=principal.team_id,
+        membership_id=principal.membership.id,
+        unread_only=unread,
+        limit=limit,
+        cursor=cursor,
     )
-    count = await notifications.unread_count(session, team_id=principal.team_id, membership_id=principal.membership.id)
+    count = await notifications.unread_count(
+        session, team_id=principal.team_id, membership_id=principal.membership.id
+    )
     return NotificationPage(
         items=[NotificationRead.model_validate(r) for r in rows], next_cursor=next_cursor, unread=count
     )
@@ -32,7 +42,10 @@ async def list_notifications(
 async def mark_read(notification_id: uuid.UUID, principal: Member, session: SessionDep) -> NotificationRead:
     """Mark one notification read."""
     notification = await notifications.mark_read(
-        session, team_id=principal.team_id, membership_id=principal.membership.id, notification_id=notification_id
+        session,
+        team_id=principal.team_id,
+        membership_id=principal.membership.id,
+        notification_id=notification_id,
     )
     return NotificationRead.model_validate(notification)
 
@@ -40,14 +53,18 @@ async def mark_read(notification_id: uuid.UUID, principal: Member, session: Sess
 @router.post("/read-all")
 async def mark_all_read(principal: Member, session: SessionDep) -> dict[str, int]:
     """Mark all my notifications read."""
-    count = await notifications.mark_all_read(session, team_id=principal.team_id, membership_id=principal.membership.id)
+    count = await notifications.mark_all_read(
+        session, team_id=principal.team_id, membership_id=principal.membership.id
+    )
     return {"marked": count}
 
 
 @router.get("/preferences")
 async def get_preferences(principal: Member, session: SessionDep) -> Preferences:
     """Show which notification kinds I also receive by email."""
-    prefs = await notifications.preferences(session, team_id=principal.team_id, membership_id=principal.membership.id)
+    prefs = await notifications.preferences(
+        session, team_id=principal.team_id, membership_id=principal.membership.id
+    )
     return Preferences(email=prefs, kinds=notifications.KINDS)
 
 

@@ -57,15 +57,21 @@ async def notify(
         )
     )
     if wants_email:
-        from reos.notifications.jobs import email_notification
         from reos.jobs.queue import defer
+        from reos.notifications.jobs import email_notification
 
         await defer(session, email_notification, team_id=team_id, notification_id=str(notification.id))
     return notification
 
 
 async def notify_admins(
-    session: AsyncSession, *, team_id: uuid.UUID, kind: str, title: str, body: str = "", link: str | None = None
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str | None = None,
 ) -> int:
     admins = await session.scalars(
         select(Membership.id).where(
@@ -74,7 +80,15 @@ async def notify_admins(
     )
     count = 0
     for membership_id in admins.all():
-        await notify(session, team_id=team_id, membership_id=membership_id, kind=kind, title=title, body=body, link=link)
+        await notify(
+            session,
+            team_id=team_id,
+            membership_id=membership_id,
+            kind=kind,
+            title=title,
+            body=body,
+            link=link,
+        )
         count += 1
     return count
 
@@ -146,13 +160,15 @@ async def mark_all_read(session: AsyncSession, *, team_id: uuid.UUID, membership
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def preferences(session: AsyncSession, *, team_id: uuid.UUID, membership_id: uuid.UUID) -> dict[str, bool]:
+async def preferences(
+    session: AsyncSession, *, team_id: uuid.UUID, membership_id: uuid.UUID
+) -> dict[str, bool]:
     rows = await session.execute(
         select(NotificationPreference.kind, NotificationPreference.email).where(
             NotificationPreference.team_id == team_id, NotificationPreference.membership_id == membership_id
         )
     )
-    chosen = dict(rows.tuples().all())
+    chosen = {kind: email for kind, email in rows.all()}
     return {kind: bool(chosen.get(kind, False)) for kind in KINDS}
 
 
@@ -161,11 +177,17 @@ async def set_preferences(
 ) -> dict[str, bool]:
     unknown = sorted(set(email) - set(KINDS))
     if unknown:
-        raise BadRequest(f"unknown notification kinds: {', '.join(unknown)}", details={"known": sorted(KINDS)})
+        raise BadRequest(
+            f"unknown notification kinds: {', '.join(unknown)}", details={"known": sorted(KINDS)}
+        )
     for kind, wanted in email.items():
         stmt = insert(NotificationPreference).values(
-            id=uuid.uuid4(), created_at=clock.now(), team_id=team_id, membership_id=membership_id,
-            kind=kind, email=wanted,
+            id=uuid.uuid4(),
+            created_at=clock.now(),
+            team_id=team_id,
+            membership_id=membership_id,
+            kind=kind,
+            email=wanted,
         )
         await session.execute(
             stmt.on_conflict_do_update(

@@ -97,7 +97,11 @@ async def update_property(
 
 
 async def delete_property(
-    session: AsyncSession, *, team_id: uuid.UUID, property_id: uuid.UUID, actor_account_id: uuid.UUID | None = None
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    property_id: uuid.UUID,
+    actor_account_id: uuid.UUID | None = None,
 ) -> None:
     prop = await get_property_or_raise(session, team_id=team_id, property_id=property_id)
     await session.delete(prop)

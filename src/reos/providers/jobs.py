@@ -12,7 +12,9 @@ from reos.providers import email
 
 
 @task(name="email.send", queue="notifications", retry_on=(OSError, smtplib.SMTPException))
-async def send_email(session: AsyncSession, job: JobInfo, *, team_id: str | None, message: dict[str, Any]) -> None:
+async def send_email(
+    session: AsyncSession, job: JobInfo, *, team_id: str | None, message: dict[str, Any]
+) -> None:
     await email.deliver(
         session,
         email.Email(

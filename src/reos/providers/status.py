@@ -29,7 +29,9 @@ async def _upsert(name: str, implementation: str, *, error: str | None) -> None:
     async with team_session(runtime.database, None) as session:
         stmt = insert(ProviderStatus).values(**values)
         await session.execute(
-            stmt.on_conflict_do_update(index_elements=["name"], set_={k: v for k, v in values.items() if k != "name"})
+            stmt.on_conflict_do_update(
+                index_elements=["name"], set_={k: v for k, v in values.items() if k != "name"}
+            )
         )
 
 

@@ -33,7 +33,9 @@ async def get_team(principal: Reader, session: SessionDep) -> TeamRead:
 @router.patch("")
 async def update_team(body: TeamSettingsUpdate, principal: TeamManager, session: SessionDep) -> TeamRead:
     """Change the team's name and settings (time zone, business hours, address, branding)."""
-    team = await teams.update_team(session, team_id=principal.team_id, changes=body, actor=principal.membership)
+    team = await teams.update_team(
+        session, team_id=principal.team_id, changes=body, actor=principal.membership
+    )
     return TeamRead.model_validate(team)
 
 
@@ -113,7 +115,9 @@ async def list_markets(principal: Reader, session: SessionDep) -> list[MarketRea
 @router.post("/markets", status_code=status.HTTP_201_CREATED)
 async def create_market(body: MarketCreate, principal: TeamManager, session: SessionDep) -> MarketRead:
     """Define a market: a named area of states, counties and ZIP codes."""
-    return MarketRead.model_validate(await teams.create_market(session, team_id=principal.team_id, data=body, actor=principal.membership))
+    return MarketRead.model_validate(
+        await teams.create_market(session, team_id=principal.team_id, data=body, actor=principal.membership)
+    )
 
 
 @router.get("/markets/{market_id}")
@@ -129,12 +133,16 @@ async def update_market(
     market_id: uuid.UUID, body: MarketUpdate, principal: TeamManager, session: SessionDep
 ) -> MarketRead:
     """Change a market."""
-    market = await teams.update_market(session, team_id=principal.team_id, market_id=market_id, data=body, actor=principal.membership)
+    market = await teams.update_market(
+        session, team_id=principal.team_id, market_id=market_id, data=body, actor=principal.membership
+    )
     return MarketRead.model_validate(market)
 
 
 @router.delete("/markets/{market_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_market(market_id: uuid.UUID, principal: TeamManager, session: SessionDep) -> Response:
     """Delete a market."""
-    await teams.delete_market(session, team_id=principal.team_id, market_id=market_id, actor=principal.membership)
+    await teams.delete_market(
+        session, team_id=principal.team_id, market_id=market_id, actor=principal.membership
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -20,8 +20,8 @@ from reos.audit import service as audit
 from reos.auth import security
 from reos.auth.principal import load_principal
 from reos.db.session import set_team
-from reos.events import service as events
 from reos.errors import BadRequest, Conflict, NotFound, Unauthorized
+from reos.events import service as events
 from reos.kit import clock
 from reos.providers import email as email_provider
 from reos.settings import get_settings
@@ -247,7 +247,9 @@ async def revoke_session(session: AsyncSession, *, session_id: uuid.UUID) -> Non
         .returning(AuthSession.team_id)
     )
     if revoked is not None:
-        await audit.record(session, action="auth.logout", team_id=revoked, target_type="session", target_id=session_id)
+        await audit.record(
+            session, action="auth.logout", team_id=revoked, target_type="session", target_id=session_id
+        )
 
 
 async def logout(session: AsyncSession, *, refresh_token: str) -> None:
@@ -265,7 +267,11 @@ async def change_password(
     _set_password(account, new_password)
     await session.flush()
     await audit.record(
-        session, action="auth.password_changed", team_id=None, actor_account_id=account.id, actor_email=account.email
+        session,
+        action="auth.password_changed",
+        team_id=None,
+        actor_account_id=account.id,
+        actor_email=account.email,
     )
 
 
@@ -326,7 +332,11 @@ async def confirm_password_reset(session: AsyncSession, *, token: str, new_passw
     _set_password(account, new_password)
     await session.flush()
     await audit.record(
-        session, action="auth.password_reset", team_id=None, actor_account_id=account.id, actor_email=account.email
+        session,
+        action="auth.password_reset",
+        team_id=None,
+        actor_account_id=account.id,
+        actor_email=account.email,
     )
     return account
 
