@@ -288,7 +288,7 @@ async def test_team_b_sees_none_of_team_a_and_cannot_write_it(
     before = _counts_as(app_db, tables, a)
     empty = [t for t, n in before.items() if n == 0]
     assert not empty, f"team A has no rows in {empty}"
-    assert all(n > 0 for n in _counts_as(app_db, tables, b).values())
+    assert all(n > 0 for n in _counts_as(app_db, tables, b).values()), _counts_as(app_db, tables, b)
 
     with as_team(app_db, b):
         for table, column in tables.items():
@@ -368,7 +368,7 @@ async def test_without_a_team_every_tenant_table_is_empty(
     with as_team(app_db, str(uuid.uuid4())):
         assert all(count(app_db, table) == 0 for table in tables), "an unknown team sees rows"
 
-    assert all(n > 0 for n in _counts_as(app_db, tables, a).values())
+    assert all(n > 0 for n in _counts_as(app_db, tables, a).values()), _counts_as(app_db, tables, a)
     # The same connection, next transaction (after a commit, then after a rollback).
     with as_team(app_db, None):
         assert _setting(app_db) in (None, "")
