@@ -5,6 +5,7 @@ without anyone adding it here."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -27,6 +28,7 @@ from tests.fixtures.routes import (
     send,
 )
 
+RecordProperty = Callable[[str, object], None]  # pytest's record_property fixture
 SPECIAL = (Action.public, Action.operator)
 
 
@@ -48,7 +50,7 @@ def test_the_walk_sees_every_operation_of_the_openapi(app: FastAPI) -> None:
     assert {e.key for e in found if e.in_schema} == openapi_operations(app)
 
 
-def test_every_action_belongs_to_some_role(record_property: pytest.RecordProperty) -> None:
+def test_every_action_belongs_to_some_role() -> None:
     assert set(MATRIX) == set(Role)
     orphaned = [
         a.value for a in Action if a not in SPECIAL and not any(a in acts for acts in MATRIX.values())
@@ -58,7 +60,7 @@ def test_every_action_belongs_to_some_role(record_property: pytest.RecordPropert
         assert not any(action in acts for acts in MATRIX.values()), f"{action} is not a role's to grant"
 
 
-def test_actions_without_a_route_are_reported(app: FastAPI, record_property: pytest.RecordProperty) -> None:
+def test_actions_without_a_route_are_reported(app: FastAPI, record_property: RecordProperty) -> None:
     found, _ = endpoints(app)
     used = {e.action for e in found}
     assert Action.public in used and Action.read in used
@@ -136,7 +138,7 @@ async def test_every_route_answers_every_role_as_the_matrix_says(
     app: FastAPI,
     roles: dict[str, Member],
     operator: Member,
-    record_property: pytest.RecordProperty,
+    record_property: RecordProperty,
 ) -> None:
     found, _ = endpoints(app)
     openapi = app.openapi()
@@ -170,9 +172,7 @@ async def test_every_route_answers_every_role_as_the_matrix_says(
     assert not failures, f"{len(failures)} answers disagree with the matrix:\n" + "\n".join(failures)
 
 
-async def test_without_a_login_only_public_routes_answer(
-    app: FastAPI, admin: Member, record_property: pytest.RecordProperty
-) -> None:
+async def test_without_a_login_only_public_routes_answer(app: FastAPI, admin: Member) -> None:
     found, _ = endpoints(app)
     openapi = app.openapi()
     failures: list[str] = []

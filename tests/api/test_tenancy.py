@@ -5,8 +5,9 @@ walked tomorrow; a path parameter the walker does not know fails until it is tau
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
-import pytest
 from fastapi import FastAPI
 
 from reos.auth.permissions import Action
@@ -31,6 +32,8 @@ from tests.fixtures.routes import (
     send,
     tenant_row_ids,
 )
+
+RecordProperty = Callable[[str, object], None]  # pytest's record_property fixture
 
 # Parameter names that name a resource (in a path or a request body) → the tenant table it
 # lives in; the walker fills them with team A's ids. A route with a new name fails the walk until
@@ -85,7 +88,7 @@ async def test_team_b_reaches_nothing_of_team_a_through_any_route(
     client: httpx.AsyncClient,
     database: Database,
     db_urls: Urls,
-    record_property: pytest.RecordProperty,
+    record_property: RecordProperty,
 ) -> None:
     a = await seed_tenant(client, database)
     fill_empty_tenant_tables(db_urls.owner_libpq, a)

@@ -382,7 +382,7 @@ async def test_without_a_team_every_tenant_table_is_empty(
 def _setting(conn: psycopg.Connection) -> str | None:
     row = conn.execute("select current_setting('app.team_id', true)").fetchone()
     assert row is not None
-    return row[0]
+    return None if row[0] is None else str(row[0])
 
 
 async def test_pooled_connection_forgets_the_team_of_the_previous_session(
