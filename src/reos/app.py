@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -23,8 +20,8 @@ from reos.errors import AppError
 from reos.events.service import EventHub
 from reos.idempotency.middleware import IdempotencyMiddleware
 from reos.jobs import queue as jobs_queue
-from reos.kit import request_context
 from reos.metrics import Metrics
+from reos.middleware import RequestMiddleware
 from reos.providers import registry as providers
 from reos.settings import Settings, get_settings
 
@@ -65,8 +62,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # Tests hand in a database; attach now so clients without lifespan support work.
         _attach(app, settings, database)
     _install_error_handlers(app)
-    _install_middleware(app)
+    # Added last = outermost: the request middleware wraps idempotency replays too.
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(RequestMiddleware, metrics=app.state.metrics)
 
     from reos import ops
     from reos.audit.routes import router as audit_router
@@ -161,79 +159,3 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return render(request, exc.status_code, code, str(exc.detail), None, getattr(exc, "headers", None))
-
-
-def _route_template(request: Request) -> str:
-    route = request.scope.get("route")
-    path = getattr(route, "path", None)
-    # Unmatched paths share one label, so scanners cannot blow up the metric's cardinality.
-    return path if isinstance(path, str) else "<unmatched>"
-
-
-async def _with_etag(request: Request, response: Response) -> Response:
-    """Single-resource and list reads of the API carry an ETag; If-None-Match → 304."""
-    body = b""
-    async for chunk in response.body_iterator:  # type: ignore[attr-defined]
-        body += chunk if isinstance(chunk, bytes) else chunk.encode()
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
-    headers["ETag"] = etag
-    candidates = {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}
-    if etag in candidates or "*" in candidates:
-        headers.pop("content-type", None)
-        return Response(status_code=304, headers=headers)
-    return Response(content=body, status_code=response.status_code, headers=headers)
-
-
-def _install_middleware(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def request_scope(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
-        if len(request_id) > 64:
-            request_id = uuid.uuid4().hex
-        structlog.contextvars.bind_contextvars(request_id=request_id)
-        token = request_context.current.set(
-            request_context.RequestContext(
-                ip=request.client.host if request.client else None,
-                user_agent=request.headers.get("user-agent"),
-                request_id=request_id,
-            )
-        )
-        started = time.perf_counter()
-        try:
-            response = await call_next(request)
-        finally:
-            structlog.contextvars.unbind_contextvars("request_id")
-            request_context.current.reset(token)
-        elapsed = time.perf_counter() - started
-        route = _route_template(request)
-        metrics: Metrics = app.state.metrics
-        metrics.observe(request.method, route, response.status_code, elapsed)
-        if (
-            request.method == "GET"
-            and response.status_code == 200
-            and request.url.path.startswith("/api/")
-            and response.headers.get("content-type", "").startswith("application/json")
-        ):
-            response = await _with_etag(request, response)
-        response.headers["X-Request-ID"] = request_id
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; "
-            "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
-        )
-        log.info(
-            "request",
-            request_id=request_id,
-            method=request.method,
-            path=request.url.path,
-            route=route,
-            status=response.status_code,
-            ms=round(elapsed * 1000, 1),
-        )
-        return response

@@ -84,10 +84,11 @@ class Permit:
 
     async def __call__(self, principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if not allowed(principal.role, self.action, is_operator=principal.account.is_operator):
-            raise Forbidden(
-                f"your role ({principal.role}) may not {self.action.value.replace('_', ' ')}",
-                details={"action": self.action.value, "role": principal.role.value},
-            )
+            if self.action is Action.operator:
+                message = "only instance operators may use this"
+            else:
+                message = f"your role ({principal.role}) may not {self.action.value.replace('_', ' ')}"
+            raise Forbidden(message, details={"action": self.action.value, "role": principal.role.value})
         return principal
 
 
