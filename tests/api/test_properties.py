@@ -39,7 +39,7 @@ async def create(client: httpx.AsyncClient, member: Member, **fields: object) ->
     return body
 
 
-async def list_page(client: httpx.AsyncClient, member: Member, **params: object) -> httpx.Response:
+async def list_page(client: httpx.AsyncClient, member: Member, **params: str | int) -> httpx.Response:
     return await client.get("/api/v1/properties", params=params, headers=member.headers)
 
 
@@ -179,7 +179,9 @@ async def test_an_unknown_property_is_not_found(client: httpx.AsyncClient, admin
 # --- keyset pages and filters --------------------------------------------------------------
 
 
-async def pages(client: httpx.AsyncClient, member: Member, limit: int, **params: object) -> list[list[str]]:
+async def pages(
+    client: httpx.AsyncClient, member: Member, limit: int, **params: str | int
+) -> list[list[str]]:
     collected: list[list[str]] = []
     cursor: str | None = None
     while True:
@@ -230,7 +232,7 @@ async def test_an_exact_last_page_has_no_next_cursor(client: httpx.AsyncClient, 
     [{"cursor": "not-a-cursor"}, {"cursor": "WyJ4Il0"}, {"limit": 0}, {"limit": 201}, {"limit": -3}],
 )
 async def test_bad_page_parameters_are_refused(
-    client: httpx.AsyncClient, admin: Member, params: dict[str, object]
+    client: httpx.AsyncClient, admin: Member, params: dict[str, str | int]
 ) -> None:
     response = await list_page(client, admin, **params)
     assert response.status_code == 400
