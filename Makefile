@@ -6,7 +6,7 @@ UV_VERSION := 0.13.8
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format setup python-deps node-deps system-deps test-external-db lock clean
+.PHONY: run test lint format setup python-deps node-deps system-deps test-external-db lock clean bench bench-http
 
 run: setup
 	$(BIN)/reos demo --if-empty
@@ -53,6 +53,13 @@ system-deps:
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium poppler-utils; \
 	fi
+
+# Benchmarks (not part of `make test`); figures go to docs/benchmarks.md.
+bench: bench-http
+
+bench-http: setup
+	@command -v wrk >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq wrk; }
+	$(BIN)/python bench/http_load.py --duration 30 --connections 32
 
 # Re-lock after editing dependencies in pyproject.toml.
 lock:

@@ -112,13 +112,17 @@ def main() -> int:
                 "-d",
                 "postgres",
                 "-qc",
-                "create database reos_ext",
+                f"create role reos_owner login createrole password '{OWNER_PASSWORD}'",
+                "-qc",
+                "create database reos_ext owner reos_owner",
             ],
             check=True,
             env=env,
         )
         env = dict(os.environ)
-        env["DATABASE_OWNER_URL"] = f"postgresql://postgres:{OWNER_PASSWORD}@127.0.0.1:{port}/reos_ext"
+        # As in a managed PostgreSQL: the owner is not a superuser, only CREATEROLE and the
+        # database's owner, so row-level security holds it too once FORCE is on.
+        env["DATABASE_OWNER_URL"] = f"postgresql://reos_owner:{OWNER_PASSWORD}@127.0.0.1:{port}/reos_ext"
         env["DATABASE_URL"] = f"postgresql://reos_app_ext:{APP_PASSWORD}@127.0.0.1:{port}/reos_ext"
         print(f"external PostgreSQL on 127.0.0.1:{port}; running: {' '.join(args)}", flush=True)
         return subprocess.run(args, env=env).returncode

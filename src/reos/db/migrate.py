@@ -40,7 +40,9 @@ def ensure_group_roles(owner_url: str) -> None:
                 conn.execute(sql.SQL("create role {} nologin nobypassrls").format(sql.Identifier(role)))
         # The migration runner must be able to hand functions over to the definer role.
         conn.execute(sql.SQL("grant {} to current_user").format(sql.Identifier(DEFINER)))
-        conn.execute(sql.SQL("grant usage on schema public to {}").format(sql.Identifier(DEFINER)))
+        # CREATE because PostgreSQL requires it of a function's new owner (ALTER ... OWNER TO);
+        # the role cannot log in, so it can never use it on its own.
+        conn.execute(sql.SQL("grant usage, create on schema public to {}").format(sql.Identifier(DEFINER)))
 
 
 def ensure_app_role(owner_url: str, app_url: str) -> None:
