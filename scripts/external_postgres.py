@@ -112,7 +112,7 @@ def main() -> int:
                 "-d",
                 "postgres",
                 "-qc",
-                f"create role reos_owner login createrole password '{OWNER_PASSWORD}'",
+                f"create role reos_owner login createrole createdb password '{OWNER_PASSWORD}'",
                 "-qc",
                 "create database reos_ext owner reos_owner",
             ],
