@@ -491,6 +491,7 @@ async def test_a_market_name_is_unique_in_the_team(client: httpx.AsyncClient, ad
         ({"name": "X", "states": ["Florida"]}, "states.0"),
         ({"name": "X", "states": ["FL", "tx"]}, "states.1"),
         ({"name": "X", "zip_codes": ["3361"]}, "zip_codes.0"),
+        ({"name": "X", "zip_codes": ["33610", "３３６１０"]}, "zip_codes.1"),
         ({"name": ""}, "name"),
         ({"states": ["FL"]}, "name"),
     ],

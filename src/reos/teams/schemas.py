@@ -191,7 +191,7 @@ class MarketBase(BaseModel):
     name: str = Field(min_length=1, max_length=120)
     states: list[Annotated[str, Field(pattern=r"^[A-Z]{2}$")]] = Field(default_factory=list)
     counties: list[Annotated[str, Field(min_length=1, max_length=120)]] = Field(default_factory=list)
-    zip_codes: list[Annotated[str, Field(pattern=r"^\d{5}$")]] = Field(default_factory=list)
+    zip_codes: list[Annotated[str, Field(pattern=r"^[0-9]{5}$")]] = Field(default_factory=list)
 
 
 class MarketCreate(MarketBase):
@@ -204,7 +204,7 @@ class MarketUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=120)
     states: list[Annotated[str, Field(pattern=r"^[A-Z]{2}$")]] | None = None
     counties: list[Annotated[str, Field(min_length=1, max_length=120)]] | None = None
-    zip_codes: list[Annotated[str, Field(pattern=r"^\d{5}$")]] | None = None
+    zip_codes: list[Annotated[str, Field(pattern=r"^[0-9]{5}$")]] | None = None
 
 
 class MarketRead(MarketBase):
