@@ -83,6 +83,12 @@ class Settings(BaseSettings):
             raise ConfigurationError("PUBLIC_URL must be the public address in production")
         if self.email_provider == "smtp" and not self.smtp_host:
             raise ConfigurationError("SMTP_HOST must be set when the email provider is smtp")
+        if (
+            self.email_provider == "smtp"
+            and self.smtp_username
+            and (not self.smtp_password or self.smtp_password.strip().lower() in PLACEHOLDERS)
+        ):
+            raise ConfigurationError("SMTP_PASSWORD must be set when SMTP_USERNAME is set")
         if self.email_provider == "mock":
             raise ConfigurationError(
                 "PROVIDER_EMAIL=mock is not allowed in production; set PROVIDER_EMAIL=smtp"

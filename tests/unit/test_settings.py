@@ -142,3 +142,22 @@ def test_serve_in_production_without_a_database_names_it(tmp_path: Path) -> None
     assert done.returncode != 0
     assert "DATABASE_URL" in done.stderr
     assert not (tmp_path / "data").exists()
+
+
+def test_production_smtp_login_needs_its_password() -> None:
+    from reos.settings import ConfigurationError, Settings
+
+    base = {
+        "app_mode": "production",
+        "secret_key": "s" * 40,
+        "database_url": "postgresql://a@h/d",
+        "database_owner_url": "postgresql://o@h/d",
+        "public_url": "https://reos.example.com",
+        "smtp_host": "smtp.example.com",
+        "smtp_username": "mailer",
+    }
+    with pytest.raises(ConfigurationError, match="SMTP_PASSWORD"):
+        Settings(**base)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="SMTP_PASSWORD"):
+        Settings(**base, smtp_password="change-me")  # type: ignore[arg-type]
+    assert Settings(**base, smtp_password="a-real-password").smtp_password == "a-real-password"  # type: ignore[arg-type]
