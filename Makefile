@@ -9,7 +9,7 @@ PORT ?= 8000
 .PHONY: run test lint format setup python-deps node-deps system-deps test-external-db lock clean bench bench-http
 
 run: setup
-	$(BIN)/reos demo --if-empty
+	REOS_URL=http://$(HOST):$(PORT) $(BIN)/reos demo --if-empty
 	$(BIN)/reos serve --host $(HOST) --port $(PORT)
 
 test: setup lint
