@@ -53,6 +53,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         title="Real Estate OS",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by reos.ops from node_modules, not a CDN
+        redoc_url=None,
         description="Acquisitions CRM API: leads, outreach under compliance, deals, dispositions.",
     )
     app.state.settings = settings

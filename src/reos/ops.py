@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Header, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, ConfigDict
@@ -14,11 +15,12 @@ from reos.db.health import readiness
 from reos.deps import PUBLIC, Operator, SessionDep, get_database
 from reos.errors import Unauthorized
 from reos.kit.pagination import clamp_limit
+from reos.kit.routing import DocstringRoute
 from reos.metrics import Metrics
 from reos.providers import email as email_provider
 from reos.providers import status as provider_service
 
-router = APIRouter(tags=["ops"])
+router = APIRouter(tags=["ops"], route_class=DocstringRoute)
 
 
 @router.get("/health", dependencies=[PUBLIC])
@@ -78,3 +80,22 @@ class ProviderRead(BaseModel):
 async def provider_status(principal: Operator, session: SessionDep) -> list[ProviderRead]:
     """Show which implementation each provider uses and its last error (operators)."""
     return [ProviderRead(**row) for row in await provider_service.overview(session)]
+
+
+@router.get("/docs", dependencies=[PUBLIC], include_in_schema=False)
+async def api_docs() -> Response:
+    """Interactive API documentation, served from our own npm-installed copy of Swagger UI (the
+    default loads it from a CDN, which a self-hosted or offline install cannot rely on)."""
+    page = get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="Real Estate OS — API",
+        swagger_js_url="/vendor/swagger-ui-dist/swagger-ui-bundle.js",
+        swagger_css_url="/vendor/swagger-ui-dist/swagger-ui.css",
+        swagger_favicon_url="/static/favicon.svg",
+    )
+    # Swagger UI starts from one inline script: allow inline scripts on this page only.
+    page.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+    )
+    return page

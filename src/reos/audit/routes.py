@@ -8,8 +8,9 @@ from reos.audit import service as audit
 from reos.audit.schemas import AuditEventRead, AuditPage
 from reos.db.session import enter_operator_view
 from reos.deps import Operator, SessionDep, UserManager
+from reos.kit.routing import DocstringRoute
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(tags=["audit"], route_class=DocstringRoute)
 
 
 @router.get("/api/v1/audit")

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response, status
 
 from reos.auth.ratelimit import SlidingWindow
 from reos.deps import PUBLIC, Member, SessionDep
+from reos.kit.routing import DocstringRoute
 from reos.settings import get_settings
 from reos.teams import service as teams
 from reos.teams.models import Account, Membership, Role
@@ -26,7 +27,7 @@ from reos.teams.schemas import (
     UserRead,
 )
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"], route_class=DocstringRoute)
 _settings = get_settings()
 login_limiter = SlidingWindow(_settings.login_rate_limit, _settings.login_rate_window_seconds)
 reset_limiter = SlidingWindow(_settings.login_rate_limit, _settings.login_rate_window_seconds)

@@ -12,8 +12,9 @@ from fastapi.responses import StreamingResponse
 from reos.db.session import team_session
 from reos.deps import Reader, get_database
 from reos.events import service as events
+from reos.kit.routing import DocstringRoute
 
-router = APIRouter(tags=["events"])
+router = APIRouter(tags=["events"], route_class=DocstringRoute)
 KEEPALIVE_SECONDS = 15.0
 
 

@@ -7,10 +7,11 @@ import uuid
 from fastapi import APIRouter
 
 from reos.deps import Member, SessionDep
+from reos.kit.routing import DocstringRoute
 from reos.notifications import service as notifications
 from reos.notifications.schemas import NotificationPage, NotificationRead, Preferences, PreferencesUpdate
 
-router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
+router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"], route_class=DocstringRoute)
 
 
 @router.get("")

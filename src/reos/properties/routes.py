@@ -7,10 +7,11 @@ import uuid
 from fastapi import APIRouter, Query, Response, status
 
 from reos.deps import Deleter, Editor, Reader, SessionDep
+from reos.kit.routing import DocstringRoute
 from reos.properties import service as properties
 from reos.properties.schemas import PropertyCreate, PropertyPage, PropertyRead, PropertyUpdate, Stage
 
-router = APIRouter(prefix="/api/v1/properties", tags=["properties"])
+router = APIRouter(prefix="/api/v1/properties", tags=["properties"], route_class=DocstringRoute)
 
 
 @router.get("")

@@ -7,6 +7,7 @@ import uuid
 from fastapi import APIRouter, Response, status
 
 from reos.deps import Reader, SessionDep, TeamManager, UserManager
+from reos.kit.routing import DocstringRoute
 from reos.teams import service as teams
 from reos.teams.models import Role
 from reos.teams.schemas import (
@@ -21,7 +22,7 @@ from reos.teams.schemas import (
     TeamSettingsUpdate,
 )
 
-router = APIRouter(prefix="/api/v1/team", tags=["team"])
+router = APIRouter(prefix="/api/v1/team", tags=["team"], route_class=DocstringRoute)
 
 
 @router.get("")
