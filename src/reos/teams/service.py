@@ -68,26 +68,13 @@ async def register(
     session: AsyncSession, *, email: str, password: str, full_name: str, team_name: str
 ) -> tuple[Account, Membership]:
     """Create an account, its first team and an admin membership."""
-    if await get_account_by_email(session, email) is not None:
-        raise Conflict(
-            "an account with this email already exists; log in, or ask a team admin to invite you",
-            details={"field": "email"},
-        )
-    account = Account(
-        id=uuid.uuid4(),
-        # The CLI calls this too, with the email as typed: store it the way login looks it up.
-        email=email.strip().lower(),
-        full_name=full_name.strip(),
-        password_hash=security.hash_password(password),
-        is_operator=False,
-        is_active=True,
-        token_version=1,
+    account = await create_account(
+        session,
+        email=email,
+        full_name=full_name,
+        password=password,
+        taken_message="an account with this email already exists; log in, or ask a team admin to invite you",
     )
-    session.add(account)
-    try:
-        await session.flush()
-    except IntegrityError as exc:  # a concurrent registration with the same email
-        raise Conflict("an account with this email already exists") from exc
     membership = await create_team(session, account=account, name=team_name)
     return account, membership
 
@@ -110,6 +97,37 @@ async def create_team(session: AsyncSession, *, account: Account, name: str) -> 
     session.add(membership)
     await session.flush()
     return membership
+
+
+async def create_account(
+    session: AsyncSession,
+    *,
+    email: str,
+    full_name: str,
+    password: str,
+    operator: bool = False,
+    taken_message: str = "an account with this email already exists",
+) -> Account:
+    """The one place an account is made (register, invitation, CLI)."""
+    if await get_account_by_email(session, email) is not None:
+        raise Conflict(taken_message, details={"field": "email"})
+    account = Account(
+        id=uuid.uuid4(),
+        # The CLI passes the email as typed: store it the way login looks it up.
+        email=email.strip().lower(),
+        full_name=full_name.strip(),
+        password_hash=security.hash_password(password),
+        is_operator=operator,
+        is_active=True,
+        token_version=1,
+    )
+    session.add(account)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:  # a concurrent registration with the same email
+        raise Conflict(taken_message, details={"field": "email"}) from exc
+    return account
 
 
 async def authenticate(session: AsyncSession, *, email: str, password: str) -> Account:
@@ -449,17 +467,9 @@ async def accept_invitation(
             raise BadRequest("full_name is required to create your account", details={"field": "full_name"})
         if len(password) < 10:
             raise BadRequest("password must have at least 10 characters", details={"field": "password"})
-        account = Account(
-            id=uuid.uuid4(),
-            email=invitation.email,
-            full_name=full_name.strip(),
-            password_hash=security.hash_password(password),
-            is_operator=False,
-            is_active=True,
-            token_version=1,
+        account = await create_account(
+            session, email=invitation.email, full_name=full_name, password=password
         )
-        session.add(account)
-        await session.flush()
     elif not security.verify_password(account.password_hash, password):
         raise Unauthorized("password is wrong for the existing account " + invitation.email)
     membership = await session.scalar(
@@ -786,17 +796,7 @@ async def create_user(
         account.is_operator = operator
         await session.flush()
         return account, membership
-    if await get_account_by_email(session, email) is not None:
-        raise Conflict("an account with this email already exists")
-    account = Account(
-        id=uuid.uuid4(),
-        email=email.strip().lower(),
-        full_name=full_name,
-        password_hash=security.hash_password(password),
-        is_operator=operator,
-        is_active=True,
-        token_version=1,
+    account = await create_account(
+        session, email=email, full_name=full_name, password=password, operator=operator
     )
-    session.add(account)
-    await session.flush()
     return account, None
