@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reos.audit.models import AuditEvent
 from reos.kit import request_context
-from reos.kit.pagination import clamp_limit, decode_cursor, page
+from reos.kit.pagination import keyset_page
 
 # The actions the product records, so the log's vocabulary stays small and searchable.
 ACTIONS = frozenset(
@@ -83,16 +83,11 @@ async def list_events(
     cursor: str | None = None,
 ) -> tuple[list[AuditEvent], str | None]:
     """Newest first. team_id None means every team (operator view only)."""
-    size = clamp_limit(limit)
     query = select(AuditEvent)
     if team_id is not None:
         query = query.where(AuditEvent.team_id == team_id)
     if action:
         query = query.where(AuditEvent.action == action)
-    if cursor:
-        created_at, row_id = decode_cursor(cursor)
-        query = query.where(func.row(AuditEvent.created_at, AuditEvent.id) < func.row(created_at, row_id))
-    rows = await session.scalars(
-        query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(size + 1)
+    return await keyset_page(
+        session, query, created=AuditEvent.created_at, row_id=AuditEvent.id, limit=limit, cursor=cursor
     )
-    return page(list(rows.all()), size, key=lambda e: (e.created_at, e.id))

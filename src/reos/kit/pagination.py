@@ -8,6 +8,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy import Select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
 from reos.errors import BadRequest
 
 MAX_LIMIT = 200
@@ -44,3 +48,21 @@ def page(items: list[Any], limit: int, key: Any) -> tuple[list[Any], str | None]
     last = kept[-1]
     created_at, row_id = key(last)
     return kept, encode_cursor(created_at, row_id)
+
+
+async def keyset_page(
+    session: AsyncSession,
+    query: Select[Any],
+    *,
+    created: InstrumentedAttribute[datetime],
+    row_id: InstrumentedAttribute[UUID],
+    limit: int | None,
+    cursor: str | None,
+) -> tuple[list[Any], str | None]:
+    """Newest first by (created, id): one index range per page, however deep the page."""
+    size = clamp_limit(limit)
+    if cursor:
+        created_at, last_id = decode_cursor(cursor)
+        query = query.where(tuple_(created, row_id) < tuple_(created_at, last_id))
+    rows = (await session.scalars(query.order_by(created.desc(), row_id.desc()).limit(size + 1))).all()
+    return page(list(rows), size, key=lambda r: (getattr(r, created.key), getattr(r, row_id.key)))

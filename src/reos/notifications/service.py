@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reos.errors import BadRequest, NotFound
 from reos.events import service as events
 from reos.kit import clock
-from reos.kit.pagination import clamp_limit, decode_cursor, page
+from reos.kit.pagination import keyset_page
 from reos.notifications.models import Notification, NotificationPreference
 from reos.teams.models import Membership, Role
 
@@ -102,19 +102,14 @@ async def list_notifications(
     limit: int | None = None,
     cursor: str | None = None,
 ) -> tuple[list[Notification], str | None]:
-    size = clamp_limit(limit)
     query = select(Notification).where(
         Notification.team_id == team_id, Notification.membership_id == membership_id
     )
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
-    if cursor:
-        created_at, row_id = decode_cursor(cursor)
-        query = query.where(func.row(Notification.created_at, Notification.id) < func.row(created_at, row_id))
-    rows = await session.scalars(
-        query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(size + 1)
+    return await keyset_page(
+        session, query, created=Notification.created_at, row_id=Notification.id, limit=limit, cursor=cursor
     )
-    return page(list(rows.all()), size, key=lambda n: (n.created_at, n.id))
 
 
 async def unread_count(session: AsyncSession, *, team_id: uuid.UUID, membership_id: uuid.UUID) -> int:

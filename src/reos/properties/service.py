@@ -6,14 +6,14 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reos.audit import service as audit
 from reos.errors import BadRequest, NotFound
 from reos.events import service as events
 from reos.kit import clock
-from reos.kit.pagination import clamp_limit, decode_cursor, page
+from reos.kit.pagination import keyset_page
 from reos.properties.models import STAGES, Property
 from reos.properties.schemas import PropertyCreate, PropertyUpdate
 
@@ -54,7 +54,6 @@ async def list_properties(
     limit: int | None = None,
     cursor: str | None = None,
 ) -> tuple[list[Property], str | None]:
-    size = clamp_limit(limit)
     query = select(Property).where(Property.team_id == team_id)
     if stage:
         query = query.where(Property.stage == stage)
@@ -70,12 +69,9 @@ async def list_properties(
                 Property.apn.ilike(pattern),
             )
         )
-    if cursor:
-        created_at, row_id = decode_cursor(cursor)
-        query = query.where(tuple_(Property.created_at, Property.id) < tuple_(created_at, row_id))
-    query = query.order_by(Property.created_at.desc(), Property.id.desc()).limit(size + 1)
-    rows = list((await session.scalars(query)).all())
-    return page(rows, size, key=lambda p: (p.created_at, p.id))
+    return await keyset_page(
+        session, query, created=Property.created_at, row_id=Property.id, limit=limit, cursor=cursor
+    )
 
 
 async def update_property(
