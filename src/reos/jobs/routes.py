@@ -7,7 +7,6 @@ from typing import Literal
 
 from fastapi import APIRouter
 
-from reos.audit import service as audit
 from reos.db.session import enter_operator_view
 from reos.deps import Operator, Reader, SessionDep, TeamManager
 from reos.jobs import service as jobs
@@ -36,17 +35,7 @@ async def list_failed(
 async def replay_failed(failure_id: uuid.UUID, principal: TeamManager, session: SessionDep) -> JobFailureRead:
     """Run a failed job again with the same arguments."""
     failure = await jobs.replay(
-        session, team_id=principal.team_id, failure_id=failure_id, by=principal.account.id
-    )
-    await audit.record(
-        session,
-        action="jobs.replayed",
-        team_id=principal.team_id,
-        actor_account_id=principal.account.id,
-        actor_email=principal.account.email,
-        target_type="job",
-        target_id=failure.job_id,
-        details={"task": failure.task_name, "new_job_id": failure.replayed_job_id},
+        session, team_id=principal.team_id, failure_id=failure_id, actor=principal.account
     )
     return JobFailureRead.model_validate(failure)
 
@@ -57,17 +46,7 @@ async def archive_failed(
 ) -> JobFailureRead:
     """Set a failed job aside without running it again."""
     failure = await jobs.archive(
-        session, team_id=principal.team_id, failure_id=failure_id, by=principal.account.id
-    )
-    await audit.record(
-        session,
-        action="jobs.archived",
-        team_id=principal.team_id,
-        actor_account_id=principal.account.id,
-        actor_email=principal.account.email,
-        target_type="job",
-        target_id=failure.job_id,
-        details={"task": failure.task_name},
+        session, team_id=principal.team_id, failure_id=failure_id, actor=principal.account
     )
     return JobFailureRead.model_validate(failure)
 
@@ -92,17 +71,7 @@ async def list_failed_everywhere(
 async def replay_any(failure_id: uuid.UUID, principal: Operator, session: SessionDep) -> JobFailureRead:
     """Run any failed job again (operators)."""
     await enter_operator_view(session)
-    failure = await jobs.replay(session, team_id=None, failure_id=failure_id, by=principal.account.id)
-    await audit.record(
-        session,
-        action="jobs.replayed",
-        team_id=failure.team_id,
-        actor_account_id=principal.account.id,
-        actor_email=principal.account.email,
-        target_type="job",
-        target_id=failure.job_id,
-        details={"task": failure.task_name, "new_job_id": failure.replayed_job_id, "by_operator": True},
-    )
+    failure = await jobs.replay(session, team_id=None, failure_id=failure_id, actor=principal.account)
     return JobFailureRead.model_validate(failure)
 
 
@@ -110,17 +79,7 @@ async def replay_any(failure_id: uuid.UUID, principal: Operator, session: Sessio
 async def archive_any(failure_id: uuid.UUID, principal: Operator, session: SessionDep) -> JobFailureRead:
     """Set any failed job aside (operators)."""
     await enter_operator_view(session)
-    failure = await jobs.archive(session, team_id=None, failure_id=failure_id, by=principal.account.id)
-    await audit.record(
-        session,
-        action="jobs.archived",
-        team_id=failure.team_id,
-        actor_account_id=principal.account.id,
-        actor_email=principal.account.email,
-        target_type="job",
-        target_id=failure.job_id,
-        details={"task": failure.task_name, "by_operator": True},
-    )
+    failure = await jobs.archive(session, team_id=None, failure_id=failure_id, actor=principal.account)
     return JobFailureRead.model_validate(failure)
 
 

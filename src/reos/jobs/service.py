@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from importlib import import_module
 from typing import Any
 
 import procrastinate
@@ -10,11 +11,13 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reos.audit import service as audit
 from reos.db.session import Database, team_session
 from reos.errors import Conflict, NotFound
 from reos.jobs.models import JobFailure, JobRun
 from reos.kit import clock
 from reos.kit.pagination import clamp_limit, decode_cursor, page
+from reos.teams.models import Account
 
 
 async def record_failure(
@@ -92,36 +95,76 @@ async def get_failure(
 
 
 async def replay(
-    session: AsyncSession, *, team_id: uuid.UUID | None, failure_id: uuid.UUID, by: uuid.UUID
+    session: AsyncSession, *, team_id: uuid.UUID | None, failure_id: uuid.UUID, actor: Account
 ) -> JobFailure:
-    """Defer the same task with the same arguments again (a new job, in this transaction)."""
-    from reos.jobs.queue import defer, queue_app
+    """Defer the same task with the same arguments again (a new job, in this transaction).
+
+    `team_id` None is an operator acting in operator view on any team's failure; the audit
+    event (written here, so the API and the web page record the same) says so."""
+    from reos.jobs.queue import TASK_MODULES, defer, queue_app
 
     failure = await get_failure(session, team_id=team_id, failure_id=failure_id)
     if failure.state != "failed":
         raise Conflict(f"this job was already {failure.state}")
+    # A web process imports task modules only as it first defers their jobs; a replay may come
+    # first (e.g. right after a restart), so load them all before looking the task up.
+    for module in TASK_MODULES:
+        import_module(module)
     job_task = queue_app.tasks.get(failure.task_name)
     if job_task is None:
         raise Conflict(f"task {failure.task_name} no longer exists; archive this job instead")
     failure.replayed_job_id = await defer(session, job_task, **failure.args)
-    failure.state = "replayed"
-    failure.resolved_at = clock.now()
-    failure.resolved_by = by
+    _resolve(failure, "replayed", actor)
     await session.flush()
+    await _audit(
+        session,
+        "jobs.replayed",
+        failure,
+        actor,
+        by_operator=team_id is None,
+        new_job_id=failure.replayed_job_id,
+    )
     return failure
 
 
 async def archive(
-    session: AsyncSession, *, team_id: uuid.UUID | None, failure_id: uuid.UUID, by: uuid.UUID
+    session: AsyncSession, *, team_id: uuid.UUID | None, failure_id: uuid.UUID, actor: Account
 ) -> JobFailure:
+    """Set a failed job aside without running it again (`team_id` None: see `replay`)."""
     failure = await get_failure(session, team_id=team_id, failure_id=failure_id)
     if failure.state != "failed":
         raise Conflict(f"this job was already {failure.state}")
-    failure.state = "archived"
-    failure.resolved_at = clock.now()
-    failure.resolved_by = by
+    _resolve(failure, "archived", actor)
     await session.flush()
+    await _audit(session, "jobs.archived", failure, actor, by_operator=team_id is None)
     return failure
+
+
+def _resolve(failure: JobFailure, state: str, actor: Account) -> None:
+    failure.state = state
+    failure.resolved_at = clock.now()
+    failure.resolved_by = actor.id
+
+
+async def _audit(
+    session: AsyncSession,
+    action: str,
+    failure: JobFailure,
+    actor: Account,
+    *,
+    by_operator: bool,
+    **details: Any,
+) -> None:
+    await audit.record(
+        session,
+        action=action,
+        team_id=failure.team_id,
+        actor_account_id=actor.id,
+        actor_email=actor.email,
+        target_type="job",
+        target_id=failure.job_id,
+        details={"task": failure.task_name, **details, **({"by_operator": True} if by_operator else {})},
+    )
 
 
 async def report_progress(

@@ -25,6 +25,8 @@ from reos.auth.permissions import Action, allowed
 from reos.auth.principal import Principal
 from reos.deps import SessionDep
 from reos.errors import AppError, Unauthorized
+from reos.kit import clock
+from reos.notifications import service as notifications
 from reos.teams import service as teams
 from reos.web import charts
 
@@ -74,16 +76,68 @@ def _day(value: datetime | None, tz: str | None = None) -> str:
     return local.strftime("%b %-d, %Y")
 
 
+def _time_of_day(value: datetime | None, tz: str | None = None) -> str:
+    if value is None:
+        return "—"
+    local = value.astimezone(ZoneInfo(tz)) if tz else value
+    return local.strftime("%-I:%M:%S %p").replace("AM", "am").replace("PM", "pm")
+
+
+def _ago(value: datetime | None) -> str:
+    """How long ago, in a few words ("just now", "4 min ago", "3 h ago"), else the date."""
+    if value is None:
+        return "—"
+    seconds = (clock.now() - value).total_seconds()
+    if seconds < 45:
+        return "just now"
+    if seconds < 3600:
+        return f"{max(1, round(seconds / 60))} min ago"
+    if seconds < 86400:
+        return f"{round(seconds / 3600)} h ago"
+    return _day(value)
+
+
 def _initials(name: str) -> str:
     parts = [p for p in name.replace("-", " ").split() if p]
     return "".join(p[0] for p in parts[:2]).upper() or "?"
+
+
+def task_label(name: str) -> str:
+    """ "email.send" → "Email send": what a background job does, in words."""
+    words = name.rsplit(":", 1)[-1].replace(".", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def _action_label(action: str) -> str:
+    """ "team.role_changed" → "Team · role changed" (audit actions)."""
+    area, _, verb = action.partition(".")
+    return f"{area.capitalize()} · {verb.replace('_', ' ')}" if verb else action
+
+
+def _detail_value(value: Any) -> str:
+    """One value of an audit event's details, short and readable."""
+    if isinstance(value, bool):
+        text = "yes" if value else "no"
+    elif isinstance(value, list | tuple):
+        text = ", ".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        text = json.dumps(value, separators=(", ", ": "), default=str)
+    else:
+        text = str(value)
+    return text if len(text) <= 120 else text[:119] + "…"
 
 
 templates.env.filters["money"] = money
 templates.env.filters["number"] = _number
 templates.env.filters["when"] = _when
 templates.env.filters["day"] = _day
+templates.env.filters["ago"] = _ago
+templates.env.filters["time_of_day"] = _time_of_day
 templates.env.filters["initials"] = _initials
+templates.env.filters["task_label"] = task_label
+templates.env.filters["action_label"] = _action_label
+templates.env.filters["detail_value"] = _detail_value
+templates.env.filters["short_id"] = lambda value: str(value)[:8]
 templates.env.filters["stage_label"] = lambda s: STAGE_LABELS.get(s, s)
 templates.env.filters["role_label"] = lambda r: ROLE_LABELS.get(str(r), str(r))
 templates.env.globals["STAGE_LABELS"] = STAGE_LABELS
@@ -160,6 +214,12 @@ async def page(
         if session is not None:
             ctx["teams"] = await teams.account_teams(session, principal.account.id)
             ctx.setdefault("team", await teams.get_team(session, team_id=principal.team_id))
+            ctx.setdefault(
+                "unread",
+                await notifications.unread_count(
+                    session, team_id=principal.team_id, membership_id=principal.membership.id
+                ),
+            )
     response = templates.TemplateResponse(
         request, name, ctx, status_code=status_code, headers=dict(headers or {})
     )

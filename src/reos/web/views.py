@@ -1,18 +1,19 @@
 """Web pages. Cookie session + CSRF; every page calls the same services as the JSON API.
 
-One module per area (account, dashboard, properties, team, outbox); this one gathers their
-routers for `reos.app` and exposes the error rendering the app's handlers use.
+One module per area (account, dashboard, properties, team, notifications, and the admin pages:
+jobs, audit, outbox, providers); this one gathers their routers for `reos.app` and exposes the
+error rendering the app's handlers use.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from reos.web import account, dashboard, outbox, properties, team
+from reos.web import account, audit, dashboard, jobs, notifications, outbox, properties, providers, team
 from reos.web.render import handle_web_error, render_error
 
 router = APIRouter(include_in_schema=False)
-for module in (account, dashboard, properties, team, outbox):
+for module in (account, dashboard, properties, team, notifications, jobs, audit, outbox, providers):
     router.include_router(module.router)
 
 __all__ = ["handle_web_error", "render_error", "router"]

@@ -16,7 +16,7 @@
     var box = document.getElementById("toasts");
     if (!box || !message) { return; }
     var toast = document.createElement("div");
-    toast.className = "toast toast-" + (kind === "error" ? "error" : "success");
+    toast.className = "toast toast-" + (kind === "error" || kind === "info" ? kind : "success");
     toast.setAttribute("role", kind === "error" ? "alert" : "status");
     toast.textContent = message;
     box.appendChild(toast);
@@ -92,15 +92,36 @@
     });
   }
 
+  // The team's live events (Server-Sent Events): one stream per logged-in page, opened on first use.
+  var stream = null;
+  function liveEvents() {
+    if (stream === null && window.EventSource && document.body.hasAttribute("data-member-id")) {
+      stream = new EventSource("/api/v1/events");
+      window.addEventListener("pagehide", function () { stream.close(); });
+    }
+    return stream;
+  }
+
+  // The event's data, or null when it is addressed to another member of the team (a
+  // notification carries the membership it is for; everyone in the team receives the event).
+  function dataForMe(event) {
+    var data;
+    try { data = JSON.parse(event.data || "{}"); } catch (error) { return null; }
+    var me = document.body.getAttribute("data-member-id");
+    return data && data.membership_id && data.membership_id !== me ? null : data;
+  }
+
   // Live regions: <div data-live-url="/x" data-live-on="event.type ..."> reloads itself from
-  // data-live-url when the team's event stream (Server-Sent Events) announces one of the types.
+  // data-live-url when the event stream announces one of the types.
   function watchLive() {
     var regions = document.querySelectorAll("[data-live-url]");
-    if (!regions.length || !window.EventSource || !window.htmx) { return; }
-    var source = new EventSource("/api/v1/events");
+    if (!regions.length || !window.htmx) { return; }
+    var source = liveEvents();
+    if (!source) { return; }
     regions.forEach(function (region) {
       var timer = null;
-      function refresh() {
+      function refresh(event) {
+        if (!dataForMe(event)) { return; }
         window.clearTimeout(timer);
         // Several changes in a burst (an import, a bulk action) cause one reload.
         timer = window.setTimeout(function () {
@@ -111,10 +132,47 @@
         if (type) { source.addEventListener(type, refresh); }
       });
     });
-    window.addEventListener("pagehide", function () { source.close(); });
   }
 
-  document.addEventListener("DOMContentLoaded", watchLive);
+  // The unread-notifications bell: <span data-unread-count="3">3</span> wherever it shows.
+  function unreadCount() {
+    var badge = document.querySelector("[data-unread-count]");
+    return badge ? parseInt(badge.getAttribute("data-unread-count"), 10) || 0 : 0;
+  }
+
+  function setUnread(count) {
+    count = Math.max(0, count);
+    document.querySelectorAll("[data-unread-count]").forEach(function (badge) {
+      badge.setAttribute("data-unread-count", String(count));
+      badge.textContent = count > 99 ? "99+" : String(count);
+      badge.hidden = count === 0;
+    });
+    document.querySelectorAll("[data-unread-text]").forEach(function (el) {
+      el.textContent = count + " unread";
+    });
+  }
+
+  // A page action that changed the count says so: HX-Trigger: {"unread": {"count": n}}
+  document.addEventListener("unread", function (event) {
+    if (event.detail && typeof event.detail.count === "number") { setUnread(event.detail.count); }
+  });
+
+  function watchNotifications() {
+    if (!document.querySelector("[data-unread-count]")) { return; }
+    var source = liveEvents();
+    if (!source) { return; }
+    source.addEventListener("notification", function (event) {
+      var data = dataForMe(event);
+      if (!data || !data.membership_id) { return; }
+      setUnread(unreadCount() + 1);
+      showToast(data.title, "info");
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    watchLive();
+    watchNotifications();
+  });
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);
