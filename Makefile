@@ -22,8 +22,8 @@ test-external-db: setup
 	$(BIN)/python scripts/external_postgres.py -- $(BIN)/pytest -q -p no:cacheprovider tests/db
 
 lint: setup
-	$(BIN)/ruff check src tests scripts
-	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/ruff check src tests scripts bench
+	$(BIN)/ruff format --check src tests scripts bench
 	$(BIN)/mypy
 	$(BIN)/python scripts/house_rules.py
 

@@ -47,7 +47,9 @@ def wait_until_up(url: str, timeout: float = 60.0) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
-def wrk(url: str, *, connections: int, duration: int, headers: dict[str, str] | None = None) -> dict[str, Any]:
+def wrk(
+    url: str, *, connections: int, duration: int, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
     for name, value in (headers or {}).items():
         cmd += ["-H", f"{name}: {value}"]
@@ -101,14 +103,21 @@ def main() -> int:
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return 2
 
-    results: dict[str, Any] = {"connections": args.connections, "duration_s": args.duration, "cores": os.cpu_count()}
+    results: dict[str, Any] = {
+        "connections": args.connections,
+        "duration_s": args.duration,
+        "cores": os.cpu_count(),
+    }
     port = free_port()
     baseline = subprocess.Popen(
-        [str(BIN / "uvicorn"), "bench.baseline_app:app", "--port", str(port), "--log-level", "warning"], cwd=ROOT
+        [str(BIN / "uvicorn"), "bench.baseline_app:app", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT,
     )
     try:
         wait_until_up(f"http://127.0.0.1:{port}/")
-        results["baseline_bare_asgi"] = wrk(f"http://127.0.0.1:{port}/", connections=args.connections, duration=args.duration)
+        results["baseline_bare_asgi"] = wrk(
+            f"http://127.0.0.1:{port}/", connections=args.connections, duration=args.duration
+        )
     finally:
         baseline.terminate()
         baseline.wait()
@@ -132,7 +141,11 @@ def main() -> int:
             token = json.load(response)["access_token"]
         for name, url, headers in (
             ("reos_health", f"{base}/health", None),
-            ("reos_properties_list", f"{base}/api/v1/properties?limit=50", {"Authorization": f"Bearer {token}"}),
+            (
+                "reos_properties_list",
+                f"{base}/api/v1/properties?limit=50",
+                {"Authorization": f"Bearer {token}"},
+            ),
         ):
             scraper = Scraper(f"{base}/metrics")
             scraper.start()

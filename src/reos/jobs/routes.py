@@ -11,8 +11,9 @@ from reos.db.session import enter_operator_view
 from reos.deps import Operator, Reader, SessionDep, TeamManager
 from reos.jobs import service as jobs
 from reos.jobs.schemas import JobFailurePage, JobFailureRead, JobRunRead
+from reos.kit.routing import DocstringRoute
 
-router = APIRouter(tags=["jobs"])
+router = APIRouter(tags=["jobs"], route_class=DocstringRoute)
 State = Literal["failed", "replayed", "archived"]
 
 
