@@ -28,8 +28,8 @@ lint: setup
 	$(BIN)/python scripts/house_rules.py
 
 format: setup
-	$(BIN)/ruff format src tests scripts
-	$(BIN)/ruff check --fix src tests scripts
+	$(BIN)/ruff format src tests scripts bench
+	$(BIN)/ruff check --fix src tests scripts bench
 
 setup: python-deps node-deps system-deps
 
