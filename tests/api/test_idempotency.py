@@ -141,3 +141,36 @@ async def test_an_overlong_key_is_refused(client: httpx.AsyncClient, admin: Memb
         "/api/v1/properties", json=BODY, headers={**admin.headers, "Idempotency-Key": "k" * 300}
     )
     assert response.status_code == 400
+
+
+async def test_the_periodic_job_removes_expired_keys_and_old_events(
+    client: httpx.AsyncClient, admin: Member, database: Database
+) -> None:
+    import uuid
+    from datetime import timedelta
+
+    from reos.events.models import LiveEvent
+    from reos.idempotency.models import IdempotencyKey
+    from reos.jobs import maintenance
+    from reos.kit import clock
+
+    headers = {**admin.headers, "Idempotency-Key": "expire-me"}
+    assert (await client.post("/api/v1/properties", json=BODY, headers=headers)).status_code == 201
+    team = uuid.UUID(admin.team_id)
+
+    async def counts() -> tuple[int, int]:
+        async with team_session(database, team) as session:
+            keys = await session.scalar(select(func.count()).select_from(IdempotencyKey))
+            events = await session.scalar(select(func.count()).select_from(LiveEvent))
+        return int(keys or 0), int(events or 0)
+
+    keys, events = await counts()
+    assert keys == 1 and events >= 1
+    async with team_session(database, None) as session:
+        await maintenance.expire_old_records(session)
+    assert await counts() == (keys, events)  # nothing is old yet
+    with clock.shifted(timedelta(hours=25)):
+        async with team_session(database, None) as session:
+            removed = await maintenance.expire_old_records(session)
+    assert removed["idempotency_keys"] >= 1 and removed["live_events"] >= events
+    assert await counts() == (0, 0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from datetime import timedelta
 
 import structlog
 from sqlalchemy import delete, text
@@ -43,22 +43,22 @@ async def team_ids(session: AsyncSession) -> list[uuid.UUID]:
 
 @queue_app.periodic(cron="17 * * * *")
 @task(name="jobs.expire_records", queue="maintenance")
-async def expire_records(session: AsyncSession, job: JobInfo, *, timestamp: int) -> dict[str, Any]:
+async def expire_records(session: AsyncSession, job: JobInfo, *, timestamp: int) -> dict[str, int]:
     """Drop expired idempotency keys and old live events, team by team."""
-    now = clock.now()
-    removed = {"idempotency_keys": 0, "live_events": 0}
-    cutoff = now.timestamp() - LIVE_EVENT_RETENTION_HOURS * 3600
-    from datetime import UTC, datetime
+    return await expire_old_records(session)
 
+
+async def expire_old_records(session: AsyncSession) -> dict[str, int]:
+    now = clock.now()
+    cutoff = now - timedelta(hours=LIVE_EVENT_RETENTION_HOURS)
+    removed = {"idempotency_keys": 0, "live_events": 0}
     for team_id in await team_ids(session):
         await set_team(session, team_id)
         keys = await session.execute(
             delete(IdempotencyKey).where(IdempotencyKey.team_id == team_id, IdempotencyKey.expires_at <= now)
         )
         events = await session.execute(
-            delete(LiveEvent).where(
-                LiveEvent.team_id == team_id, LiveEvent.created_at < datetime.fromtimestamp(cutoff, UTC)
-            )
+            delete(LiveEvent).where(LiveEvent.team_id == team_id, LiveEvent.created_at < cutoff)
         )
         removed["idempotency_keys"] += keys.rowcount or 0  # type: ignore[attr-defined]
         removed["live_events"] += events.rowcount or 0  # type: ignore[attr-defined]
