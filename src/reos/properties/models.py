@@ -28,8 +28,10 @@ class Property(Base, TenantMixin):
     __table_args__ = tenant_table_args(
         CheckConstraint("stage in (" + ", ".join(f"'{s}'" for s in STAGES) + ")", name="stage_valid"),
         ForeignKeyConstraint(["team_id", "created_by_id"], ["memberships.team_id", "memberships.id"]),
+        ForeignKeyConstraint(["team_id", "assigned_to_id"], ["memberships.team_id", "memberships.id"]),
         # Keyset pagination of the default list order.
         Index("ix_properties_team_id_created_at_id", "team_id", "created_at", "id"),
+        Index("ix_properties_team_id_assigned_to_id", "team_id", "assigned_to_id"),
     )
 
     address: Mapped[str] = mapped_column(String(200))
@@ -46,4 +48,7 @@ class Property(Base, TenantMixin):
     estimated_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     stage: Mapped[str] = mapped_column(String(20), default="new")
     created_by_id: Mapped[uuid.UUID | None] = mapped_column()
+    # The member working this lead; with the team setting `agents_see_assigned_only`, agents
+    # see only the leads assigned to them.
+    assigned_to_id: Mapped[uuid.UUID | None] = mapped_column()
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

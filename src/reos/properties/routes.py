@@ -25,7 +25,13 @@ async def list_properties(
 ) -> PropertyPage:
     """List the team's properties, newest first, one keyset page at a time."""
     rows, next_cursor = await properties.list_properties(
-        session, team_id=principal.team_id, q=q, stage=stage, limit=limit, cursor=cursor
+        session,
+        team_id=principal.team_id,
+        q=q,
+        stage=stage,
+        limit=limit,
+        cursor=cursor,
+        viewer=principal.membership,
     )
     return PropertyPage(items=[PropertyRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
@@ -42,7 +48,9 @@ async def create_property(body: PropertyCreate, principal: Editor, session: Sess
 @router.get("/{property_id}")
 async def get_property(property_id: uuid.UUID, principal: Reader, session: SessionDep) -> PropertyRead:
     """Show one property."""
-    prop = await properties.get_property_or_raise(session, team_id=principal.team_id, property_id=property_id)
+    prop = await properties.get_property_or_raise(
+        session, team_id=principal.team_id, property_id=property_id, viewer=principal.membership
+    )
     return PropertyRead.model_validate(prop)
 
 
@@ -52,7 +60,7 @@ async def update_property(
 ) -> PropertyRead:
     """Change some fields of a property."""
     prop = await properties.update_property(
-        session, team_id=principal.team_id, property_id=property_id, data=body
+        session, team_id=principal.team_id, property_id=property_id, data=body, viewer=principal.membership
     )
     return PropertyRead.model_validate(prop)
 
@@ -61,6 +69,10 @@ async def update_property(
 async def delete_property(property_id: uuid.UUID, principal: Deleter, session: SessionDep) -> Response:
     """Delete a property."""
     await properties.delete_property(
-        session, team_id=principal.team_id, property_id=property_id, actor_account_id=principal.account.id
+        session,
+        team_id=principal.team_id,
+        property_id=property_id,
+        actor_account_id=principal.account.id,
+        viewer=principal.membership,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -30,6 +30,7 @@ class PropertyFields(BaseModel):
     square_feet: int | None = Field(default=None, ge=0, le=10_000_000)
     year_built: int | None = Field(default=None, ge=1600, le=2100)
     estimated_value: Decimal | None = Field(default=None, ge=0, le=10**12, decimal_places=2)
+    assigned_to_id: uuid.UUID | None = Field(default=None, description="member (id) working this lead")
 
 
 class PropertyCreate(PropertyFields):
@@ -65,6 +66,7 @@ class PropertyRead(BaseModel):
     year_built: int | None
     estimated_value: Decimal | None
     stage: Stage
+    assigned_to_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime | None
 

@@ -5,22 +5,25 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reos.audit import service as audit
-from reos.errors import BadRequest, NotFound
+from reos.errors import BadRequest, NotFound, Unprocessable
 from reos.events import service as events
 from reos.kit import clock
 from reos.kit.pagination import keyset_page
 from reos.properties.models import STAGES, Property
 from reos.properties.schemas import PropertyCreate, PropertyUpdate
+from reos.teams.models import Membership, Role, Team
 
 
 async def create_property(
     session: AsyncSession, *, team_id: uuid.UUID, created_by_id: uuid.UUID | None, data: PropertyCreate
 ) -> Property:
+    await _check_assignee(session, team_id=team_id, assignee=data.assigned_to_id)
     prop = Property(team_id=team_id, created_by_id=created_by_id, **data.model_dump())
     session.add(prop)
     await session.flush()
@@ -28,18 +31,47 @@ async def create_property(
     return prop
 
 
-async def get_property(
-    session: AsyncSession, *, team_id: uuid.UUID, property_id: uuid.UUID
-) -> Property | None:
-    return await session.scalar(
-        select(Property).where(Property.team_id == team_id, Property.id == property_id)
+async def _visible(
+    session: AsyncSession, query: Select[Any], *, team_id: uuid.UUID, viewer: Membership | None
+) -> Select[Any]:
+    """Agents see only the leads assigned to them when the team says so; a lead they may not
+    see answers like one that does not exist (404, never 403)."""
+    if viewer is None or viewer.role != Role.agent:
+        return query
+    team = await session.get(Team, team_id)
+    if team is not None and team.agents_see_assigned_only:
+        return query.where(Property.assigned_to_id == viewer.id)
+    return query
+
+
+async def _check_assignee(session: AsyncSession, *, team_id: uuid.UUID, assignee: uuid.UUID | None) -> None:
+    if assignee is None:
+        return
+    active = await session.scalar(
+        select(Membership.id).where(
+            Membership.team_id == team_id, Membership.id == assignee, Membership.is_active
+        )
     )
+    if active is None:
+        raise Unprocessable(
+            "assigned_to_id is not an active member of this team", details={"field": "assigned_to_id"}
+        )
+
+
+async def get_property(
+    session: AsyncSession, *, team_id: uuid.UUID, property_id: uuid.UUID, viewer: Membership | None = None
+) -> Property | None:
+    query = select(Property).where(Property.team_id == team_id, Property.id == property_id)
+    prop: Property | None = await session.scalar(
+        await _visible(session, query, team_id=team_id, viewer=viewer)
+    )
+    return prop
 
 
 async def get_property_or_raise(
-    session: AsyncSession, *, team_id: uuid.UUID, property_id: uuid.UUID
+    session: AsyncSession, *, team_id: uuid.UUID, property_id: uuid.UUID, viewer: Membership | None = None
 ) -> Property:
-    prop = await get_property(session, team_id=team_id, property_id=property_id)
+    prop = await get_property(session, team_id=team_id, property_id=property_id, viewer=viewer)
     if prop is None:
         raise NotFound("property not found", details={"id": str(property_id)})
     return prop
@@ -53,8 +85,11 @@ async def list_properties(
     stage: str | None = None,
     limit: int | None = None,
     cursor: str | None = None,
+    viewer: Membership | None = None,
 ) -> tuple[list[Property], str | None]:
-    query = select(Property).where(Property.team_id == team_id)
+    query = await _visible(
+        session, select(Property).where(Property.team_id == team_id), team_id=team_id, viewer=viewer
+    )
     if stage:
         query = query.where(Property.stage == stage)
     if q and q.strip():
@@ -75,10 +110,17 @@ async def list_properties(
 
 
 async def update_property(
-    session: AsyncSession, *, team_id: uuid.UUID, property_id: uuid.UUID, data: PropertyUpdate
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    property_id: uuid.UUID,
+    data: PropertyUpdate,
+    viewer: Membership | None = None,
 ) -> Property:
-    prop = await get_property_or_raise(session, team_id=team_id, property_id=property_id)
+    prop = await get_property_or_raise(session, team_id=team_id, property_id=property_id, viewer=viewer)
     changes = data.model_dump(exclude_unset=True)
+    if "assigned_to_id" in changes:
+        await _check_assignee(session, team_id=team_id, assignee=changes["assigned_to_id"])
     required = {"address", "city", "state", "zip_code", "stage"}
     for field, value in changes.items():
         if value is None and field in required:
@@ -98,8 +140,9 @@ async def delete_property(
     team_id: uuid.UUID,
     property_id: uuid.UUID,
     actor_account_id: uuid.UUID | None = None,
+    viewer: Membership | None = None,
 ) -> None:
-    prop = await get_property_or_raise(session, team_id=team_id, property_id=property_id)
+    prop = await get_property_or_raise(session, team_id=team_id, property_id=property_id, viewer=viewer)
     await session.delete(prop)
     await session.flush()
     await audit.record(

@@ -27,7 +27,9 @@ async def _numbers(principal: Principal, session: SessionDep) -> dict[str, Any]:
     """Everything the dashboard shows, from the same services as the API."""
     counts = await teams.team_counts(session, team_id=principal.team_id)
     stages = await properties.stage_summary(session, team_id=principal.team_id)
-    recent, _ = await properties.list_properties(session, team_id=principal.team_id, limit=5)
+    recent, _ = await properties.list_properties(
+        session, team_id=principal.team_id, limit=5, viewer=principal.membership
+    )
     team = await teams.get_team(session, team_id=principal.team_id)
     by_stage = {s.stage: s for s in stages}
     active = [by_stage[s] for s in ACTIVE_STAGES]

@@ -53,7 +53,13 @@ async def _list_page(
 ) -> HTMLResponse:
     stage = stage if stage in STAGES else ""
     rows, next_cursor = await properties.list_properties(
-        session, team_id=principal.team_id, q=q or None, stage=stage or None, limit=25, cursor=cursor
+        session,
+        team_id=principal.team_id,
+        q=q or None,
+        stage=stage or None,
+        limit=25,
+        cursor=cursor,
+        viewer=principal.membership,
     )
     filters = {k: v for k, v in (("q", q), ("stage", stage)) if v}
     next_url = f"/properties?{urlencode({**filters, 'cursor': next_cursor})}" if next_cursor else None
