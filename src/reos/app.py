@@ -71,6 +71,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     from reos import ops
     from reos.audit.routes import router as audit_router
     from reos.auth.routes import router as auth_router
+    from reos.contacts.routes import property_router as property_contacts_router
+    from reos.contacts.routes import router as contacts_router
     from reos.events.routes import router as events_router
     from reos.jobs.routes import router as jobs_router
     from reos.notifications.routes import router as notifications_router
@@ -83,6 +85,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         auth_router,
         team_router,
         properties_router,
+        contacts_router,
+        property_contacts_router,
         events_router,
         notifications_router,
         jobs_router,

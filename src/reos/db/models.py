@@ -1,6 +1,7 @@
 """Imports every model so that `Base.metadata` is complete (migrations, introspection, tests)."""
 
 from reos.audit.models import AuditEvent
+from reos.contacts.models import Contact, ContactPoint, PropertyContact
 from reos.db.base import Base
 from reos.events.models import LiveEvent
 from reos.idempotency.models import IdempotencyKey
@@ -15,6 +16,8 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "Base",
+    "Contact",
+    "ContactPoint",
     "IdempotencyKey",
     "Invitation",
     "JobFailure",
@@ -27,6 +30,7 @@ __all__ = [
     "OutboxMessage",
     "PasswordReset",
     "Property",
+    "PropertyContact",
     "ProviderStatus",
     "Team",
 ]

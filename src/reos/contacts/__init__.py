@@ -1,0 +1,1 @@
+"""Contacts: people and entities, their phones and emails, and their roles on properties."""
