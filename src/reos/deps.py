@@ -101,10 +101,6 @@ class Public:
         return None
 
 
-def permit(action: Action) -> Permit:
-    return Permit(action)
-
-
 Reader = Annotated[Principal, Depends(Permit(Action.read))]
 Editor = Annotated[Principal, Depends(Permit(Action.edit))]
 Deleter = Annotated[Principal, Depends(Permit(Action.delete))]

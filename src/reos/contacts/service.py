@@ -20,9 +20,11 @@ from reos.contacts.schemas import (
     ContactUpdate,
     PropertyContactCreate,
 )
-from reos.errors import BadRequest, Conflict, NotFound, Unprocessable
+from reos.errors import Conflict, NotFound, Unprocessable
 from reos.kit import clock
 from reos.kit.pagination import keyset_page
+from reos.kit.patch import sent_changes
+from reos.kit.text import contains_pattern
 from reos.properties import service as properties
 from reos.teams.models import Membership
 
@@ -120,10 +122,9 @@ async def list_contacts(
                 )
             )
         )
-    if q and q.strip():
+    pattern = contains_pattern(q)
+    if pattern:
         # Minimal text filter until the leads domain brings full-text search.
-        escaped = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
         full_name = func.concat_ws(" ", Contact.first_name, Contact.last_name)
         query = query.where(
             or_(
@@ -139,9 +140,7 @@ async def update_contact(
     session: AsyncSession, *, team_id: uuid.UUID, contact_id: uuid.UUID, data: ContactUpdate
 ) -> Contact:
     contact = await get_contact_or_raise(session, team_id=team_id, contact_id=contact_id)
-    changes = data.model_dump(exclude_unset=True)
-    if "kind" in changes and changes["kind"] is None:
-        raise BadRequest("kind cannot be null", details={"field": "kind"})
+    changes = sent_changes(data, not_null={"kind"})
     for field, value in changes.items():
         setattr(contact, field, value)
     _check_names(contact)
@@ -258,11 +257,7 @@ async def update_point(
     data: ContactPointUpdate,
 ) -> ContactPoint:
     point = await get_point_or_raise(session, team_id=team_id, contact_id=contact_id, point_id=point_id)
-    changes = data.model_dump(exclude_unset=True)
-    required = {"value", "is_primary", "position", "status", "line_type", "dnc"}
-    for field, value in changes.items():
-        if value is None and field in required:
-            raise BadRequest(f"{field} cannot be null", details={"field": field})
+    changes = sent_changes(data, not_null={"value", "is_primary", "position", "status", "line_type", "dnc"})
     if "value" in changes:
         changes["value"] = normalise_point(point.kind, changes["value"])
         await _check_unique(

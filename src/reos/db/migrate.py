@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -79,7 +80,9 @@ def upgrade(owner_url: str, app_url: str) -> None:
     ensure_app_role(owner_url, app_url)
 
 
+@lru_cache(maxsize=1)
 def head_revision() -> str | None:
+    """The migrations' head, read from the files once per process (/ready asks on every probe)."""
     return ScriptDirectory.from_config(alembic_config("postgresql://unused")).get_current_head()
 
 

@@ -7,7 +7,7 @@ from importlib import import_module
 from typing import Any
 
 import procrastinate
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +16,7 @@ from reos.db.session import Database, team_session
 from reos.errors import Conflict, NotFound
 from reos.jobs.models import JobFailure, JobRun
 from reos.kit import clock
-from reos.kit.pagination import clamp_limit, decode_cursor, page
+from reos.kit.pagination import keyset_page
 from reos.teams.models import Account
 
 
@@ -65,21 +65,14 @@ async def list_failures(
     cursor: str | None = None,
 ) -> tuple[list[JobFailure], str | None]:
     """A team's failures; with team_id None (operators, in operator view) every team's."""
-    size = clamp_limit(limit)
     query = select(JobFailure)
     if team_id is not None:
         query = query.where(JobFailure.team_id == team_id)
     if state:
         query = query.where(JobFailure.state == state)
-    if cursor:
-        created_at, row_id = decode_cursor(cursor)
-        query = query.where(func.row(JobFailure.created_at, JobFailure.id) < func.row(created_at, row_id))
-    rows = (
-        await session.scalars(
-            query.order_by(JobFailure.created_at.desc(), JobFailure.id.desc()).limit(size + 1)
-        )
-    ).all()
-    return page(list(rows), size, key=lambda f: (f.created_at, f.id))
+    return await keyset_page(
+        session, query, created=JobFailure.created_at, row_id=JobFailure.id, limit=limit, cursor=cursor
+    )
 
 
 async def get_failure(

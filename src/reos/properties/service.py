@@ -11,10 +11,12 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reos.audit import service as audit
-from reos.errors import BadRequest, NotFound, Unprocessable
+from reos.errors import NotFound, Unprocessable
 from reos.events import service as events
 from reos.kit import clock
 from reos.kit.pagination import keyset_page
+from reos.kit.patch import sent_changes
+from reos.kit.text import contains_pattern
 from reos.properties.models import STAGES, Property
 from reos.properties.schemas import PropertyCreate, PropertyUpdate
 from reos.teams.models import Membership, Role, Team
@@ -92,10 +94,9 @@ async def list_properties(
     )
     if stage:
         query = query.where(Property.stage == stage)
-    if q and q.strip():
+    pattern = contains_pattern(q)
+    if pattern:
         # Minimal text filter until the leads domain brings full-text search.
-        escaped = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
         query = query.where(
             or_(
                 Property.address.ilike(pattern),
@@ -118,13 +119,10 @@ async def update_property(
     viewer: Membership | None = None,
 ) -> Property:
     prop = await get_property_or_raise(session, team_id=team_id, property_id=property_id, viewer=viewer)
-    changes = data.model_dump(exclude_unset=True)
+    changes = sent_changes(data, not_null={"address", "city", "state", "zip_code", "stage"})
     if "assigned_to_id" in changes:
         await _check_assignee(session, team_id=team_id, assignee=changes["assigned_to_id"])
-    required = {"address", "city", "state", "zip_code", "stage"}
     for field, value in changes.items():
-        if value is None and field in required:
-            raise BadRequest(f"{field} cannot be null", details={"field": field})
         setattr(prop, field, value)
     if changes:
         prop.updated_at = clock.now()

@@ -23,6 +23,7 @@ from reos.db.session import set_team
 from reos.errors import BadRequest, Conflict, NotFound, Unauthorized
 from reos.events import service as events
 from reos.kit import clock
+from reos.kit.patch import sent_changes
 from reos.providers import email as email_provider
 from reos.settings import get_settings
 from reos.teams.models import (
@@ -750,9 +751,7 @@ async def update_market(
     actor: Membership | None = None,
 ) -> Market:
     market = await get_market(session, team_id=team_id, market_id=market_id)
-    for field, value in data.model_dump(exclude_unset=True).items():
-        if value is None:
-            raise BadRequest(f"{field} cannot be null", details={"field": field})
+    for field, value in sent_changes(data).items():
         setattr(market, field, value)
     await _flush_unique_name(session)
     await _audit_market(session, "team.market_changed", market, actor)
