@@ -35,7 +35,10 @@ async def notify(
     title: str,
     body: str = "",
     link: str | None = None,
+    wants_email: bool | None = None,
 ) -> Notification:
+    """Notify one member. `wants_email` may be passed when the caller already read the
+    member's preference (notifying several members at once); otherwise it is looked up."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     notification = Notification(
@@ -49,13 +52,16 @@ async def notify(
         type="notification",
         data={"membership_id": str(membership_id), "id": str(notification.id), "title": notification.title},
     )
-    wants_email = await session.scalar(
-        select(NotificationPreference.email).where(
-            NotificationPreference.team_id == team_id,
-            NotificationPreference.membership_id == membership_id,
-            NotificationPreference.kind == kind,
+    if wants_email is None:
+        wants_email = bool(
+            await session.scalar(
+                select(NotificationPreference.email).where(
+                    NotificationPreference.team_id == team_id,
+                    NotificationPreference.membership_id == membership_id,
+                    NotificationPreference.kind == kind,
+                )
+            )
         )
-    )
     if wants_email:
         from reos.jobs.queue import defer
         from reos.notifications.jobs import email_notification
@@ -73,13 +79,19 @@ async def notify_admins(
     body: str = "",
     link: str | None = None,
 ) -> int:
-    admins = await session.scalars(
-        select(Membership.id).where(
-            Membership.team_id == team_id, Membership.role == Role.admin, Membership.is_active
+    # The admins and their email choice for this kind in one query, not one per admin.
+    admins = await session.execute(
+        select(Membership.id, NotificationPreference.email)
+        .outerjoin(
+            NotificationPreference,
+            (NotificationPreference.team_id == Membership.team_id)
+            & (NotificationPreference.membership_id == Membership.id)
+            & (NotificationPreference.kind == kind),
         )
+        .where(Membership.team_id == team_id, Membership.role == Role.admin, Membership.is_active)
     )
-    count = 0
-    for membership_id in admins.all():
+    rows = admins.all()
+    for membership_id, wants_email in rows:
         await notify(
             session,
             team_id=team_id,
@@ -88,9 +100,9 @@ async def notify_admins(
             title=title,
             body=body,
             link=link,
+            wants_email=bool(wants_email),
         )
-        count += 1
-    return count
+    return len(rows)
 
 
 async def list_notifications(
