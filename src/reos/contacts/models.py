@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Computed,
     DateTime,
     ForeignKeyConstraint,
     Index,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reos.db.base import Base, TenantMixin, tenant_table_args
@@ -39,6 +41,7 @@ class Contact(Base, TenantMixin):
         _one_of("kind", CONTACT_KINDS, "kind_valid"),
         # Keyset pagination of the default list order.
         Index("ix_contacts_team_id_created_at_id", "team_id", "created_at", "id"),
+        Index("ix_contacts_search", "search", postgresql_using="gin"),
     )
 
     kind: Mapped[str] = mapped_column(String(10), default="person")
@@ -51,6 +54,16 @@ class Contact(Base, TenantMixin):
     zip_code: Mapped[str | None] = mapped_column(String(10))
     notes: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Names as one `simple` text-search vector, for the global search box.
+    search: Mapped[str] = mapped_column(
+        TSVECTOR,
+        Computed(
+            "to_tsvector('simple'::regconfig, coalesce(first_name, '') || ' ' || "
+            "coalesce(last_name, '') || ' ' || coalesce(entity_name, ''))",
+            persisted=True,
+        ),
+        deferred=True,
+    )
 
     # Read-only: points are written through their own rows; the database cascades deletes.
     points: Mapped[list[ContactPoint]] = relationship(
@@ -76,6 +89,13 @@ class ContactPoint(Base, TenantMixin):
         _one_of("status", POINT_STATUSES, "status_valid"),
         _one_of("line_type", LINE_TYPES, "line_type_valid"),
         Index("ix_contact_points_team_id_contact_id", "team_id", "contact_id"),
+        # Prefix search on phone digits and email addresses (no trigram extension embedded).
+        Index(
+            "ix_contact_points_team_id_value_prefix",
+            "team_id",
+            "value",
+            postgresql_ops={"value": "varchar_pattern_ops"},
+        ),
     )
 
     contact_id: Mapped[uuid.UUID] = mapped_column()

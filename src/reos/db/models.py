@@ -6,31 +6,42 @@ from reos.db.base import Base
 from reos.events.models import LiveEvent
 from reos.idempotency.models import IdempotencyKey
 from reos.jobs.models import JobFailure, JobRun
+from reos.lists.models import ListMember, SavedList
 from reos.notifications.models import Notification, NotificationPreference
-from reos.properties.models import Property
+from reos.properties.models import BulkAction, CustomField, DataFlag, Property
 from reos.providers.models import OutboxMessage, ProviderStatus
+from reos.tasks.models import Task
 from reos.teams.models import Account, AuthSession, Invitation, Market, Membership, PasswordReset, Team
+from reos.timeline.models import Note, PropertyEvent
 
 __all__ = [
     "Account",
     "AuditEvent",
     "AuthSession",
     "Base",
+    "BulkAction",
     "Contact",
     "ContactPoint",
+    "CustomField",
+    "DataFlag",
     "IdempotencyKey",
     "Invitation",
     "JobFailure",
     "JobRun",
+    "ListMember",
     "LiveEvent",
     "Market",
     "Membership",
+    "Note",
     "Notification",
     "NotificationPreference",
     "OutboxMessage",
     "PasswordReset",
     "Property",
     "PropertyContact",
+    "PropertyEvent",
     "ProviderStatus",
+    "SavedList",
+    "Task",
     "Team",
 ]

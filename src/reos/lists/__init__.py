@@ -1,0 +1,1 @@
+"""Smart lists (saved filters) and static lists (a fixed set of properties)."""

@@ -1,0 +1,1 @@
+"""Tasks with due times, priority and SLA."""

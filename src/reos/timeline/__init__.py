@@ -1,0 +1,1 @@
+"""The timeline of a property: notes and events (stage changes, edits, tasks, merges)."""
