@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     from reos.events.routes import router as events_router
     from reos.jobs.routes import router as jobs_router
     from reos.notifications.routes import router as notifications_router
+    from reos.properties.listing_routes import router as listing_router
     from reos.properties.routes import router as properties_router
     from reos.teams.routes import router as team_router
     from reos.web import views
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         ops.router,
         auth_router,
         team_router,
+        listing_router,
         properties_router,
         contacts_router,
         property_contacts_router,

@@ -67,7 +67,7 @@ async def test_create_answers_the_property_with_normalised_state_and_zip(
     uuid.UUID(body["id"])
     assert body["address"] == "77 Cedar Bend Dr"
     assert body["state"] == "FL" and body["zip_code"] == "32218-1234"
-    assert body["stage"] == "new" and body["updated_at"] is None
+    assert body["stage"] == "new" and body["updated_at"] == body["created_at"]
     assert body["bedrooms"] == 3 and body["bathrooms"] == "1.5"
     got = await client.get(f"/api/v1/properties/{body['id']}", headers=admin.headers)
     assert got.status_code == 200 and got.json() == body

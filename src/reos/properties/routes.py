@@ -4,36 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
 
 from reos.deps import Deleter, Editor, Reader, SessionDep
 from reos.kit.routing import DocstringRoute
 from reos.properties import service as properties
-from reos.properties.schemas import PropertyCreate, PropertyPage, PropertyRead, PropertyUpdate, Stage
+from reos.properties.schemas import PropertyCreate, PropertyRead, PropertyUpdate
 
 router = APIRouter(prefix="/api/v1/properties", tags=["properties"], route_class=DocstringRoute)
-
-
-@router.get("")
-async def list_properties(
-    principal: Reader,
-    session: SessionDep,
-    q: str | None = Query(default=None, max_length=200),
-    stage: Stage | None = None,
-    limit: int | None = None,
-    cursor: str | None = None,
-) -> PropertyPage:
-    """List the team's properties, newest first, one keyset page at a time."""
-    rows, next_cursor = await properties.list_properties(
-        session,
-        team_id=principal.team_id,
-        q=q,
-        stage=stage,
-        limit=limit,
-        cursor=cursor,
-        viewer=principal.membership,
-    )
-    return PropertyPage(items=[PropertyRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

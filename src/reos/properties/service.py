@@ -7,16 +7,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reos.audit import service as audit
 from reos.errors import NotFound, Unprocessable
 from reos.events import service as events
 from reos.kit import clock
-from reos.kit.pagination import keyset_page
 from reos.kit.patch import sent_changes
-from reos.kit.text import contains_pattern
 from reos.properties.models import STAGES, Property
 from reos.properties.schemas import PropertyCreate, PropertyUpdate
 from reos.teams.models import Membership, Role, Team
@@ -33,7 +31,7 @@ async def create_property(
     return prop
 
 
-async def _visible(
+async def visible(
     session: AsyncSession, query: Select[Any], *, team_id: uuid.UUID, viewer: Membership | None
 ) -> Select[Any]:
     """Agents see only the leads assigned to them when the team says so; a lead they may not
@@ -65,7 +63,7 @@ async def get_property(
 ) -> Property | None:
     query = select(Property).where(Property.team_id == team_id, Property.id == property_id)
     prop: Property | None = await session.scalar(
-        await _visible(session, query, team_id=team_id, viewer=viewer)
+        await visible(session, query, team_id=team_id, viewer=viewer)
     )
     return prop
 
@@ -77,37 +75,6 @@ async def get_property_or_raise(
     if prop is None:
         raise NotFound("property not found", details={"id": str(property_id)})
     return prop
-
-
-async def list_properties(
-    session: AsyncSession,
-    *,
-    team_id: uuid.UUID,
-    q: str | None = None,
-    stage: str | None = None,
-    limit: int | None = None,
-    cursor: str | None = None,
-    viewer: Membership | None = None,
-) -> tuple[list[Property], str | None]:
-    query = await _visible(
-        session, select(Property).where(Property.team_id == team_id), team_id=team_id, viewer=viewer
-    )
-    if stage:
-        query = query.where(Property.stage == stage)
-    pattern = contains_pattern(q)
-    if pattern:
-        # Minimal text filter until the leads domain brings full-text search.
-        query = query.where(
-            or_(
-                Property.address.ilike(pattern),
-                Property.city.ilike(pattern),
-                Property.zip_code.ilike(pattern),
-                Property.apn.ilike(pattern),
-            )
-        )
-    return await keyset_page(
-        session, query, created=Property.created_at, row_id=Property.id, limit=limit, cursor=cursor
-    )
 
 
 async def update_property(

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from reos.auth.principal import Principal
 from reos.deps import Reader, SessionDep
+from reos.properties import listing
 from reos.properties import service as properties
 from reos.teams import service as teams
 from reos.teams.schemas import DAYS
@@ -27,7 +28,7 @@ async def _numbers(principal: Principal, session: SessionDep) -> dict[str, Any]:
     """Everything the dashboard shows, from the same services as the API."""
     counts = await teams.team_counts(session, team_id=principal.team_id)
     stages = await properties.stage_summary(session, team_id=principal.team_id)
-    recent, _ = await properties.list_properties(
+    recent, _ = await listing.list_properties(
         session, team_id=principal.team_id, limit=5, viewer=principal.membership
     )
     team = await teams.get_team(session, team_id=principal.team_id)

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from reos.auth.principal import Principal
 from reos.deps import Editor, Reader, SessionDep
 from reos.errors import AppError
+from reos.properties import listing
 from reos.properties import service as properties
 from reos.properties.models import STAGES
 from reos.properties.schemas import PropertyCreate
@@ -52,7 +53,7 @@ async def _list_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     stage = stage if stage in STAGES else ""
-    rows, next_cursor = await properties.list_properties(
+    rows, next_cursor = await listing.list_properties(
         session,
         team_id=principal.team_id,
         q=q or None,

@@ -1,0 +1,51 @@
+"""The pipeline: its stages and the moves allowed between them (the one place that says so)."""
+
+from __future__ import annotations
+
+from reos.errors import Unprocessable
+from reos.properties.models import STAGES
+
+# A lead moves forward one step or more, back one step, or drops out (lost or archived);
+# a closed deal can only be archived, a lost or archived lead can be worked again.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "new": frozenset({"outreach", "qualified", "closed_lost", "archived"}),
+    "outreach": frozenset({"new", "qualified", "negotiation", "closed_lost", "archived"}),
+    "qualified": frozenset({"outreach", "negotiation", "under_contract", "closed_lost", "archived"}),
+    "negotiation": frozenset({"qualified", "under_contract", "closed_lost", "archived"}),
+    "under_contract": frozenset({"negotiation", "closed_won", "closed_lost", "archived"}),
+    "closed_won": frozenset({"archived"}),
+    "closed_lost": frozenset({"new", "outreach", "archived"}),
+    "archived": frozenset({"new", "outreach"}),
+}
+assert set(TRANSITIONS) == set(STAGES)
+
+STAGE_LABELS = {
+    "new": "New",
+    "outreach": "Outreach",
+    "qualified": "Qualified",
+    "negotiation": "Negotiation",
+    "under_contract": "Under contract",
+    "closed_won": "Closed won",
+    "closed_lost": "Closed lost",
+    "archived": "Archived",
+}
+
+
+def may_move(from_stage: str, to_stage: str) -> bool:
+    return to_stage in TRANSITIONS.get(from_stage, frozenset())
+
+
+def check_move(from_stage: str, to_stage: str) -> None:
+    """Raise 422 naming both stages and the allowed ones when a move is not allowed. A move to
+    the same stage is not a move: callers skip it before asking."""
+    if to_stage not in TRANSITIONS:
+        raise Unprocessable(
+            f"unknown stage {to_stage!r}", details={"field": "stage", "allowed": list(STAGES)}
+        )
+    if not may_move(from_stage, to_stage):
+        allowed = sorted(TRANSITIONS[from_stage], key=STAGES.index)
+        raise Unprocessable(
+            f"a lead cannot move from {from_stage} to {to_stage}; from {from_stage} it may move to "
+            + ", ".join(allowed),
+            details={"field": "stage", "from": from_stage, "to": to_stage, "allowed": allowed},
+        )
