@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
+
+from scourgify import normalize_address_record
 
 US_STATES = frozenset(
     [
@@ -81,3 +84,29 @@ def normalise_zip(value: str) -> str:
         raise ValueError(f"{value!r} is not a ZIP code (12345 or 12345-6789)")
     five, four = match.groups()
     return f"{five}-{four}" if four else five
+
+
+@functools.lru_cache(maxsize=65536)
+def normalise_street(line: str, unit: str | None = None) -> tuple[str, str | None]:
+    """A street line (and unit) in USPS Publication 28 form: "4417 Quillfeather Lane apt 3" →
+    ("4417 QUILLFEATHER LN", "APT 3"). A line the parser cannot read is kept, tidied (upper
+    case, single spaces): a typed address is never refused for its style alone. Cached, since
+    lead lists repeat street lines."""
+    tidy = " ".join(line.replace(",", " ").split()).upper()
+    tidy_unit = " ".join(unit.split()).upper() if unit and unit.strip() else None
+    try:
+        parsed = normalize_address_record(
+            {
+                "address_line_1": line,
+                "address_line_2": unit or None,
+                # Placeholders: the parser insists on them, and they do not change the street.
+                "city": "AUSTIN",
+                "state": "TX",
+                "postal_code": "78701",
+            }
+        )
+    except Exception:  # scourgify raises its own error family and parser errors alike
+        return tidy, tidy_unit
+    street = parsed.get("address_line_1") or tidy
+    second = parsed.get("address_line_2") or tidy_unit
+    return street, second
