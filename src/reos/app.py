@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     from reos import ops
     from reos.audit.routes import router as audit_router
     from reos.auth.routes import router as auth_router
+    from reos.compliance.routes import router as compliance_router
     from reos.contacts.routes import property_router as property_contacts_router
     from reos.contacts.routes import router as contacts_router
     from reos.events.routes import router as events_router
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         properties_router,
         contacts_router,
         property_contacts_router,
+        compliance_router,
         events_router,
         notifications_router,
         jobs_router,

@@ -44,6 +44,14 @@ ACTIONS = frozenset(
         "data.exported",
         "sending.paused",
         "sending.resumed",
+        "compliance.settings_changed",
+        "compliance.opted_out",
+        "compliance.opted_in",
+        "compliance.review_decided",
+        "compliance.consent_recorded",
+        "compliance.dnc_added",
+        "compliance.list_uploaded",
+        "compliance.do_not_contact_changed",
     }
 )
 

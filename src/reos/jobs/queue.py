@@ -32,6 +32,7 @@ TASK_MODULES = [
     "reos.jobs.maintenance",
     "reos.providers.jobs",
     "reos.notifications.jobs",
+    "reos.compliance.jobs",
 ]
 
 queue_app = procrastinate.App(connector=PsycopgConnector(), import_paths=TASK_MODULES)

@@ -1,0 +1,162 @@
+"""Where a recipient may be: each plausible (state, time zone) from the phone's area code,
+the contact's mailing ZIP and the property's ZIP. Offline: `phonenumbers` and `zipcodes`.
+
+A phone number's area code names a state and one or more zones (each zone is a location).
+A non-geographic number (toll-free 8XX, 500, …) names no place: it gives no location, not
+"everywhere". Look-ups are cached per 7-digit prefix and per ZIP: real lists repeat them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+import phonenumbers
+import zipcodes
+from phonenumbers import geocoder
+from phonenumbers import timezone as phone_timezone
+
+STATE_NAMES = {
+    "Alabama": "AL",
+    "Alaska": "AK",
+    "Arizona": "AZ",
+    "Arkansas": "AR",
+    "California": "CA",
+    "Colorado": "CO",
+    "Connecticut": "CT",
+    "Delaware": "DE",
+    "District of Columbia": "DC",
+    "Washington D.C.": "DC",
+    "Florida": "FL",
+    "Georgia": "GA",
+    "Hawaii": "HI",
+    "Idaho": "ID",
+    "Illinois": "IL",
+    "Indiana": "IN",
+    "Iowa": "IA",
+    "Kansas": "KS",
+    "Kentucky": "KY",
+    "Louisiana": "LA",
+    "Maine": "ME",
+    "Maryland": "MD",
+    "Massachusetts": "MA",
+    "Michigan": "MI",
+    "Minnesota": "MN",
+    "Mississippi": "MS",
+    "Missouri": "MO",
+    "Montana": "MT",
+    "Nebraska": "NE",
+    "Nevada": "NV",
+    "New Hampshire": "NH",
+    "New Jersey": "NJ",
+    "New Mexico": "NM",
+    "New York": "NY",
+    "North Carolina": "NC",
+    "North Dakota": "ND",
+    "Ohio": "OH",
+    "Oklahoma": "OK",
+    "Oregon": "OR",
+    "Pennsylvania": "PA",
+    "Rhode Island": "RI",
+    "South Carolina": "SC",
+    "South Dakota": "SD",
+    "Tennessee": "TN",
+    "Texas": "TX",
+    "Utah": "UT",
+    "Vermont": "VT",
+    "Virginia": "VA",
+    "Washington": "WA",
+    "West Virginia": "WV",
+    "Wisconsin": "WI",
+    "Wyoming": "WY",
+    "Puerto Rico": "PR",
+    "Guam": "GU",
+    "U.S. Virgin Islands": "VI",
+    "Northern Mariana Islands": "MP",
+    "American Samoa": "AS",
+}
+STATE_CODES = frozenset(STATE_NAMES.values())
+
+
+@dataclass(frozen=True)
+class Location:
+    """One place the recipient may be: a state (None outside the US states: federal rules
+    apply) and an IANA time zone; `source` says which fact pointed there."""
+
+    state: str | None
+    tz: str
+    source: str
+
+
+def _state_of(description: str) -> str | None:
+    """ "Florida" → FL; "Chicago, IL" → IL; "Ontario" → None (not a US state)."""
+    if description in STATE_NAMES:
+        return STATE_NAMES[description]
+    _, _, tail = description.rpartition(", ")
+    return tail if tail in STATE_CODES else None
+
+
+@lru_cache(maxsize=65_536)
+def _prefix_locations(prefix: str) -> tuple[Location, ...]:
+    """Locations of every number starting with this +1 NPA-NXX prefix (or a whole foreign
+    number): the geocoder's state with each of the prefix's zones."""
+    number = phonenumbers.parse(prefix + "0" * (12 - len(prefix)) if prefix.startswith("+1") else prefix)
+    description = geocoder.description_for_number(number, "en")
+    if not description:
+        return ()
+    zones = [z for z in phone_timezone.time_zones_for_number(number) if z != "Etc/Unknown"]
+    state = _state_of(description)
+    return tuple(Location(state=state, tz=zone, source="phone area code") for zone in zones)
+
+
+def phone_locations(e164: str) -> tuple[Location, ...]:
+    """Every location the number's area code names; () for a non-geographic number."""
+    if e164.startswith("+1") and len(e164) == 12 and e164[1:].isdigit():
+        return _prefix_locations(e164[:8])  # the fast path: NANP numbers share 7-digit prefixes
+    try:
+        phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return ()
+    return _prefix_locations(e164)
+
+
+@cache
+def _zip_table() -> dict[str, tuple[str, str]]:
+    """ZIP → (state, zone), built once from the `zipcodes` data (its own look-up scans)."""
+    table: dict[str, tuple[str, str]] = {}
+    for row in zipcodes.list_all():  # type: ignore[no-untyped-call]
+        if row.get("timezone") and row.get("state"):
+            table[row["zip_code"]] = (row["state"], row["timezone"])
+    return table
+
+
+def zip_location(zip_code: str | None, source: str) -> Location | None:
+    if not zip_code:
+        return None
+    found = _zip_table().get(zip_code.strip()[:5])
+    if found is None:
+        return None
+    return Location(state=found[0], tz=found[1], source=source)
+
+
+def is_known_zip(zip_code: str) -> bool:
+    return zip_code.strip()[:5] in _zip_table()
+
+
+def locations(
+    *, phone: str | None, mailing_zip: str | None = None, property_zip: str | None = None
+) -> tuple[Location, ...]:
+    """The recipient's every plausible location, without duplicates, in a stable order."""
+    found: list[Location] = list(phone_locations(phone)) if phone else []
+    for zip_code, source in ((mailing_zip, "mailing ZIP"), (property_zip, "property ZIP")):
+        place = zip_location(zip_code, source)
+        if place is not None:
+            found.append(place)
+    seen: set[tuple[str | None, str]] = set()
+    unique: list[Location] = []
+    for place in found:
+        key = (place.state, place.tz)
+        if key not in seen:
+            seen.add(key)
+            unique.append(place)
+    return tuple(unique)
