@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     from reos.jobs.routes import router as jobs_router
     from reos.notifications.routes import router as notifications_router
     from reos.properties.listing_routes import router as listing_router
+    from reos.properties.routes import custom_fields_router, flags_router
     from reos.properties.routes import router as properties_router
     from reos.teams.routes import router as team_router
     from reos.web import views
@@ -88,6 +89,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         team_router,
         listing_router,
         properties_router,
+        custom_fields_router,
+        flags_router,
         contacts_router,
         property_contacts_router,
         compliance_router,
