@@ -14,6 +14,7 @@ from reos.events.models import LiveEvent
 from reos.idempotency.models import IdempotencyKey
 from reos.jobs.queue import JobInfo, queue_app, runtime, task
 from reos.kit import clock
+from reos.tasks import jobs as task_jobs
 
 log = structlog.get_logger(__name__)
 LIVE_EVENT_RETENTION_HOURS = 24
@@ -63,3 +64,20 @@ async def expire_old_records(session: AsyncSession) -> dict[str, int]:
         removed["idempotency_keys"] += keys.rowcount or 0  # type: ignore[attr-defined]
         removed["live_events"] += events.rowcount or 0  # type: ignore[attr-defined]
     return removed
+
+
+@queue_app.periodic(cron="* * * * *")
+@task(name="tasks.sweep_deadlines", queue="maintenance")
+async def sweep_task_deadlines(session: AsyncSession, job: JobInfo, *, timestamp: int) -> dict[str, int]:
+    """Mark tasks overdue and SLA-breached, once each, and tell their assignees."""
+    return await sweep_tasks(session)
+
+
+async def sweep_tasks(session: AsyncSession) -> dict[str, int]:
+    now = clock.now()
+    marked = {"overdue": 0, "sla_breached": 0}
+    for team_id in await team_ids(session):
+        await set_team(session, team_id)
+        for key, count in (await task_jobs.mark_deadlines(session, team_id=team_id, now=now)).items():
+            marked[key] += count
+    return marked

@@ -21,6 +21,8 @@ KINDS: dict[str, str] = {
     "member_joined": "Someone accepted an invitation to the team",
     "job_failed": "A background job failed after its retries",
     "task_due": "A task assigned to me is due",
+    "task_assigned": "Someone gave me a task",
+    "task_sla_breached": "A task assigned to me missed its SLA",
     "reply_arrived": "A lead replied",
     "import_finished": "An import finished",
 }
