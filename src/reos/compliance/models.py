@@ -158,7 +158,7 @@ class DncUpload(Base, TenantMixin):
     rows_added: Mapped[int] = mapped_column(Integer, default=0)
     rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
     # The area codes a registry file covers: numbers there were checked on `downloaded_on`.
-    area_codes: Mapped[list[str]] = mapped_column(ARRAY(String(3)), default=list)
+    area_codes: Mapped[list[str]] = mapped_column(ARRAY(String(3)), default=list, server_default="{}")
     error: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column()
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -271,5 +271,5 @@ class ContactAttempt(Base, TenantMixin):
     outcome: Mapped[str] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(String(500))
     rule_set: Mapped[str] = mapped_column(String(40))  # the rule set of the decision that allowed it
-    warnings: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)
+    warnings: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list, server_default="{}")
     created_by_id: Mapped[uuid.UUID | None] = mapped_column()

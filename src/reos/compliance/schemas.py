@@ -255,7 +255,8 @@ class HoldUpdate(_In):
 
 
 class InboundText(_In):
-    model_config = ConfigDict(extra="forbid")
+    # The body is evidence: kept exactly as received.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
     phone: Annotated[str, Field(min_length=1, max_length=40)] = Field(description="the phone it came from")
     body: Annotated[str, Field(max_length=2000)]
