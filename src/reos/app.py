@@ -76,8 +76,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     from reos.contacts.routes import router as contacts_router
     from reos.events.routes import router as events_router
     from reos.jobs.routes import router as jobs_router
+    from reos.lists.routes import router as lists_router
     from reos.notifications.routes import router as notifications_router
     from reos.properties.board_routes import router as board_router
+    from reos.properties.listing_routes import bulk_router
     from reos.properties.listing_routes import router as listing_router
     from reos.properties.routes import custom_fields_router, flags_router
     from reos.properties.routes import router as properties_router
@@ -91,6 +93,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         team_router,
         listing_router,
         properties_router,
+        bulk_router,
+        lists_router,
         board_router,
         custom_fields_router,
         flags_router,

@@ -104,6 +104,8 @@ class Public:
 Reader = Annotated[Principal, Depends(Permit(Action.read))]
 Editor = Annotated[Principal, Depends(Permit(Action.edit))]
 Deleter = Annotated[Principal, Depends(Permit(Action.delete))]
+Exporter = Annotated[Principal, Depends(Permit(Action.export))]
+BulkActor = Annotated[Principal, Depends(Permit(Action.bulk_action))]
 Member = Annotated[Principal, Depends(Permit(Action.self))]
 UserManager = Annotated[Principal, Depends(Permit(Action.manage_users))]
 TeamManager = Annotated[Principal, Depends(Permit(Action.manage_team))]

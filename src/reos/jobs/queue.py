@@ -33,6 +33,7 @@ TASK_MODULES = [
     "reos.providers.jobs",
     "reos.notifications.jobs",
     "reos.compliance.jobs",
+    "reos.properties.bulk",
 ]
 
 queue_app = procrastinate.App(connector=PsycopgConnector(), import_paths=TASK_MODULES)

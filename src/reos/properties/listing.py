@@ -1,17 +1,309 @@
-"""The lead list: one query for the API, the table page, bulk actions, exports and smart lists."""
+"""The lead list: one query for the API, the table page, bulk actions, exports and smart lists.
+
+`property_fields` is the whitelist of the filter language (kit.filters) for properties;
+`select_properties` turns a filter document (plus the shortcuts `q`, `stage`, `list_id` and the
+trash switch) into one query, already scoped to the team and, for agents, to their leads.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Boolean, ColumnElement, Date, Numeric, Select, cast, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reos.kit.pagination import keyset_page
+from reos.contacts.models import Contact, ContactPoint, PropertyContact
+from reos.db.session import Database, team_session
+from reos.errors import NotFound, Unprocessable
+from reos.kit import filters
+from reos.kit.filters import FilterDocument, FilterField, SortKey
+from reos.kit.pagination import MAX_LIMIT
 from reos.kit.text import contains_pattern
-from reos.properties.models import Property
-from reos.properties.service import visible
+from reos.lists.models import ListMember, SavedList
+from reos.properties.models import PROPERTY_TYPES, STAGES, CustomField, Property
+from reos.properties.service import custom_field_definitions, visible
 from reos.teams.models import Membership
+
+DEFAULT_SORT = [SortKey(field="score", dir="desc"), SortKey(field="created_at", dir="desc")]
+# Smart lists may name other lists; this bounds how deep such references are followed.
+MAX_LIST_DEPTH = 5
+
+# (name, type, nullable) of the plain columns the language knows, in the table's column order.
+_COLUMNS: tuple[tuple[str, filters.FieldType, bool], ...] = (
+    ("address", "text", False),
+    ("unit", "text", True),
+    ("city", "text", False),
+    ("state", "text", False),
+    ("zip_code", "text", False),
+    ("county", "text", True),
+    ("apn", "text", True),
+    ("property_type", "enum", True),
+    ("bedrooms", "integer", True),
+    ("bathrooms", "number", True),
+    ("square_feet", "integer", True),
+    ("lot_size_sqft", "integer", True),
+    ("year_built", "integer", True),
+    ("assessed_value", "number", True),
+    ("estimated_value", "number", True),
+    ("mortgage_balance", "number", True),
+    ("equity", "number", True),
+    ("equity_percent", "number", True),
+    ("last_sale_date", "date", True),
+    ("last_sale_price", "number", True),
+    ("tags", "tags", False),
+    ("market_id", "uuid", True),
+    ("stage", "enum", False),
+    ("stage_changed_at", "datetime", False),
+    ("score", "integer", False),
+    ("assigned_to_id", "uuid", True),
+    ("created_at", "datetime", False),
+    ("updated_at", "datetime", False),
+)
+_CHOICES = {"property_type": PROPERTY_TYPES, "stage": STAGES}
+_CUSTOM_TYPES: dict[str, filters.FieldType] = {
+    "text": "text",
+    "number": "number",
+    "date": "date",
+    "boolean": "boolean",
+    "choice": "enum",
+}
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_PHONEISH = re.compile(r"^[\d\s().+-]+$")
+
+
+def _words_query(text: str) -> str | None:
+    """`to_tsquery` text built from the words of `text` only (never the user's own syntax):
+    every word as a prefix, all of them required."""
+    words = _WORD.findall(text.lower())[:8]
+    return " & ".join(f"{w}:*" for w in words) if words else None
+
+
+def _phone_prefix(text: str) -> str | None:
+    """The E.164 prefix a typed phone number starts, e.g. "(813) 55" → "+181355"."""
+    if not _PHONEISH.match(text):
+        return None
+    digits = re.sub(r"\D", "", text)
+    if len(digits) < 3:
+        return None
+    if text.strip().startswith("+"):
+        return "+" + digits
+    if len(digits) == 11 and digits.startswith("1"):
+        return "+" + digits
+    return "+1" + digits
+
+
+def search_clause(team_id: uuid.UUID, text: str) -> ColumnElement[bool]:
+    """Address, APN, owner names, phones and emails from one box, case-insensitive."""
+    text = text.strip()
+    clauses: list[ColumnElement[bool]] = []
+    tsquery = _words_query(text)
+    owners = select(PropertyContact.property_id).where(PropertyContact.team_id == team_id)
+    if tsquery is not None:
+        query = func.to_tsquery("simple", tsquery)
+        clauses.append(Property.search.op("@@")(query))
+        clauses.append(
+            Property.id.in_(
+                owners.join(
+                    Contact, (Contact.team_id == team_id) & (Contact.id == PropertyContact.contact_id)
+                ).where(Contact.search.op("@@")(query))
+            )
+        )
+    if tsquery is None and len(text) <= 40:
+        # Only punctuation ("50%", "#12"): no words to index, so match the street literally.
+        pattern = contains_pattern(text)
+        if pattern:
+            clauses.append(Property.address.ilike(pattern))
+    prefixes = {p for p in (_phone_prefix(text), text.lower() if "@" in text else None) if p}
+    for prefix in prefixes:
+        clauses.append(
+            Property.id.in_(
+                owners.join(
+                    ContactPoint,
+                    (ContactPoint.team_id == team_id)
+                    & (ContactPoint.contact_id == PropertyContact.contact_id),
+                ).where(ContactPoint.value.startswith(prefix, autoescape=True))
+            )
+        )
+    return or_(*clauses) if clauses else false()
+
+
+@dataclass
+class _Lists:
+    """The lists a filter names, loaded before it compiles (compiling is synchronous)."""
+
+    team_id: uuid.UUID
+    loaded: dict[uuid.UUID, SavedList] = field(default_factory=dict)
+    compiling: list[uuid.UUID] = field(default_factory=list)
+
+
+def _list_ids(doc: FilterDocument) -> set[uuid.UUID]:
+    found = set()
+    for cond in filters.conditions(doc):
+        if cond.field != "list":
+            continue
+        for value in cond.value if isinstance(cond.value, list) else [cond.value]:
+            try:
+                found.add(uuid.UUID(str(value)))
+            except ValueError:
+                continue  # reported with its path when the filter compiles
+    return found
+
+
+async def _load_lists(session: AsyncSession, state: _Lists, doc: FilterDocument) -> None:
+    wanted = _list_ids(doc) - set(state.loaded)
+    for _ in range(MAX_LIST_DEPTH):
+        if not wanted:
+            return
+        rows = await session.scalars(
+            select(SavedList).where(SavedList.team_id == state.team_id, SavedList.id.in_(wanted))
+        )
+        nested: set[uuid.UUID] = set()
+        for saved in rows:
+            state.loaded[saved.id] = saved
+            if saved.kind == "smart" and saved.filter is not None:
+                nested |= _list_ids(filters.parse_document(saved.filter, where=f"list {saved.name}"))
+        wanted = nested - set(state.loaded)
+
+
+def _list_clause(
+    state: _Lists, definitions: Sequence[CustomField], list_id: uuid.UUID, path: str
+) -> ColumnElement[bool]:
+    saved = state.loaded.get(list_id)
+    if saved is None:
+        raise Unprocessable(f"{path}: no list {list_id} in this team", details={"field": path})
+    if saved.kind == "static":
+        return Property.id.in_(
+            select(ListMember.property_id).where(
+                ListMember.team_id == state.team_id, ListMember.list_id == saved.id
+            )
+        )
+    if saved.id in state.compiling or len(state.compiling) >= MAX_LIST_DEPTH:
+        raise Unprocessable(
+            f"{path}: the smart list {saved.name!r} refers to itself", details={"field": path}
+        )
+    state.compiling.append(saved.id)
+    try:
+        doc = filters.parse_document(saved.filter, where=f"list {saved.name}")
+        clause = filters.compile_filter(doc, _fields(state, definitions), where=f"list {saved.name}")
+    finally:
+        state.compiling.pop()
+    return Property.id.is_not(None) if clause is None else clause
+
+
+def _fields(state: _Lists, definitions: Sequence[CustomField]) -> dict[str, FilterField]:
+    found: dict[str, FilterField] = {
+        name: FilterField(
+            type=kind, expr=getattr(Property, name), choices=_CHOICES.get(name, ()), nullable=nullable
+        )
+        for name, kind, nullable in _COLUMNS
+    }
+    found["tags"] = FilterField(type="tags", expr=Property.tags, nullable=True, sortable=False)
+    for definition in definitions:
+        kind = _CUSTOM_TYPES[definition.type]
+        raw = Property.custom[definition.key].astext
+        expr: ColumnElement[Any] = (
+            cast(raw, Numeric)
+            if kind == "number"
+            else cast(raw, Date)
+            if kind == "date"
+            else cast(raw, Boolean)
+            if kind == "boolean"
+            else raw
+        )
+        found[f"custom.{definition.key}"] = FilterField(
+            type=kind, expr=expr, choices=tuple(definition.choices), label=definition.label
+        )
+
+    def on_list(op: str, value: Any, path: str) -> ColumnElement[bool]:
+        if op == "in":
+            return or_(*(_list_clause(state, definitions, v, f"{path}[{i}]") for i, v in enumerate(value)))
+        clause = _list_clause(state, definitions, value, path)
+        return clause if op == "eq" else ~clause
+
+    def on_search(op: str, value: Any, path: str) -> ColumnElement[bool]:
+        return search_clause(state.team_id, value)
+
+    found["list"] = FilterField(
+        type="uuid", ops=frozenset({"eq", "ne", "in"}), nullable=False, sortable=False, build=on_list
+    )
+    found["q"] = FilterField(
+        type="text", ops=frozenset({"contains"}), nullable=False, sortable=False, build=on_search
+    )
+    return found
+
+
+async def property_fields(session: AsyncSession, *, team_id: uuid.UUID) -> dict[str, FilterField]:
+    """The whitelist for this team (its custom fields included), for forms and validation."""
+    definitions = await custom_field_definitions(session, team_id=team_id)
+    return _fields(_Lists(team_id=team_id), definitions)
+
+
+@dataclass
+class PropertyQuery:
+    """What the list shows: a filter document plus the shortcuts the list pages offer."""
+
+    filter: FilterDocument = field(default_factory=FilterDocument)
+    q: str | None = None
+    stage: str | None = None
+    list_id: uuid.UUID | None = None
+    sort: list[SortKey] | None = None
+    deleted: bool = False
+
+
+async def select_properties(
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    spec: PropertyQuery,
+    viewer: Membership | None,
+) -> tuple[Select[Any], list[filters.SortTerm]]:
+    """The one query behind every list of properties, and its sort."""
+    definitions = await custom_field_definitions(session, team_id=team_id)
+    state = _Lists(team_id=team_id)
+    doc = spec.filter
+    sort = spec.sort or (doc.sort or None)
+    saved = None
+    if spec.list_id is not None:
+        saved = await session.scalar(
+            select(SavedList).where(SavedList.team_id == team_id, SavedList.id == spec.list_id)
+        )
+        if saved is None:
+            raise NotFound("list not found", details={"id": str(spec.list_id)})
+        if sort is None and saved.kind == "smart" and saved.filter:
+            sort = filters.parse_document(saved.filter).sort or None
+        await _load_lists(
+            session,
+            state,
+            FilterDocument(all=[filters.FilterCondition(field="list", op="eq", value=str(saved.id))]),
+        )
+    await _load_lists(session, state, doc)
+    whitelist = _fields(state, definitions)
+    clause = filters.compile_filter(doc, whitelist)
+    terms = filters.compile_sort(
+        sort or DEFAULT_SORT, whitelist, where="sort" if spec.sort else "filter.sort"
+    )
+    query = select(Property).where(Property.team_id == team_id)
+    query = query.where(Property.deleted_at.is_not(None) if spec.deleted else Property.deleted_at.is_(None))
+    if clause is not None:
+        query = query.where(clause)
+    if saved is not None:
+        query = query.where(_list_clause(state, definitions, saved.id, "list_id"))
+    if spec.stage:
+        query = query.where(Property.stage == spec.stage)
+    if spec.q and spec.q.strip():
+        query = query.where(search_clause(team_id, spec.q))
+    return await visible(session, query, team_id=team_id, viewer=viewer), terms
+
+
+async def check_filter(session: AsyncSession, *, team_id: uuid.UUID, doc: FilterDocument) -> None:
+    """Raise 422 (naming the bad part) if `doc` would not compile for this team."""
+    await select_properties(session, team_id=team_id, spec=PropertyQuery(filter=doc), viewer=None)
 
 
 async def list_properties(
@@ -20,26 +312,123 @@ async def list_properties(
     team_id: uuid.UUID,
     q: str | None = None,
     stage: str | None = None,
+    filter: FilterDocument | None = None,
+    sort: list[SortKey] | None = None,
+    list_id: uuid.UUID | None = None,
+    deleted: bool = False,
     limit: int | None = None,
     cursor: str | None = None,
     viewer: Membership | None = None,
 ) -> tuple[list[Property], str | None]:
-    query = await visible(
-        session, select(Property).where(Property.team_id == team_id), team_id=team_id, viewer=viewer
+    spec = PropertyQuery(
+        filter=filter or FilterDocument(), q=q, stage=stage, list_id=list_id, sort=sort, deleted=deleted
     )
-    if stage:
-        query = query.where(Property.stage == stage)
-    pattern = contains_pattern(q)
-    if pattern:
-        # Minimal text filter until the leads domain brings full-text search.
-        query = query.where(
-            or_(
-                Property.address.ilike(pattern),
-                Property.city.ilike(pattern),
-                Property.zip_code.ilike(pattern),
-                Property.apn.ilike(pattern),
+    query, terms = await select_properties(session, team_id=team_id, spec=spec, viewer=viewer)
+    return await filters.keyset_rows(
+        session, query, terms=terms, id_expr=Property.id, limit=limit, cursor=cursor
+    )
+
+
+async def matching_ids(
+    session: AsyncSession, *, team_id: uuid.UUID, spec: PropertyQuery, viewer: Membership | None
+) -> list[uuid.UUID]:
+    """Every id the query matches, in its order (bulk actions resolve their selection here)."""
+    query, terms = await select_properties(session, team_id=team_id, spec=spec, viewer=viewer)
+    order = [o for t in terms for o in t.order()] + [Property.id]
+    rows = await session.scalars(query.with_only_columns(Property.id).order_by(*order))
+    return list(rows)
+
+
+# --- CSV export ------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = (
+    "id",
+    "address",
+    "unit",
+    "city",
+    "state",
+    "zip_code",
+    "county",
+    "apn",
+    "property_type",
+    "bedrooms",
+    "bathrooms",
+    "square_feet",
+    "lot_size_sqft",
+    "year_built",
+    "assessed_value",
+    "estimated_value",
+    "mortgage_balance",
+    "equity",
+    "equity_percent",
+    "last_sale_date",
+    "last_sale_price",
+    "tags",
+    "stage",
+    "score",
+    "assigned_to_id",
+    "market_id",
+    "created_at",
+    "updated_at",
+)
+EXPORT_PAGE = MAX_LIMIT
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> str:
+    """A text cell as a spreadsheet will show it, never run it: risky first characters get a
+    leading apostrophe. Numbers and dates are written by us and left alone."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = "; ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if not isinstance(value, str):
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+async def export_csv(
+    db: Database,
+    *,
+    team_id: uuid.UUID,
+    spec: PropertyQuery,
+    viewer: Membership | None,
+) -> AsyncIterator[str]:
+    """The matching properties as CSV, one keyset page at a time in its own read session (the
+    request's own transaction has committed by the time the body streams)."""
+    cursor: str | None = None
+    first = True
+    while True:
+        async with team_session(db, team_id) as session:
+            definitions = await custom_field_definitions(session, team_id=team_id)
+            query, terms = await select_properties(session, team_id=team_id, spec=spec, viewer=viewer)
+            rows, cursor = await filters.keyset_rows(
+                session, query, terms=terms, id_expr=Property.id, limit=EXPORT_PAGE, cursor=cursor
             )
-        )
-    return await keyset_page(
-        session, query, created=Property.created_at, row_id=Property.id, limit=limit, cursor=cursor
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        keys = [d.key for d in definitions]
+        if first:
+            writer.writerow([*EXPORT_COLUMNS, *(f"custom.{k}" for k in keys)])
+            first = False
+        for prop in rows:
+            writer.writerow(
+                [safe_cell(getattr(prop, c)) for c in EXPORT_COLUMNS]
+                + [safe_cell(prop.custom.get(k)) for k in keys]
+            )
+        yield buffer.getvalue()
+        if cursor is None:
+            return
+
+
+async def count_matching(
+    session: AsyncSession, *, team_id: uuid.UUID, spec: PropertyQuery, viewer: Membership | None
+) -> int:
+    query, _ = await select_properties(session, team_id=team_id, spec=spec, viewer=viewer)
+    total = await session.scalar(
+        select(func.count()).select_from(query.with_only_columns(Property.id).subquery())
     )
+    return int(total or 0)
