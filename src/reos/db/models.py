@@ -1,6 +1,17 @@
 """Imports every model so that `Base.metadata` is complete (migrations, introspection, tests)."""
 
 from reos.audit.models import AuditEvent
+from reos.compliance.models import (
+    ComplianceSettings,
+    ConsentRecord,
+    ContactAttempt,
+    ContactHold,
+    DncNumber,
+    DncUpload,
+    EmailSuppression,
+    OptOut,
+    ReviewItem,
+)
 from reos.contacts.models import Contact, ContactPoint, PropertyContact
 from reos.db.base import Base
 from reos.events.models import LiveEvent
@@ -20,10 +31,17 @@ __all__ = [
     "AuthSession",
     "Base",
     "BulkAction",
+    "ComplianceSettings",
+    "ConsentRecord",
     "Contact",
+    "ContactAttempt",
+    "ContactHold",
     "ContactPoint",
     "CustomField",
     "DataFlag",
+    "DncNumber",
+    "DncUpload",
+    "EmailSuppression",
     "IdempotencyKey",
     "Invitation",
     "JobFailure",
@@ -35,12 +53,14 @@ __all__ = [
     "Note",
     "Notification",
     "NotificationPreference",
+    "OptOut",
     "OutboxMessage",
     "PasswordReset",
     "Property",
     "PropertyContact",
     "PropertyEvent",
     "ProviderStatus",
+    "ReviewItem",
     "SavedList",
     "Task",
     "Team",

@@ -9,11 +9,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from reos.web import account, audit, dashboard, jobs, notifications, outbox, properties, providers, team
+from reos.web import (
+    account,
+    audit,
+    compliance,
+    dashboard,
+    jobs,
+    notifications,
+    outbox,
+    properties,
+    providers,
+    team,
+)
 from reos.web.render import handle_web_error, render_error
 
 router = APIRouter(include_in_schema=False)
-for module in (account, dashboard, properties, team, notifications, jobs, audit, outbox, providers):
+for module in (account, dashboard, properties, compliance, team, notifications, jobs, audit, outbox, providers):
     router.include_router(module.router)
 
 __all__ = ["handle_web_error", "render_error", "router"]
