@@ -195,6 +195,14 @@ async def tasks_for_property(
     return await describe(session, team_id=team_id, tasks=list(rows.all()))
 
 
+async def property_label(
+    session: AsyncSession, *, team_id: uuid.UUID, property_id: uuid.UUID, viewer: Membership | None
+) -> str | None:
+    """ "4417 Quillfeather Ln, Tampa" for the new-task form, or None if the viewer cannot see it."""
+    prop = await properties.get_property(session, team_id=team_id, property_id=property_id, viewer=viewer)
+    return f"{prop.address}, {prop.city}" if prop is not None else None
+
+
 # --- writing -------------------------------------------------------------------------------------
 
 

@@ -21,10 +21,12 @@ from reos.web import (
     providers,
     team,
 )
+from reos.web import tasks as task_pages
 from reos.web.render import handle_web_error, render_error
 
 router = APIRouter(include_in_schema=False)
 for module in (account, dashboard, properties, compliance, team, notifications, jobs, audit, outbox, providers):
     router.include_router(module.router)
+router.include_router(task_pages.router)
 
 __all__ = ["handle_web_error", "render_error", "router"]
