@@ -44,7 +44,7 @@ async def test_role_changes_settings_and_deletions_are_recorded(
     assert by_action["team.role_changed"]["target_id"] == agent.member_id
     settings = by_action["team.settings_changed"]
     assert settings["details"] == {"fields": ["timezone"]} and settings["user_agent"] == "audit-test"
-    assert by_action["property.deleted"]["details"]["address"] == "9 Gone Rd"
+    assert by_action["property.deleted"]["details"]["address"] == "9 GONE RD"
     assert {"auth.login", "team.member_invited", "team.invitation_accepted"} <= set(by_action)
     assert all(e["request_id"] for e in events)
 

@@ -19,7 +19,7 @@ async def _count(database: Database, member: Member, address: str) -> int:
 
     async with team_session(database, uuid.UUID(member.team_id)) as session:
         n = await session.scalar(
-            select(func.count()).select_from(Property).where(Property.address == address)
+            select(func.count()).select_from(Property).where(Property.address == address.upper())
         )
     return int(n or 0)
 

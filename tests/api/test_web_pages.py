@@ -275,8 +275,8 @@ async def test_properties_page_creates_and_lists(client: httpx.AsyncClient, admi
     )
     assert created.status_code == 303
     listing = await client.get("/properties?stage=outreach")
-    assert "1 Oak St" in listing.text and "$245,000" in listing.text
-    assert "1 Oak St" not in (await client.get("/properties?stage=closed_won")).text
+    assert "1 OAK ST" in listing.text and "$245,000" in listing.text
+    assert "1 OAK ST" not in (await client.get("/properties?stage=closed_won")).text
     dashboard = await client.get("/")
     assert 'data-kpi="properties">1<' in dashboard.text and "<svg" in dashboard.text
 
@@ -310,4 +310,4 @@ async def test_dashboard_live_region_reloads_alone(client: httpx.AsyncClient, ad
     live = await client.get("/dashboard/live", headers=HTMX)
     assert live.status_code == 200
     assert "<html" not in live.text and 'class="kpis"' in live.text
-    assert 'data-kpi="properties">1<' in live.text and "9 Elm St" in live.text
+    assert 'data-kpi="properties">1<' in live.text and "9 ELM ST" in live.text

@@ -71,6 +71,9 @@ SEARCH_EXPRESSION = (
 
 class Property(Base, TenantMixin):
     __tablename__ = "properties"
+    # Columns computed by the database (equity, search) come back with the INSERT or UPDATE
+    # itself, so an answer never needs a lazy load after a write.
+    __mapper_args__ = {"eager_defaults": True}
     __table_args__ = tenant_table_args(
         one_of("stage", STAGES, "stage_valid"),
         one_of("property_type", PROPERTY_TYPES, "property_type_valid"),
