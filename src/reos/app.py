@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     from reos.properties.listing_routes import router as listing_router
     from reos.properties.routes import custom_fields_router, flags_router
     from reos.properties.routes import router as properties_router
+    from reos.search.routes import router as search_router
     from reos.tasks.routes import router as tasks_router
     from reos.teams.routes import router as team_router
     from reos.web import views
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         property_contacts_router,
         tasks_router,
         compliance_router,
+        search_router,
         events_router,
         notifications_router,
         jobs_router,

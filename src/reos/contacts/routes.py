@@ -9,6 +9,8 @@ from fastapi import APIRouter, Query, Response, status
 from reos.contacts import service as contacts
 from reos.contacts.schemas import (
     ContactCreate,
+    ContactMergeRequest,
+    ContactMergeResult,
     ContactPage,
     ContactPointCreate,
     ContactPointRead,
@@ -20,6 +22,7 @@ from reos.contacts.schemas import (
 )
 from reos.deps import Deleter, Editor, Reader, SessionDep
 from reos.kit.routing import DocstringRoute
+from reos.timeline.schemas import NoteCreate, NoteRead
 
 router = APIRouter(prefix="/api/v1/contacts", tags=["contacts"], route_class=DocstringRoute)
 # A property's contacts live under the property, where the agents' assigned-only rule applies.
@@ -58,7 +61,9 @@ async def create_contact(body: ContactCreate, principal: Editor, session: Sessio
 @router.get("/{contact_id}")
 async def get_contact(contact_id: uuid.UUID, principal: Reader, session: SessionDep) -> ContactRead:
     """Show one contact with its phones and emails."""
-    contact = await contacts.get_contact_or_raise(session, team_id=principal.team_id, contact_id=contact_id)
+    contact = await contacts.get_contact_or_raise(
+        session, team_id=principal.team_id, contact_id=contact_id, viewer=principal.membership
+    )
     return ContactRead.model_validate(contact)
 
 
@@ -68,7 +73,7 @@ async def update_contact(
 ) -> ContactRead:
     """Change some fields of a contact."""
     contact = await contacts.update_contact(
-        session, team_id=principal.team_id, contact_id=contact_id, data=body
+        session, team_id=principal.team_id, contact_id=contact_id, data=body, viewer=principal.membership
     )
     return ContactRead.model_validate(contact)
 
@@ -77,9 +82,41 @@ async def update_contact(
 async def delete_contact(contact_id: uuid.UUID, principal: Deleter, session: SessionDep) -> Response:
     """Delete a contact with its phones, emails and property roles."""
     await contacts.delete_contact(
-        session, team_id=principal.team_id, contact_id=contact_id, actor_account_id=principal.account.id
+        session,
+        team_id=principal.team_id,
+        contact_id=contact_id,
+        actor_account_id=principal.account.id,
+        viewer=principal.membership,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{contact_id}/merge")
+async def merge_contact(
+    contact_id: uuid.UUID, body: ContactMergeRequest, principal: Deleter, session: SessionDep
+) -> ContactMergeResult:
+    """Merge a duplicate contact into this one: phones, emails, roles, notes, tasks and
+    compliance records move here; the duplicate is deleted."""
+    contact, filled, moved = await contacts.merge_contacts(
+        session,
+        team_id=principal.team_id,
+        keep_id=contact_id,
+        duplicate_id=body.duplicate_id,
+        viewer=principal.membership,
+        actor_account_id=principal.account.id,
+    )
+    return ContactMergeResult(contact=ContactRead.model_validate(contact), filled=filled, moved=moved)
+
+
+@router.post("/{contact_id}/notes", status_code=status.HTTP_201_CREATED)
+async def add_contact_note(
+    contact_id: uuid.UUID, body: NoteCreate, principal: Editor, session: SessionDep
+) -> NoteRead:
+    """Add a note about a contact."""
+    note = await contacts.add_note(
+        session, team_id=principal.team_id, contact_id=contact_id, body=body.body, viewer=principal.membership
+    )
+    return NoteRead.model_validate(note)
 
 
 @router.post("/{contact_id}/points", status_code=status.HTTP_201_CREATED)
@@ -87,7 +124,9 @@ async def add_point(
     contact_id: uuid.UUID, body: ContactPointCreate, principal: Editor, session: SessionDep
 ) -> ContactPointRead:
     """Add a phone or an email to a contact."""
-    point = await contacts.add_point(session, team_id=principal.team_id, contact_id=contact_id, data=body)
+    point = await contacts.add_point(
+        session, team_id=principal.team_id, contact_id=contact_id, data=body, viewer=principal.membership
+    )
     return ContactPointRead.model_validate(point)
 
 
@@ -101,7 +140,12 @@ async def update_point(
 ) -> ContactPointRead:
     """Change a phone or an email of a contact, or its facts."""
     point = await contacts.update_point(
-        session, team_id=principal.team_id, contact_id=contact_id, point_id=point_id, data=body
+        session,
+        team_id=principal.team_id,
+        contact_id=contact_id,
+        point_id=point_id,
+        data=body,
+        viewer=principal.membership,
     )
     return ContactPointRead.model_validate(point)
 
@@ -117,6 +161,7 @@ async def remove_point(
         contact_id=contact_id,
         point_id=point_id,
         actor_account_id=principal.account.id,
+        viewer=principal.membership,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

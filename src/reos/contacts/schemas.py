@@ -128,3 +128,15 @@ class PropertyContactRead(BaseModel):
     role: Role
     contact: ContactRead
     created_at: datetime
+
+
+class ContactMergeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    duplicate_id: uuid.UUID = Field(description="the contact merged into this one, then deleted")
+
+
+class ContactMergeResult(BaseModel):
+    contact: ContactRead
+    filled: list[str] = Field(description="fields of the kept contact filled from the duplicate")
+    moved: dict[str, int] = Field(description="rows moved to the kept contact, per kind")

@@ -24,9 +24,11 @@ from reos.errors import Conflict, NotFound, Unprocessable
 from reos.kit import clock
 from reos.kit.pagination import keyset_page
 from reos.kit.patch import sent_changes
-from reos.kit.text import contains_pattern
+from reos.kit.text import contains_pattern, email_prefix, phone_prefix, words_query
 from reos.properties import service as properties
-from reos.teams.models import Membership
+from reos.properties.models import Property
+from reos.teams.models import Membership, Role, Team
+from reos.timeline import service as timeline
 
 # Phone numbers without a country code are read as North American (the product's market).
 DEFAULT_REGION = "US"
@@ -80,20 +82,48 @@ async def create_contact(session: AsyncSession, *, team_id: uuid.UUID, data: Con
     return await get_contact_or_raise(session, team_id=team_id, contact_id=contact.id)
 
 
-async def get_contact(session: AsyncSession, *, team_id: uuid.UUID, contact_id: uuid.UUID) -> Contact | None:
-    contact: Contact | None = await session.scalar(
+async def _scoped(session: AsyncSession, query: Any, *, team_id: uuid.UUID, viewer: Membership | None) -> Any:
+    """An agent limited to assigned leads sees the contacts of those leads only."""
+    if viewer is None or viewer.role != Role.agent:
+        return query
+    team = await session.get(Team, team_id)
+    if team is None or not team.agents_see_assigned_only:
+        return query
+    return query.where(
+        Contact.id.in_(
+            select(PropertyContact.contact_id)
+            .join(
+                Property,
+                (Property.team_id == PropertyContact.team_id) & (Property.id == PropertyContact.property_id),
+            )
+            .where(
+                PropertyContact.team_id == team_id,
+                Property.assigned_to_id == viewer.id,
+                Property.deleted_at.is_(None),
+            )
+        )
+    )
+
+
+async def get_contact(
+    session: AsyncSession, *, team_id: uuid.UUID, contact_id: uuid.UUID, viewer: Membership | None = None
+) -> Contact | None:
+    query = (
         select(Contact)
         .where(Contact.team_id == team_id, Contact.id == contact_id)
         .options(selectinload(Contact.points))
         .execution_options(populate_existing=True)
     )
+    contact: Contact | None = await session.scalar(
+        await _scoped(session, query, team_id=team_id, viewer=viewer)
+    )
     return contact
 
 
 async def get_contact_or_raise(
-    session: AsyncSession, *, team_id: uuid.UUID, contact_id: uuid.UUID
+    session: AsyncSession, *, team_id: uuid.UUID, contact_id: uuid.UUID, viewer: Membership | None = None
 ) -> Contact:
-    contact = await get_contact(session, team_id=team_id, contact_id=contact_id)
+    contact = await get_contact(session, team_id=team_id, contact_id=contact_id, viewer=viewer)
     if contact is None:
         raise NotFound("contact not found", details={"id": str(contact_id)})
     return contact
@@ -109,7 +139,12 @@ async def list_contacts(
     cursor: str | None = None,
     viewer: Membership | None = None,
 ) -> tuple[list[Contact], str | None]:
-    query = select(Contact).where(Contact.team_id == team_id).options(selectinload(Contact.points))
+    query = await _scoped(
+        session,
+        select(Contact).where(Contact.team_id == team_id).options(selectinload(Contact.points)),
+        team_id=team_id,
+        viewer=viewer,
+    )
     if property_id is not None:
         # A property the viewer may not see answers like one that does not exist.
         await properties.get_property_or_raise(
@@ -137,9 +172,14 @@ async def list_contacts(
 
 
 async def update_contact(
-    session: AsyncSession, *, team_id: uuid.UUID, contact_id: uuid.UUID, data: ContactUpdate
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    data: ContactUpdate,
+    viewer: Membership | None = None,
 ) -> Contact:
-    contact = await get_contact_or_raise(session, team_id=team_id, contact_id=contact_id)
+    contact = await get_contact_or_raise(session, team_id=team_id, contact_id=contact_id, viewer=viewer)
     changes = sent_changes(data, not_null={"kind"})
     for field, value in changes.items():
         setattr(contact, field, value)
@@ -151,10 +191,15 @@ async def update_contact(
 
 
 async def delete_contact(
-    session: AsyncSession, *, team_id: uuid.UUID, contact_id: uuid.UUID, actor_account_id: uuid.UUID | None
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    actor_account_id: uuid.UUID | None,
+    viewer: Membership | None = None,
 ) -> None:
     """Delete a contact; its points and property roles go with it (ON DELETE CASCADE)."""
-    contact = await get_contact_or_raise(session, team_id=team_id, contact_id=contact_id)
+    contact = await get_contact_or_raise(session, team_id=team_id, contact_id=contact_id, viewer=viewer)
     details: dict[str, Any] = {
         "kind": contact.kind,
         "name": contact.entity_name or " ".join(n for n in (contact.first_name, contact.last_name) if n),
@@ -209,8 +254,14 @@ async def _make_only_primary(session: AsyncSession, point: ContactPoint) -> None
 
 
 async def get_point_or_raise(
-    session: AsyncSession, *, team_id: uuid.UUID, contact_id: uuid.UUID, point_id: uuid.UUID
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    point_id: uuid.UUID,
+    viewer: Membership | None = None,
 ) -> ContactPoint:
+    await get_contact_or_raise(session, team_id=team_id, contact_id=contact_id, viewer=viewer)
     point: ContactPoint | None = await session.scalar(
         select(ContactPoint).where(
             ContactPoint.team_id == team_id,
@@ -224,10 +275,15 @@ async def get_point_or_raise(
 
 
 async def add_point(
-    session: AsyncSession, *, team_id: uuid.UUID, contact_id: uuid.UUID, data: ContactPointCreate
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    data: ContactPointCreate,
+    viewer: Membership | None = None,
 ) -> ContactPoint:
     # The contact first: another team's contact is a 404 whatever the body says.
-    await get_contact_or_raise(session, team_id=team_id, contact_id=contact_id)
+    await get_contact_or_raise(session, team_id=team_id, contact_id=contact_id, viewer=viewer)
     value = normalise_point(data.kind, data.value)
     await _check_unique(session, team_id=team_id, kind=data.kind, value=value)
     fields = data.model_dump(exclude={"value", "position"})
@@ -255,8 +311,11 @@ async def update_point(
     contact_id: uuid.UUID,
     point_id: uuid.UUID,
     data: ContactPointUpdate,
+    viewer: Membership | None = None,
 ) -> ContactPoint:
-    point = await get_point_or_raise(session, team_id=team_id, contact_id=contact_id, point_id=point_id)
+    point = await get_point_or_raise(
+        session, team_id=team_id, contact_id=contact_id, point_id=point_id, viewer=viewer
+    )
     changes = sent_changes(data, not_null={"value", "is_primary", "position", "status", "line_type", "dnc"})
     if "value" in changes:
         changes["value"] = normalise_point(point.kind, changes["value"])
@@ -279,8 +338,11 @@ async def remove_point(
     contact_id: uuid.UUID,
     point_id: uuid.UUID,
     actor_account_id: uuid.UUID | None,
+    viewer: Membership | None = None,
 ) -> None:
-    point = await get_point_or_raise(session, team_id=team_id, contact_id=contact_id, point_id=point_id)
+    point = await get_point_or_raise(
+        session, team_id=team_id, contact_id=contact_id, point_id=point_id, viewer=viewer
+    )
     await session.delete(point)
     await session.flush()
     await audit.record(
@@ -381,3 +443,114 @@ async def unlink_contact(
         target_id=link_id,
         details={"property_id": str(property_id), "contact_id": str(link.contact_id), "role": link.role},
     )
+
+
+# --- merge ---------------------------------------------------------------------------------------
+
+_MERGE_FILL = ("first_name", "last_name", "entity_name", "street", "city", "state", "zip_code")
+# Rows unique per contact (and these other columns): a repeat on the kept contact is dropped.
+_UNIQUE_LINKS: dict[str, tuple[str, ...]] = {
+    "property_contacts": ("property_id", "role"),
+    "contact_holds": (),
+}
+
+
+async def merge_contacts(
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    keep_id: uuid.UUID,
+    duplicate_id: uuid.UUID,
+    viewer: Membership | None,
+    actor_account_id: uuid.UUID | None,
+) -> tuple[Contact, list[str], dict[str, int]]:
+    """Fold a duplicate contact into the kept one: phones, emails, property roles, notes, tasks
+    and every compliance record (opt-outs, consent, holds, attempts) move over; empty fields are
+    filled from the duplicate; the duplicate is deleted. Nothing the governor relies on is lost:
+    an opt-out of either person applies to the merged one."""
+    if keep_id == duplicate_id:
+        raise Unprocessable("a contact cannot be merged into itself", details={"field": "duplicate_id"})
+    keep = await get_contact_or_raise(session, team_id=team_id, contact_id=keep_id, viewer=viewer)
+    dup = await get_contact(session, team_id=team_id, contact_id=duplicate_id, viewer=viewer)
+    if dup is None:
+        raise Unprocessable("duplicate_id is not a contact of this team", details={"field": "duplicate_id"})
+    if keep.kind != dup.kind:
+        raise Unprocessable(
+            f"cannot merge a {dup.kind} into a {keep.kind}", details={"field": "duplicate_id"}
+        )
+    filled = [f for f in _MERGE_FILL if getattr(keep, f) is None and getattr(dup, f) is not None]
+    for field in filled:
+        setattr(keep, field, getattr(dup, field))
+    if dup.notes:
+        keep.notes = f"{keep.notes}\n\n{dup.notes}" if keep.notes else dup.notes
+    # The duplicate's primary points stop being primary where the kept contact has its own.
+    kinds_with_primary = {p.kind for p in keep.points if p.is_primary}
+    for point in dup.points:
+        if point.is_primary and point.kind in kinds_with_primary:
+            point.is_primary = False
+    keep.updated_at = clock.now()
+    await session.flush()
+    moved = await properties.move_references(
+        session,
+        team_id=team_id,
+        table="contacts",
+        keep_id=keep.id,
+        duplicate_id=dup.id,
+        unique_links=_UNIQUE_LINKS,
+    )
+    name = dup.entity_name or " ".join(n for n in (dup.first_name, dup.last_name) if n)
+    await session.delete(dup)
+    await session.flush()
+    await audit.record(
+        session,
+        action="contact.merged",
+        team_id=team_id,
+        actor_account_id=actor_account_id,
+        target_type="contact",
+        target_id=keep.id,
+        details={"duplicate_id": str(duplicate_id), "name": name, "filled": filled, "moved": moved},
+    )
+    return await get_contact_or_raise(session, team_id=team_id, contact_id=keep.id), filled, moved
+
+
+async def add_note(
+    session: AsyncSession, *, team_id: uuid.UUID, contact_id: uuid.UUID, body: str, viewer: Membership | None
+) -> Any:
+    await get_contact_or_raise(session, team_id=team_id, contact_id=contact_id, viewer=viewer)
+    return await timeline.add_note(
+        session,
+        team_id=team_id,
+        author_id=viewer.id if viewer is not None else None,
+        body=body,
+        contact_id=contact_id,
+    )
+
+
+async def search_contacts(
+    session: AsyncSession, *, team_id: uuid.UUID, text: str, limit: int, viewer: Membership | None
+) -> list[Contact]:
+    """Contacts whose names match every word (as prefixes) or whose phone or email starts with
+    what was typed; full-text and prefix indexes, case-insensitive."""
+    clauses = []
+    tsquery = words_query(text)
+    if tsquery is not None:
+        clauses.append(Contact.search.op("@@")(func.to_tsquery("simple", tsquery)))
+    for prefix in {p for p in (phone_prefix(text), email_prefix(text)) if p}:
+        clauses.append(
+            Contact.id.in_(
+                select(ContactPoint.contact_id).where(
+                    ContactPoint.team_id == team_id, ContactPoint.value.startswith(prefix, autoescape=True)
+                )
+            )
+        )
+    if not clauses:
+        return []
+    query = (
+        select(Contact)
+        .where(Contact.team_id == team_id, or_(*clauses))
+        .options(selectinload(Contact.points))
+        .order_by(Contact.last_name, Contact.first_name, Contact.entity_name, Contact.id)
+        .limit(limit)
+    )
+    rows = await session.scalars(await _scoped(session, query, team_id=team_id, viewer=viewer))
+    return list(rows)

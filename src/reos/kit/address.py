@@ -6,6 +6,8 @@ import functools
 import re
 
 from scourgify import normalize_address_record
+from scourgify.exceptions import AddressNormalizationError, AddressValidationError
+from usaddress import RepeatedLabelError
 
 US_STATES = frozenset(
     [
@@ -105,7 +107,7 @@ def normalise_street(line: str, unit: str | None = None) -> tuple[str, str | Non
                 "postal_code": "78701",
             }
         )
-    except Exception:  # scourgify raises its own error family and parser errors alike
+    except (AddressNormalizationError, AddressValidationError, RepeatedLabelError):
         return tidy, tidy_unit
     street = parsed.get("address_line_1") or tidy
     second = parsed.get("address_line_2") or tidy_unit

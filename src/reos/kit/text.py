@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 def contains_pattern(q: str | None) -> str | None:
     """An ILIKE pattern matching `q` anywhere, with LIKE's wildcards taken literally; None for
@@ -10,3 +12,34 @@ def contains_pattern(q: str | None) -> str | None:
         return None
     escaped = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_PHONEISH = re.compile(r"^[\d\s().+-]+$")
+
+
+def words_query(text: str) -> str | None:
+    """`to_tsquery('simple', …)` text built from the words of `text` only (never the user's
+    own syntax): every word as a prefix, all of them required."""
+    words = _WORD.findall(text.lower())[:8]
+    return " & ".join(f"{w}:*" for w in words) if words else None
+
+
+def phone_prefix(text: str) -> str | None:
+    """The E.164 prefix a typed phone number starts, e.g. "(813) 55" → "+181355"."""
+    if not _PHONEISH.match(text):
+        return None
+    digits = re.sub(r"\D", "", text)
+    if len(digits) < 3:
+        return None
+    if text.strip().startswith("+"):
+        return "+" + digits
+    if len(digits) == 11 and digits.startswith("1"):
+        return "+" + digits
+    return "+1" + digits
+
+
+def email_prefix(text: str) -> str | None:
+    """Typed text that looks like (the start of) an email address, lower-cased."""
+    text = text.strip().lower()
+    return text if "@" in text else None

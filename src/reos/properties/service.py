@@ -559,20 +559,22 @@ async def move_references(
     duplicate_id: uuid.UUID,
     unique_links: dict[str, tuple[str, ...]],
 ) -> dict[str, int]:
-    """Point every row that references the duplicate at the kept row instead. Link rows that
-    would repeat one the kept row already has are dropped (it has them already)."""
+    """Point every row that references the duplicate at the kept row instead. In the tables of
+    `unique_links` (table → the other columns of its unique key; an empty tuple when the row
+    is unique per referenced row), rows that would repeat one the kept row already has are
+    dropped: it has them already."""
     moved: dict[str, int] = {}
     # Table and column names below come from the catalogue, never from a request.
     for ref_table, column in await _referencing_tables(session, table):
         others = unique_links.get(ref_table)
         params = {"team": team_id, "keep": keep_id, "dup": duplicate_id}
-        if others:
-            same = " and ".join(f"k.{c} = d.{c}" for c in others)
+        if others is not None:
+            same = "".join(f" and k.{c} = d.{c}" for c in others)
             await session.execute(
                 text(
                     f"delete from {ref_table} d where d.team_id = :team and d.{column} = :dup "
                     f"and exists (select 1 from {ref_table} k where k.team_id = :team "
-                    f"and k.{column} = :keep and {same})"
+                    f"and k.{column} = :keep{same})"
                 ),
                 params,
             )

@@ -1,0 +1,1 @@
+"""The global search box: properties and contacts from one query."""
