@@ -12,6 +12,8 @@ loads in a few seconds.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import random
 import uuid
@@ -92,8 +94,14 @@ PROPERTY_TYPES = [
 CHUNK = 2000
 
 
-def _uuid(rng: random.Random) -> uuid.UUID:
-    return uuid.UUID(int=rng.getrandbits(128), version=4)
+# Ids are generated as text: they only ever travel to the database inside JSON.
+Id = str
+
+
+def _uuid(rng: random.Random) -> Id:
+    """A random (version 4) UUID from the seeded generator, as text."""
+    h = f"{rng.getrandbits(128):032x}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
 
 
 def _weighted(rng: random.Random, pairs: Sequence[tuple[Any, int]]) -> Any:
@@ -128,9 +136,46 @@ class _Zip:
     market: str | None
 
 
+@functools.cache
+def _places() -> tuple[dict[str | None, list[_Zip]], dict[str, list[_Zip]]]:
+    """The ZIPs of the markets (and of a few counties outside them), by market; and the ZIPs
+    of every state where owners live, by state. From the `zipcodes` data, read once."""
+    wanted: dict[tuple[str, str], str | None] = {}
+    for name, state, counties, _weight in words.MARKETS:
+        for county in counties:
+            wanted[(state, county)] = name
+    for state, counties in words.OUTSIDE_MARKETS:
+        for county in counties:
+            wanted[(state, county)] = None
+    owner_states = set(words.OWNER_STATES)
+    by_market: dict[str | None, list[_Zip]] = {}
+    by_state: dict[str, list[_Zip]] = {}
+    for row in zipcodes.list_all():  # type: ignore[no-untyped-call]
+        if row["zip_code_type"] != "STANDARD" or not row["active"] or not row["lat"]:
+            continue
+        state, county = row["state"], _county(row["county"])
+        in_book = (state, county) in wanted
+        if not in_book and state not in owner_states:
+            continue
+        place = _Zip(
+            code=row["zip_code"],
+            city=row["city"],
+            state=state,
+            county=county,
+            lat=float(row["lat"]),
+            long=float(row["long"]),
+            area_codes=list(row["area_codes"]),
+            market=wanted.get((state, county)),
+        )
+        by_state.setdefault(state, []).append(place)
+        if in_book:
+            by_market.setdefault(place.market, []).append(place)
+    return by_market, by_state
+
+
 @dataclass
 class _Owner:
-    id: uuid.UUID
+    id: Id
     kind: str
     first: str | None
     last: str | None
@@ -142,13 +187,13 @@ class _Owner:
 
 @dataclass
 class _Members:
-    admin: uuid.UUID
-    manager: uuid.UUID
-    agent: uuid.UUID
-    viewer: uuid.UUID
+    admin: Id
+    manager: Id
+    agent: Id
+    viewer: Id
 
     @property
-    def workers(self) -> list[tuple[uuid.UUID, int]]:
+    def workers(self) -> list[tuple[Id, int]]:
         """Who works leads, and how many of them (viewers only look)."""
         return [(self.agent, 5), (self.manager, 4), (self.admin, 2)]
 
@@ -158,7 +203,7 @@ class _Book:
 
     def __init__(self, *, team_id: uuid.UUID, members: _Members, now: datetime, seed: int = SEED) -> None:
         self.rng = random.Random(seed)
-        self.team_id = team_id
+        self.team_id = str(team_id)
         self.members = members
         self.now = now
         self.markets: list[dict[str, Any]] = []
@@ -175,43 +220,11 @@ class _Book:
         self._entity_names: set[str] = set()
         self._streets: dict[str, list[tuple[str, int]]] = {}
         self._landlords: list[_Owner] = []
-        self._landlord_ids: set[uuid.UUID] = set()
-        self._load_zips()
+        self._landlord_ids: set[Id] = set()
+        self.by_market, self.by_state = _places()
+        self.zip_33610 = next(z for z in self.by_market["Tampa Bay"] if z.code == "33610")
 
     # --- places ------------------------------------------------------------------------
-
-    def _load_zips(self) -> None:
-        wanted: dict[tuple[str, str], str | None] = {}
-        for name, state, counties, _weight in words.MARKETS:
-            for county in counties:
-                wanted[(state, county)] = name
-        for state, counties in words.OUTSIDE_MARKETS:
-            for county in counties:
-                wanted[(state, county)] = None
-        owner_states = set(words.OWNER_STATES)
-        self.by_market: dict[str | None, list[_Zip]] = {}
-        self.by_state: dict[str, list[_Zip]] = {}
-        for row in zipcodes.list_all():  # type: ignore[no-untyped-call]
-            if row["zip_code_type"] != "STANDARD" or not row["active"] or not row["lat"]:
-                continue
-            state, county = row["state"], _county(row["county"])
-            in_book = (state, county) in wanted
-            if not in_book and state not in owner_states:
-                continue
-            place = _Zip(
-                code=row["zip_code"],
-                city=row["city"],
-                state=state,
-                county=county,
-                lat=float(row["lat"]),
-                long=float(row["long"]),
-                area_codes=list(row["area_codes"]),
-                market=wanted.get((state, county)),
-            )
-            self.by_state.setdefault(state, []).append(place)
-            if in_book:
-                self.by_market.setdefault(place.market, []).append(place)
-        self.zip_33610 = next(z for z in self.by_market["Tampa Bay"] if z.code == "33610")
 
     def _pick_zip(self) -> _Zip:
         if self.rng.random() < 0.04:
@@ -301,7 +314,7 @@ class _Book:
             stage = FIRST_PROPERTY["stage"] if first else _weighted(self.rng, stages)
             self._property(place, str(stage), market_ids.get(place.market or ""), first=first)
 
-    def _property(self, place: _Zip, stage: str, market_id: uuid.UUID | None, *, first: bool) -> None:
+    def _property(self, place: _Zip, stage: str, market_id: Id | None, *, first: bool) -> None:
         rng = self.rng
         prop_id = _uuid(rng)
         kind = str(FIRST_PROPERTY["property_type"]) if first else _weighted(rng, PROPERTY_TYPES)
@@ -320,7 +333,7 @@ class _Book:
             unit = unit.replace("# ", "#")
         created_at = self._days_ago(*AGE_DAYS[stage])
         creator = rng.choice([self.members.admin, self.members.admin, self.members.manager])
-        assignee: uuid.UUID | None = None
+        assignee: Id | None = None
         if stage != "new" or rng.random() < 0.45:
             assignee = _weighted(rng, self.members.workers)
 
@@ -355,7 +368,7 @@ class _Book:
         # --- history: created, assigned, stage moves, edits ---------------------------
         events: list[dict[str, Any]] = []
 
-        def event(kind: str, at: datetime, actor: uuid.UUID | None, data: dict[str, Any]) -> None:
+        def event(kind: str, at: datetime, actor: Id | None, data: dict[str, Any]) -> None:
             events.append(
                 {
                     "id": _uuid(rng),
@@ -775,7 +788,7 @@ class _Book:
                 }
             )
 
-    def _role(self, property_id: uuid.UUID, contact_id: uuid.UUID, role: str, at: datetime) -> dict[str, Any]:
+    def _role(self, property_id: Id, contact_id: Id, role: str, at: datetime) -> dict[str, Any]:
         return {
             "id": _uuid(self.rng),
             "team_id": self.team_id,
@@ -789,14 +802,14 @@ class _Book:
 
     def _notes(
         self,
-        prop_id: uuid.UUID,
+        prop_id: Id,
         stage: str,
         owner: _Owner,
         talker: _Owner,
         place: _Zip,
         facts: dict[str, Any],
         created_at: datetime,
-        assignee: uuid.UUID | None,
+        assignee: Id | None,
         address: str,
     ) -> list[dict[str, Any]]:
         rng = self.rng
@@ -846,12 +859,12 @@ class _Book:
 
     def _tasks(
         self,
-        prop_id: uuid.UUID,
+        prop_id: Id,
         stage: str,
         owner: _Owner,
         talker: _Owner,
         created_at: datetime,
-        assignee: uuid.UUID | None,
+        assignee: Id | None,
         address: str,
         notes: list[dict[str, Any]],
     ) -> None:
@@ -980,28 +993,36 @@ async def _bulk(session: AsyncSession, model: type[Any], rows: list[dict[str, An
 
 
 async def populate(session: AsyncSession, *, team_id: uuid.UUID, members: _Members, now: datetime) -> _Book:
-    """Write the demo book of leads into `team_id` (the session is scoped to it)."""
+    """Write the demo book of leads into `team_id` (the session is scoped to it). Built whole,
+    then written: generating in a thread while inserting starves the event loop of the GIL
+    and is several times slower."""
     book = _Book(team_id=team_id, members=members, now=now)
     book.build()
-    await _bulk(session, Market, book.markets)
-    await _bulk(session, Property, book.properties)
-    await _bulk(session, Contact, book.contacts)
-    await _bulk(session, ContactPoint, book.points)
-    await _bulk(session, PropertyContact, book.roles)
-    await _bulk(session, PropertyEvent, book.events)
-    await _bulk(session, Note, book.notes)
-    await _bulk(session, Task, book.tasks)
+    for model, rows in (
+        (Market, book.markets),
+        (Property, book.properties),
+        (Contact, book.contacts),
+        (ContactPoint, book.points),
+        (PropertyContact, book.roles),
+        (PropertyEvent, book.events),
+        (Note, book.notes),
+        (Task, book.tasks),
+    ):
+        await _bulk(session, model, rows)
     return book
 
 
 async def load(app_url: str, owner_url: str, *, only_if_empty: bool) -> bool:
     db = make_database(app_url, owner_url)
+    places: asyncio.Future[Any] | None = None
     try:
         async with team_session(db, None) as session:
             if only_if_empty and (await session.scalar(select(func.count()).select_from(Account))):
                 return False
             if await teams.get_account_by_email(session, ADMIN_EMAIL) is not None:
                 return False
+            # Read the ZIP data while the accounts' passwords hash (argon2 releases the GIL).
+            places = asyncio.ensure_future(asyncio.to_thread(_places))
             _admin, membership = await teams.create_user(
                 session,
                 email=ADMIN_EMAIL,
@@ -1032,14 +1053,17 @@ async def load(app_url: str, owner_url: str, *, only_if_empty: bool) -> bool:
                 await session.flush()
                 by_role[role.value] = member.id
             members = _Members(
-                admin=membership.id,
-                manager=by_role[Role.manager.value],
-                agent=by_role[Role.agent.value],
-                viewer=by_role[Role.viewer.value],
+                admin=str(membership.id),
+                manager=str(by_role[Role.manager.value]),
+                agent=str(by_role[Role.agent.value]),
+                viewer=str(by_role[Role.viewer.value]),
             )
+            await places
             await populate(
                 session, team_id=team_id, members=members, now=clock.now().replace(second=0, microsecond=0)
             )
             return True
     finally:
+        if places is not None:
+            await places
         await db.dispose()

@@ -244,7 +244,7 @@ async def test_tasks_sit_around_now(loaded: Demo) -> None:
 
 
 def test_the_book_is_the_same_on_every_load() -> None:
-    members = demo._Members(*(uuid.UUID(int=n) for n in range(1, 5)))
+    members = demo._Members(*(str(uuid.UUID(int=n)) for n in range(1, 5)))
     now = datetime(2026, 6, 1, 15, 0, tzinfo=UTC)
     team = uuid.UUID(int=99)
     one, two = (demo._Book(team_id=team, members=members, now=now) for _ in range(2))
