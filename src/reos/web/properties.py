@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,11 +12,14 @@ from pydantic import ValidationError
 
 from reos.auth.principal import Principal
 from reos.deps import Editor, Reader, SessionDep
-from reos.errors import AppError
+from reos.errors import AppError, BadRequest, NotFound, Unprocessable
+from reos.kit.filters import FilterDocument, parse_document, parse_sort
+from reos.lists import service as lists
 from reos.properties import listing
 from reos.properties import service as properties
 from reos.properties.models import STAGES
 from reos.properties.schemas import PropertyCreate
+from reos.teams import service as teams
 from reos.web.account import form_fields
 from reos.web.render import app_error_fields, field_errors, page, redirect
 
@@ -39,31 +43,161 @@ FORM_FIELDS = (
 NUMERIC = {"bedrooms", "bathrooms", "square_feet", "year_built", "estimated_value"}
 
 
+# Columns of the table: (key, label, kind) — kind picks the cell's format.
+COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("city", "City", "text"),
+    ("county", "County", "text"),
+    ("zip_code", "ZIP", "text"),
+    ("apn", "APN", "text"),
+    ("property_type", "Type", "type"),
+    ("bedrooms", "Beds", "int"),
+    ("bathrooms", "Baths", "num"),
+    ("square_feet", "Sq ft", "int"),
+    ("lot_size_sqft", "Lot sq ft", "int"),
+    ("year_built", "Built", "year"),
+    ("assessed_value", "Assessed", "money"),
+    ("estimated_value", "Est. value", "money"),
+    ("mortgage_balance", "Mortgage", "money"),
+    ("equity", "Equity", "money"),
+    ("equity_percent", "Equity %", "pct"),
+    ("last_sale_date", "Last sale", "date"),
+    ("last_sale_price", "Last sale price", "money"),
+    ("tags", "Tags", "tags"),
+    ("stage", "Stage", "stage"),
+    ("stage_changed_at", "In stage since", "when"),
+    ("score", "Score", "score"),
+    ("assigned_to_id", "Assigned to", "member"),
+    ("created_at", "Added", "when"),
+    ("updated_at", "Updated", "when"),
+)
+DEFAULT_COLUMNS = ("city", "bedrooms", "estimated_value", "equity_percent", "tags", "stage", "score")
+FIELD_LABELS = {
+    "address": "Address",
+    "unit": "Unit",
+    "state": "State",
+    "market_id": "Market",
+    "list": "On list",
+    **{key: label for key, label, _ in COLUMNS},
+}
+SORT_CHOICES = (
+    ("-score", "Score, highest first"),
+    ("-created_at", "Newest first"),
+    ("created_at", "Oldest first"),
+    ("-estimated_value", "Value, highest first"),
+    ("estimated_value", "Value, lowest first"),
+    ("-equity_percent", "Equity %, highest first"),
+    ("address", "Address, A to Z"),
+    ("city", "City, A to Z"),
+    ("-stage_changed_at", "Stage changed, recent first"),
+    ("-updated_at", "Recently updated"),
+)
+
+
+def _field_meta(
+    fields: dict[str, Any], members: list[Any], markets: list[Any], saved_lists: list[Any]
+) -> list[dict[str, Any]]:
+    """What the filter builder needs of each field: label, type, operators, choices."""
+    options: dict[str, list[list[str]]] = {
+        "assigned_to_id": [[str(m.id), m.full_name] for m in members if m.is_active],
+        "market_id": [[str(m.id), m.name] for m in markets],
+        "list": [[str(s.id), s.name] for s in saved_lists],
+    }
+    meta = []
+    for name, spec in fields.items():
+        if name == "q":
+            continue
+        label = spec.label or FIELD_LABELS.get(name, name.replace("_", " ").capitalize())
+        choices = options.get(name) or [[c, c.replace("_", " ").capitalize()] for c in spec.choices]
+        meta.append(
+            {
+                "name": name,
+                "label": label,
+                "type": spec.type,
+                "ops": sorted(spec.operators),
+                "choices": choices,
+            }
+        )
+    return sorted(meta, key=lambda m: (m["name"].startswith("custom."), m["label"]))
+
+
+def _columns_of(raw: list[str] | None) -> list[str]:
+    known = {key for key, _, _ in COLUMNS}
+    chosen = [c for c in (raw or []) if c in known]
+    return chosen or list(DEFAULT_COLUMNS)
+
+
 async def _list_page(
     request: Request,
     principal: Principal,
     session: SessionDep,
     *,
-    q: str = "",
-    stage: str = "",
-    cursor: str | None = None,
+    params: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    params = {k: v for k, v in (params or {}).items() if v}
+    q = params.get("q", "").strip()
+    stage = params.get("stage", "")
     stage = stage if stage in STAGES else ""
-    rows, next_cursor = await listing.list_properties(
-        session,
-        team_id=principal.team_id,
-        q=q or None,
-        stage=stage or None,
-        limit=25,
-        cursor=cursor,
-        viewer=principal.membership,
+    deleted = params.get("deleted") == "true"
+    sort = params.get("sort", "")
+    cursor = params.get("cursor")
+    list_id: uuid.UUID | None = None
+    if params.get("list_id"):
+        try:
+            list_id = uuid.UUID(params["list_id"])
+        except ValueError:
+            raise NotFound("list not found") from None
+    active = (
+        await lists.get_list_or_raise(session, team_id=principal.team_id, list_id=list_id)
+        if list_id
+        else None
     )
-    filters = {k: v for k, v in (("q", q), ("stage", stage)) if v}
-    next_url = f"/properties?{urlencode({**filters, 'cursor': next_cursor})}" if next_cursor else None
+    filter_error: str | None = None
+    rows: list[Any] = []
+    next_cursor: str | None = None
+    try:
+        doc = parse_document(params.get("filter") or None)
+        rows, next_cursor = await listing.list_properties(
+            session,
+            team_id=principal.team_id,
+            q=q or None,
+            stage=stage or None,
+            filter=doc,
+            sort=parse_sort(sort),
+            list_id=list_id,
+            deleted=deleted,
+            limit=25,
+            cursor=cursor,
+            viewer=principal.membership,
+        )
+    except Unprocessable as exc:
+        filter_error = exc.message
+        doc = FilterDocument()
+    except BadRequest as exc:
+        filter_error = exc.message
+    kept = {k: v for k, v in params.items() if k in ("q", "stage", "filter", "sort", "list_id", "deleted")}
+    members = await teams.list_members(session, team_id=principal.team_id)
+    markets = await teams.list_markets(session, team_id=principal.team_id)
+    saved_lists = await lists.all_lists(session, team_id=principal.team_id)
+    fields = await listing.property_fields(session, team_id=principal.team_id)
+    custom_columns = [
+        (name, spec.label or name, "custom") for name, spec in fields.items() if name.startswith("custom.")
+    ]
+    total = (
+        await listing.count_matching(
+            session,
+            team_id=principal.team_id,
+            spec=listing.PropertyQuery(
+                filter=doc, q=q or None, stage=stage or None, list_id=list_id, deleted=deleted
+            ),
+            viewer=principal.membership,
+        )
+        if filter_error is None
+        else 0
+    )
     return await page(
         request,
         "properties.html",
@@ -71,11 +205,27 @@ async def _list_page(
         session=session,
         nav="properties",
         rows=rows,
+        total=total,
         q=q,
         stage=stage,
+        sort=sort,
+        deleted=deleted,
         stages=STAGES,
+        active_list=active,
+        saved_lists=saved_lists,
+        filter_doc=doc.model_dump(mode="json", exclude_none=True),
+        filter_error=filter_error,
+        field_meta=_field_meta(fields, members, markets, saved_lists),
+        members={str(m.id): m.full_name for m in members},
+        member_choices=[(str(m.id), m.full_name) for m in members if m.is_active],
+        columns=[*COLUMNS, *custom_columns],
+        visible_columns=_columns_of(active.columns if active else None),
+        list_columns=bool(active and active.columns),
+        sort_choices=SORT_CHOICES,
         paged=cursor is not None,
-        next_url=next_url,
+        base_query=urlencode(kept),
+        export_url="/api/v1/properties/export.csv" + (f"?{urlencode(kept)}" if kept else ""),
+        next_url=f"/properties?{urlencode({**kept, 'cursor': next_cursor})}" if next_cursor else None,
         values=values or {"stage": "new"},
         errors=errors or {},
         error=error,
@@ -91,9 +241,22 @@ async def properties_page(
     session: SessionDep,
     q: str = Query(default="", max_length=200),
     stage: str = "",
+    filter: str = Query(default="", max_length=20_000),
+    sort: str = Query(default="", max_length=400),
+    list_id: str = "",
+    deleted: str = "",
     cursor: str | None = None,
 ) -> HTMLResponse:
-    return await _list_page(request, principal, session, q=q.strip(), stage=stage, cursor=cursor)
+    params = {
+        "q": q,
+        "stage": stage,
+        "filter": filter,
+        "sort": sort,
+        "list_id": list_id,
+        "deleted": deleted,
+        "cursor": cursor or "",
+    }
+    return await _list_page(request, principal, session, params=params)
 
 
 @router.post("/properties")
