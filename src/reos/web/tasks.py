@@ -260,6 +260,10 @@ async def reopen_task(
 async def snooze_task(
     task_id: uuid.UUID, request: Request, principal: Editor, session: SessionDep
 ) -> Response:
+    # The task first: another team's task is a 404 whatever the choice.
+    await tasks.get_task_or_raise(
+        session, team_id=principal.team_id, task_id=task_id, viewer=principal.membership
+    )
     choice = (await form_fields(request)).get("choice", "")
     team = await teams.get_team(session, team_id=principal.team_id)
     until = tasks.snooze_until(choice, now=clock.now(), timezone=team.timezone)
