@@ -29,6 +29,7 @@ from reos.properties import service as properties
 from reos.properties.models import Property
 from reos.teams.models import Membership, Role, Team
 from reos.timeline import service as timeline
+from reos.timeline.models import Note
 
 # Phone numbers without a country code are read as North American (the product's market).
 DEFAULT_REGION = "US"
@@ -553,4 +554,35 @@ async def search_contacts(
         .limit(limit)
     )
     rows = await session.scalars(await _scoped(session, query, team_id=team_id, viewer=viewer))
+    return list(rows)
+
+
+async def contact_properties(
+    session: AsyncSession, *, team_id: uuid.UUID, contact_id: uuid.UUID, viewer: Membership | None
+) -> list[tuple[PropertyContact, Property]]:
+    """Every live property the contact has a role on (that the viewer may see), with the role."""
+    query = (
+        select(PropertyContact, Property)
+        .join(
+            Property,
+            (Property.team_id == PropertyContact.team_id) & (Property.id == PropertyContact.property_id),
+        )
+        .where(
+            PropertyContact.team_id == team_id,
+            PropertyContact.contact_id == contact_id,
+            Property.deleted_at.is_(None),
+        )
+        .order_by(Property.address, PropertyContact.role)
+    )
+    rows = await session.execute(await properties.visible(session, query, team_id=team_id, viewer=viewer))
+    return [(row[0], row[1]) for row in rows]
+
+
+async def contact_notes(session: AsyncSession, *, team_id: uuid.UUID, contact_id: uuid.UUID) -> list[Note]:
+    rows = await session.scalars(
+        select(Note)
+        .where(Note.team_id == team_id, Note.contact_id == contact_id)
+        .order_by(Note.created_at.desc(), Note.id)
+        .limit(100)
+    )
     return list(rows)

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar, Unpack
 
 from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +30,8 @@ from reos.properties.schemas import (
 )
 from reos.teams.models import Market, Membership, Role, Team
 from reos.timeline import service as timeline
+
+SelectT = TypeVar("SelectT", bound=Select[Unpack[tuple[Any, ...]]])
 
 # Fields a person edits; each edit records its provenance and an `edited` timeline event.
 EDITABLE = (
@@ -79,8 +81,8 @@ def _counts_changed(team_id: uuid.UUID) -> dict[str, Any]:
 
 
 async def visible(
-    session: AsyncSession, query: Select[Any], *, team_id: uuid.UUID, viewer: Membership | None
-) -> Select[Any]:
+    session: AsyncSession, query: SelectT, *, team_id: uuid.UUID, viewer: Membership | None
+) -> SelectT:
     """Agents see only the leads assigned to them when the team says so; a lead they may not
     see answers like one that does not exist (404, never 403)."""
     if viewer is None or viewer.role != Role.agent:
@@ -282,9 +284,10 @@ async def update_property(
     assignee = changes.pop("assigned_to_id", None)
     custom = changes.pop("custom", None)
     if "address" in changes or "unit" in changes:
-        changes["address"], changes["unit"] = _normalised_address(
-            changes.get("address", prop.address), changes.get("unit", prop.unit)
-        )
+        # The stored unit is only a fallback: a street line sent alone may carry its own unit,
+        # and the parser refuses a unit given twice (the line would be kept unnormalised).
+        street, unit = _normalised_address(changes.get("address", prop.address), changes.get("unit"))
+        changes["address"], changes["unit"] = street, unit if unit or "unit" in changes else prop.unit
     if "market_id" in changes:
         await _check_market(session, team_id=team_id, market_id=changes["market_id"])
 
@@ -774,7 +777,7 @@ async def delete_custom_field(session: AsyncSession, *, team_id: uuid.UUID, fiel
     await session.execute(
         update(Property)
         .where(Property.team_id == team_id, Property.custom.has_key(definition.key))
-        .values(custom=Property.custom - definition.key)
+        .values(custom=Property.custom.op("-")(definition.key))
     )
     await session.delete(definition)
     await session.flush()

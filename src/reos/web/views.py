@@ -18,15 +18,31 @@ from reos.web import (
     notifications,
     outbox,
     properties,
+    property_page,
     providers,
     team,
 )
+from reos.web import board as board_pages
 from reos.web import tasks as task_pages
 from reos.web.render import handle_web_error, render_error
 
 router = APIRouter(include_in_schema=False)
-for module in (account, dashboard, properties, compliance, team, notifications, jobs, audit, outbox, providers):
+for module in (
+    account,
+    dashboard,
+    properties,
+    compliance,
+    team,
+    notifications,
+    jobs,
+    audit,
+    outbox,
+    providers,
+):
     router.include_router(module.router)
 router.include_router(task_pages.router)
+router.include_router(board_pages.router)
+# After the list page's fixed paths under /properties, which must win over /properties/{id}.
+router.include_router(property_page.router)
 
 __all__ = ["handle_web_error", "render_error", "router"]

@@ -1,0 +1,462 @@
+"""The property page: details with provenance and flags, owners and their points, the
+timeline with notes, tasks, pipeline moves, trash and merge. The contact page beside it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+
+from reos.auth.principal import Principal
+from reos.contacts import service as contacts
+from reos.deps import Deleter, Editor, Reader, SessionDep
+from reos.errors import AppError
+from reos.kit import clock
+from reos.properties import pipeline
+from reos.properties import service as properties
+from reos.properties.models import PROPERTY_TYPES, STAGES
+from reos.properties.schemas import FlagCreate, FlagUpdate, PropertyUpdate
+from reos.search import service as search
+from reos.teams import service as teams
+from reos.timeline import service as timeline
+from reos.web.account import form_fields
+from reos.web.render import app_error_fields, field_errors, page, partial, redirect
+from reos.web.tasks import property_tasks_context
+
+router = APIRouter(include_in_schema=False)
+
+# The details card: (field, label, kind) in display order; kind picks the formatting.
+DETAILS = (
+    ("property_type", "Type", "choice"),
+    ("bedrooms", "Beds", "int"),
+    ("bathrooms", "Baths", "decimal"),
+    ("square_feet", "Living area (sq ft)", "int"),
+    ("lot_size_sqft", "Lot (sq ft)", "int"),
+    ("year_built", "Year built", "year"),
+    ("assessed_value", "Assessed value", "money"),
+    ("estimated_value", "Estimated value", "money"),
+    ("mortgage_balance", "Mortgage balance", "money"),
+    ("last_sale_date", "Last sale", "date"),
+    ("last_sale_price", "Last sale price", "money"),
+    ("apn", "APN", "text"),
+    ("county", "County", "text"),
+    ("latitude", "Latitude", "decimal"),
+    ("longitude", "Longitude", "decimal"),
+)
+EDIT_FIELDS = (
+    "address",
+    "unit",
+    "city",
+    "state",
+    "zip_code",
+    *(f for f, _, _ in DETAILS),
+    "market_id",
+    "tags",
+)
+SOURCES = {"manual": "Entered by hand", "merge": "From a merged duplicate", "import": "Imported"}
+
+
+def _duration(delta: timedelta) -> str:
+    days = delta.days
+    if days >= 1:
+        return f"{days} day" + ("s" if days != 1 else "")
+    hours = int(delta.total_seconds() // 3600)
+    return f"{hours} h" if hours else "under an hour"
+
+
+def _member_names(members: list[Any]) -> dict[str, str]:
+    return {str(m.id): m.full_name for m in members}
+
+
+async def _page(
+    request: Request,
+    principal: Principal,
+    session: SessionDep,
+    property_id: uuid.UUID,
+    *,
+    errors: dict[str, str] | None = None,
+    error: str | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    prop = await properties.get_property_or_raise(
+        session,
+        team_id=principal.team_id,
+        property_id=property_id,
+        viewer=principal.membership,
+        include_deleted=True,
+    )
+    team_id = principal.team_id
+    members = await teams.list_members(session, team_id=team_id)
+    definitions = await properties.custom_field_definitions(session, team_id=team_id)
+    origins = {o.field: o for o in properties.provenance(prop, definitions)}
+    flags = await properties.list_flags(session, team_id=team_id, property_id=prop.id)
+    links = await contacts.list_property_contacts(
+        session, team_id=team_id, property_id=prop.id, viewer=principal.membership
+    )
+    items = await timeline.property_timeline(session, team_id=team_id, property_id=prop.id, limit=100)
+    markets = await teams.list_markets(session, team_id=team_id)
+    merged_into = None
+    if prop.merged_into_id is not None:
+        merged_into = await properties.get_property(
+            session, team_id=team_id, property_id=prop.merged_into_id, include_deleted=True
+        )
+    return await page(
+        request,
+        "property.html",
+        principal=principal,
+        session=session,
+        nav="properties",
+        prop=prop,
+        details=DETAILS,
+        definitions=definitions,
+        origins=origins,
+        sources=SOURCES,
+        flags=flags,
+        open_flags={f.field for f in flags if f.status == "open"},
+        links=links,
+        point_ids=[p.id for link in links for p in link.contact.points],
+        timeline=items,
+        names=_member_names(members),
+        markets=markets,
+        market_names={m.id: m.name for m in markets},
+        stages=STAGES,
+        stage_labels=pipeline.STAGE_LABELS,
+        moves=sorted(pipeline.TRANSITIONS[prop.stage], key=STAGES.index),
+        days_in_stage=_duration(clock.now() - prop.stage_changed_at),
+        property_types=PROPERTY_TYPES,
+        merged_into=merged_into,
+        errors=errors or {},
+        error=error,
+        values=values,
+        edit_open=bool(errors or error),
+        status_code=status_code,
+        **await property_tasks_context(principal, session, property_id=prop.id),
+    )
+
+
+@router.get("/properties/{property_id}")
+async def property_page(
+    request: Request, property_id: uuid.UUID, principal: Reader, session: SessionDep
+) -> HTMLResponse:
+    return await _page(request, principal, session, property_id)
+
+
+def _update_payload(data: dict[str, str]) -> dict[str, Any]:
+    """Form values as an update: empty optional inputs mean "unknown" (null); money accepts
+    "$245,000"; tags are comma-separated."""
+    payload: dict[str, Any] = {}
+    for field in EDIT_FIELDS:
+        if field not in data:
+            continue
+        value = data[field].strip()
+        if field == "tags":
+            payload["tags"] = [t for t in (p.strip() for p in value.split(",")) if t]
+        elif field in ("address", "city", "state", "zip_code"):
+            payload[field] = value
+        elif value == "":
+            payload[field] = None
+        elif field.endswith(("_value", "_price", "_balance")):
+            payload[field] = value.replace(",", "").replace("$", "")
+        else:
+            payload[field] = value
+    custom = {k[7:]: v.strip() for k, v in data.items() if k.startswith("custom.")}
+    if custom:
+        payload["custom"] = {k: (v if v != "" else None) for k, v in custom.items()}
+    return payload
+
+
+@router.post("/properties/{property_id}")
+async def edit_property(
+    request: Request, property_id: uuid.UUID, principal: Editor, session: SessionDep
+) -> Response:
+    data = await form_fields(request)
+    payload = _update_payload(data)
+    if "custom" in payload:
+        # Form inputs are text; the service reads numbers and dates from text, booleans not.
+        definitions = await properties.custom_field_definitions(session, team_id=principal.team_id)
+        booleans = {d.key for d in definitions if d.type == "boolean"}
+        for key, value in list(payload["custom"].items()):
+            if value is not None and key in booleans:
+                payload["custom"][key] = value == "true"
+    try:
+        body = PropertyUpdate.model_validate(payload)
+        await properties.update_property(
+            session,
+            team_id=principal.team_id,
+            property_id=property_id,
+            data=body,
+            viewer=principal.membership,
+        )
+    except ValidationError as exc:
+        return await _page(
+            request, principal, session, property_id, errors=field_errors(exc), values=data, status_code=422
+        )
+    except AppError as exc:
+        if exc.status_code == 404:
+            raise
+        error, errors = app_error_fields(exc)
+        return await _page(
+            request,
+            principal,
+            session,
+            property_id,
+            errors=errors,
+            error=error,
+            values=data,
+            status_code=exc.status_code,
+        )
+    return redirect(f"/properties/{property_id}", flash="Saved. Each change is on the timeline.")
+
+
+@router.post("/properties/{property_id}/stage")
+async def move_stage(
+    request: Request, property_id: uuid.UUID, principal: Editor, session: SessionDep
+) -> Response:
+    data = await form_fields(request)
+    prop = await properties.get_property_or_raise(
+        session, team_id=principal.team_id, property_id=property_id, viewer=principal.membership
+    )
+    stage = data.get("stage", "")
+    try:
+        moved = await properties.change_stage(
+            session,
+            team_id=principal.team_id,
+            prop=prop,
+            to_stage=stage,
+            reason=data.get("reason") or None,
+            actor_id=principal.membership.id,
+        )
+    except AppError as exc:
+        return redirect(f"/properties/{property_id}", flash=exc.message, kind="error")
+    label = pipeline.STAGE_LABELS.get(stage, stage)
+    return redirect(
+        f"/properties/{property_id}", flash=f"Moved to {label}." if moved else f"Already in {label}."
+    )
+
+
+@router.post("/properties/{property_id}/notes")
+async def add_note(
+    request: Request, property_id: uuid.UUID, principal: Editor, session: SessionDep
+) -> Response:
+    data = await form_fields(request)
+    body = data.get("body", "").strip()
+    if not body:
+        return redirect(f"/properties/{property_id}#timeline", flash="A note needs some text.", kind="error")
+    await properties.get_property_or_raise(
+        session, team_id=principal.team_id, property_id=property_id, viewer=principal.membership
+    )
+    await timeline.add_note(
+        session,
+        team_id=principal.team_id,
+        author_id=principal.membership.id,
+        body=body[:20_000],
+        property_id=property_id,
+    )
+    return redirect(f"/properties/{property_id}#timeline", flash="Note added.")
+
+
+@router.post("/properties/{property_id}/flags")
+async def raise_flag(
+    request: Request, property_id: uuid.UUID, principal: Editor, session: SessionDep
+) -> Response:
+    data = await form_fields(request)
+    try:
+        body = FlagCreate.model_validate(
+            {"field": data.get("field", ""), "comment": data.get("comment") or None}
+        )
+        await properties.raise_flag(
+            session,
+            team_id=principal.team_id,
+            property_id=property_id,
+            data=body,
+            viewer=principal.membership,
+        )
+    except ValidationError as exc:
+        return redirect(
+            f"/properties/{property_id}", flash="; ".join(field_errors(exc).values()), kind="error"
+        )
+    except AppError as exc:
+        if exc.status_code == 404:
+            raise
+        return redirect(f"/properties/{property_id}", flash=exc.message, kind="error")
+    return redirect(
+        f"/properties/{property_id}#flags", flash="Flag raised: the team will see it on this page."
+    )
+
+
+@router.post("/flags/{flag_id}")
+async def resolve_flag(
+    request: Request, flag_id: uuid.UUID, principal: Editor, session: SessionDep
+) -> Response:
+    data = await form_fields(request)
+    try:
+        body = FlagUpdate.model_validate(
+            {"status": data.get("status", ""), "resolution": data.get("resolution") or None}
+        )
+    except ValidationError as exc:
+        return redirect(
+            data.get("next") or "/properties", flash="; ".join(field_errors(exc).values()), kind="error"
+        )
+    flag = await properties.resolve_flag(
+        session, team_id=principal.team_id, flag_id=flag_id, data=body, viewer=principal.membership
+    )
+    return redirect(
+        f"/properties/{flag.property_id}#flags", flash=f"Flag on {flag.field} marked {flag.status}."
+    )
+
+
+@router.post("/properties/{property_id}/delete")
+async def delete_property(property_id: uuid.UUID, principal: Deleter, session: SessionDep) -> Response:
+    prop = await properties.delete_property(
+        session,
+        team_id=principal.team_id,
+        property_id=property_id,
+        actor_account_id=principal.account.id,
+        viewer=principal.membership,
+    )
+    return redirect(
+        f"/properties/{prop.id}", flash="Moved to the trash. Restore brings it back with everything on it."
+    )
+
+
+@router.post("/properties/{property_id}/restore")
+async def restore_property(property_id: uuid.UUID, principal: Deleter, session: SessionDep) -> Response:
+    try:
+        await properties.restore_property(
+            session,
+            team_id=principal.team_id,
+            property_id=property_id,
+            actor_account_id=principal.account.id,
+            viewer=principal.membership,
+        )
+    except AppError as exc:
+        if exc.status_code == 404:
+            raise
+        return redirect(f"/properties/{property_id}", flash=exc.message, kind="error")
+    return redirect(f"/properties/{property_id}", flash="Restored.")
+
+
+@router.get("/properties/{property_id}/merge-candidates")
+async def merge_candidates(
+    request: Request, property_id: uuid.UUID, principal: Reader, session: SessionDep, q: str = ""
+) -> HTMLResponse:
+    """Properties matching `q` to pick the duplicate from (htmx)."""
+    found = await search.search(
+        session, team_id=principal.team_id, text=q[:200], limit=8, viewer=principal.membership
+    )
+    rows = [p for p in found.properties if p.id != property_id]
+    return partial(
+        request, "property_merge_candidates.html", principal=principal, rows=rows, q=q, keep_id=property_id
+    )
+
+
+@router.post("/properties/{property_id}/merge")
+async def merge_property(
+    request: Request, property_id: uuid.UUID, principal: Deleter, session: SessionDep
+) -> Response:
+    data = await form_fields(request)
+    try:
+        duplicate_id = uuid.UUID(data.get("duplicate_id", ""))
+    except ValueError:
+        return redirect(
+            f"/properties/{property_id}", flash="Pick the duplicate to merge first.", kind="error"
+        )
+    try:
+        keep, filled, moved = await properties.merge_properties(
+            session,
+            team_id=principal.team_id,
+            keep_id=property_id,
+            duplicate_id=duplicate_id,
+            viewer=principal.membership,
+            actor_account_id=principal.account.id,
+        )
+    except AppError as exc:
+        if exc.status_code == 404:
+            raise
+        return redirect(f"/properties/{property_id}", flash=exc.message, kind="error")
+    parts = [f"{n} {kind.replace('_', ' ')}" for kind, n in moved.items()]
+    summary = (
+        "Merged. "
+        + (f"Moved {', '.join(parts)}. " if parts else "")
+        + (f"Filled {', '.join(filled)}." if filled else "")
+    )
+    return redirect(f"/properties/{keep.id}", flash=summary.strip())
+
+
+@router.get("/contacts/{contact_id}")
+async def contact_page(
+    request: Request, contact_id: uuid.UUID, principal: Reader, session: SessionDep
+) -> HTMLResponse:
+    contact = await contacts.get_contact_or_raise(
+        session, team_id=principal.team_id, contact_id=contact_id, viewer=principal.membership
+    )
+    owned = await contacts.contact_properties(
+        session, team_id=principal.team_id, contact_id=contact.id, viewer=principal.membership
+    )
+    notes = await contacts.contact_notes(session, team_id=principal.team_id, contact_id=contact.id)
+    members = await teams.list_members(session, team_id=principal.team_id)
+    team = await teams.get_team(session, team_id=principal.team_id)
+    return await page(
+        request,
+        "contact.html",
+        principal=principal,
+        session=session,
+        nav="properties",
+        contact=contact,
+        owned=owned,
+        notes=notes,
+        names=_member_names(members),
+        stage_labels=pipeline.STAGE_LABELS,
+        point_ids=[p.id for p in contact.points],
+        tz=team.timezone,
+    )
+
+
+@router.post("/contacts/{contact_id}/notes")
+async def add_contact_note(
+    request: Request, contact_id: uuid.UUID, principal: Editor, session: SessionDep
+) -> Response:
+    data = await form_fields(request)
+    body = data.get("body", "").strip()
+    if not body:
+        return redirect(f"/contacts/{contact_id}", flash="A note needs some text.", kind="error")
+    await contacts.add_note(
+        session,
+        team_id=principal.team_id,
+        contact_id=contact_id,
+        body=body[:20_000],
+        viewer=principal.membership,
+    )
+    return redirect(f"/contacts/{contact_id}", flash="Note added.")
+
+
+@router.get("/search")
+async def search_page(request: Request, principal: Reader, session: SessionDep, q: str = "") -> HTMLResponse:
+    """The global search: a dropdown for htmx, a page otherwise."""
+    found = await search.search(
+        session, team_id=principal.team_id, text=q[:200], limit=8, viewer=principal.membership
+    )
+    if request.headers.get("HX-Request"):
+        return partial(
+            request,
+            "search_results.html",
+            principal=principal,
+            found=found,
+            q=q,
+            stage_labels=pipeline.STAGE_LABELS,
+        )
+    return await page(
+        request,
+        "search.html",
+        principal=principal,
+        session=session,
+        nav="properties",
+        found=found,
+        q=q,
+        stage_labels=pipeline.STAGE_LABELS,
+    )
