@@ -71,9 +71,13 @@ def test_tasks_page_complete_snooze_reassign_and_add(live_server: LiveServer) ->
         )
     time.sleep(3.5)  # the urgent task's SLA runs out
 
+    refusing = False
+
     def watch(page: Page) -> Page:
         def on_console(message: ConsoleMessage) -> None:
-            if message.type == "error":
+            # The form sent without a due time answers 422 on purpose; Chromium logs that.
+            expected = refusing and "status of 422" in message.text
+            if message.type == "error" and not expected:
                 problems.append(f"console: {message.text} @ {page.url}")
 
         page.on("console", on_console)
@@ -136,8 +140,10 @@ def test_tasks_page_complete_snooze_reassign_and_add(live_server: LiveServer) ->
             # A new task from the form, with a missing due time first.
             page.goto(f"{base}/tasks#new")
             page.get_by_label("Title").fill("Walk the property with the contractor")
+            refusing = True
             page.get_by_role("button", name="Add task").click()
-            expect(page.locator("#f-due_at + .field-error, .field-error")).to_contain_text("Required")
+            expect(page.locator(".field-error")).to_contain_text("Required")
+            refusing = False
             page.get_by_label("Due").fill("2031-05-06T10:30")
             page.get_by_label("Priority").select_option("high")
             page.get_by_role("button", name="Add task").click()
