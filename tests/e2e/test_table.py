@@ -20,9 +20,9 @@ CITIES = [("Gulfport", "MS", "39501"), ("Biloxi", "MS", "39530"), ("Mobile", "AL
 
 
 def seed(api: httpx.Client, headers: dict[str, str]) -> int:
-    """About sixty leads over three cities; returns how many are in Gulfport."""
+    """Eighty-one leads over three cities; returns how many are in Gulfport."""
     gulfport = 0
-    for n in range(60):
+    for n in range(81):
         city, state, zip_code = CITIES[n % 3]
         body: dict[str, Any] = {
             "address": f"{100 + 7 * n} {STREETS[n % len(STREETS)]}",
@@ -30,7 +30,7 @@ def seed(api: httpx.Client, headers: dict[str, str]) -> int:
             "state": state,
             "zip_code": zip_code,
             "county": "Harrison" if city != "Mobile" else "Mobile",
-            "bedrooms": 2 + n % 3,
+            "bedrooms": 2 + (n // 3) % 3,
             "bathrooms": "1.5" if n % 2 else "2.0",
             "square_feet": 1100 + 37 * n,
             "year_built": 1958 + n % 50,
@@ -84,7 +84,7 @@ def test_filter_save_a_smart_list_and_bulk_change_its_stage(live_server: LiveSer
             expect(page).to_have_url(f"{base}/")
 
             page.goto(f"{base}/properties")
-            expect(page.locator("[data-total]").first).to_have_text("60")
+            expect(page.locator("[data-total]").first).to_have_text("81")
             # Build a filter: city is Gulfport, bedrooms at least 2.
             page.get_by_role("button", name="Filters").click()
             builder = page.locator("#filter-builder")

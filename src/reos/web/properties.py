@@ -70,7 +70,7 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("created_at", "Added", "when"),
     ("updated_at", "Updated", "when"),
 )
-DEFAULT_COLUMNS = ("city", "bedrooms", "estimated_value", "equity_percent", "tags", "stage", "score")
+DEFAULT_COLUMNS = ("bedrooms", "estimated_value", "equity_percent", "stage", "score")
 FIELD_LABELS = {
     "address": "Address",
     "unit": "Unit",
