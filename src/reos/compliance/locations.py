@@ -1,5 +1,6 @@
 """Where a recipient may be: each plausible (state, time zone) from the phone's area code,
-the contact's mailing ZIP and the property's ZIP. Offline: `phonenumbers` and `zipcodes`.
+the contact's mailing ZIP and the property's ZIP. Offline: `phonenumbers` (zones; the area
+codes' states are kept in `area_codes`, generated from its geocoder) and `zipcodes`.
 
 A phone number's area code names a state and one or more zones (each zone is a location).
 A non-geographic number (toll-free 8XX, 500, …) names no place: it gives no location, not
@@ -13,8 +14,9 @@ from functools import cache, lru_cache
 
 import phonenumbers
 import zipcodes
-from phonenumbers import geocoder
 from phonenumbers import timezone as phone_timezone
+
+from reos.compliance.area_codes import AREA_CODE_STATES
 
 STATE_NAMES = {
     "Alabama": "AL",
@@ -66,6 +68,7 @@ STATE_NAMES = {
     "Vermont": "VT",
     "Virginia": "VA",
     "Washington": "WA",
+    "Washington State": "WA",
     "West Virginia": "WV",
     "Wisconsin": "WI",
     "Wyoming": "WY",
@@ -98,26 +101,24 @@ def _state_of(description: str) -> str | None:
 
 @lru_cache(maxsize=65_536)
 def _prefix_locations(prefix: str) -> tuple[Location, ...]:
-    """Locations of every number starting with this +1 NPA-NXX prefix (or a whole foreign
-    number): the geocoder's state with each of the prefix's zones."""
-    number = phonenumbers.parse(prefix + "0" * (12 - len(prefix)) if prefix.startswith("+1") else prefix)
-    description = geocoder.description_for_number(number, "en")
-    if not description:
-        return ()
+    """Locations of every number starting with this +1 NPA-NXX prefix: each state the area code
+    is placed in, with each of the prefix's zones."""
+    states = AREA_CODE_STATES.get(prefix[2:5])
+    if states is None:
+        return ()  # toll-free, 500, 900…: no place
+    number = phonenumbers.parse(prefix + "0" * (12 - len(prefix)))
     zones = [z for z in phone_timezone.time_zones_for_number(number) if z != "Etc/Unknown"]
-    state = _state_of(description)
-    return tuple(Location(state=state, tz=zone, source="phone area code") for zone in zones)
+    return tuple(
+        Location(state=state or None, tz=zone, source="phone area code") for state in states for zone in zones
+    )
 
 
 def phone_locations(e164: str) -> tuple[Location, ...]:
-    """Every location the number's area code names; () for a non-geographic number."""
+    """Every location the number's area code names; () for a non-geographic number and for
+    numbers outside the North American plan (the governor's rules are US law)."""
     if e164.startswith("+1") and len(e164) == 12 and e164[1:].isdigit():
-        return _prefix_locations(e164[:8])  # the fast path: NANP numbers share 7-digit prefixes
-    try:
-        phonenumbers.parse(e164)
-    except phonenumbers.NumberParseException:
-        return ()
-    return _prefix_locations(e164)
+        return _prefix_locations(e164[:8])  # NANP numbers share 7-digit prefixes
+    return ()
 
 
 @cache

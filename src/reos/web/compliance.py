@@ -71,13 +71,17 @@ async def _context(principal: Principal, session: SessionDep) -> dict[str, Any]:
 
 @router.get("/compliance")
 async def compliance_page(request: Request, principal: Reader, session: SessionDep) -> HTMLResponse:
+    team = await teams.get_team(session, team_id=principal.team_id)
     return await page(
         request,
         "compliance.html",
         principal=principal,
         session=session,
         nav="compliance",
-        form={"channel": "sms", "at": clock.now().strftime("%Y-%m-%dT%H:%M")},
+        form={
+            "channel": "sms",
+            "at": clock.now().astimezone(ZoneInfo(team.timezone)).strftime("%Y-%m-%d %H:%M"),
+        },
         **await _context(principal, session),
     )
 
