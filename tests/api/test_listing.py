@@ -289,7 +289,9 @@ async def test_q_searches_address_owner_phone_and_email(client: httpx.AsyncClien
     assert await addresses(client, admin, q="marisol yb") == ["9 Other Way"]
     assert await addresses(client, admin, q="813-555") == ["9 Other Way"]
     assert await addresses(client, admin, q="m.ybarra@EXAMPLE") == ["9 Other Way"]
-    assert await addresses(client, admin, {"all": [cond("q", "contains", "quill")]}) == [quill["address"].title()]
+    assert await addresses(client, admin, {"all": [cond("q", "contains", "quill")]}) == [
+        quill["address"].title()
+    ]
     assert await addresses(client, admin, q="nobody") == []
 
 
@@ -313,7 +315,9 @@ async def test_agents_see_only_their_leads_in_every_form(
     )
     assert patched.status_code == 200, patched.text
     assert await addresses(client, agent) == [mine["address"].title()]
-    assert await addresses(client, agent, {"all": [cond("address", "contains", "st")]}) == [mine["address"].title()]
+    assert await addresses(client, agent, {"all": [cond("address", "contains", "st")]}) == [
+        mine["address"].title()
+    ]
     assert len(await addresses(client, admin)) == 2
     refused = await client.get("/api/v1/properties/export.csv", headers=agent.headers)
     assert refused.status_code == 403
@@ -411,7 +415,9 @@ async def test_bulk_stage_over_a_filter_skips_disallowed_moves_with_their_reason
     assert (summary["changed"], summary["unchanged"], summary["skipped"]) == (3, 1, 1)
     assert summary["errors"] == [{"id": won["id"], "reason": summary["errors"][0]["reason"]}]
     assert "closed_won" in summary["errors"][0]["reason"]
-    stages = {p["address"].title(): p["stage"] for p in (await listed(client, admin, limit=50)).json()["items"]}
+    stages = {
+        p["address"].title(): p["stage"] for p in (await listed(client, admin, limit=50)).json()["items"]
+    }
     assert [stages[p["address"].title()] for p in movable] == ["outreach"] * 3
     assert stages[won["address"].title()] == "closed_won" and stages[there["address"].title()] == "outreach"
     assert stages["7 Elsewhere St"] == "new"

@@ -121,6 +121,10 @@ async def update_list(
     if data.filter is not None:
         if saved.kind != "smart":
             raise Unprocessable("a static list has no filter", details={"field": "filter"})
+        if saved.id in listing.referenced_lists(data.filter):
+            raise Unprocessable(
+                f"filter: the smart list {saved.name!r} refers to itself", details={"field": "filter"}
+            )
         saved.filter = await _checked_filter(session, team_id=team_id, doc=data.filter)
     if data.columns is not None:
         saved.columns = await _checked_columns(session, team_id=team_id, columns=data.columns)

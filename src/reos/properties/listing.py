@@ -142,7 +142,7 @@ class _Lists:
     compiling: list[uuid.UUID] = field(default_factory=list)
 
 
-def _list_ids(doc: FilterDocument) -> set[uuid.UUID]:
+def referenced_lists(doc: FilterDocument) -> set[uuid.UUID]:
     found = set()
     for cond in filters.conditions(doc):
         if cond.field != "list":
@@ -156,7 +156,7 @@ def _list_ids(doc: FilterDocument) -> set[uuid.UUID]:
 
 
 async def _load_lists(session: AsyncSession, state: _Lists, doc: FilterDocument) -> None:
-    wanted = _list_ids(doc) - set(state.loaded)
+    wanted = referenced_lists(doc) - set(state.loaded)
     for _ in range(MAX_LIST_DEPTH):
         if not wanted:
             return
@@ -167,7 +167,7 @@ async def _load_lists(session: AsyncSession, state: _Lists, doc: FilterDocument)
         for saved in rows:
             state.loaded[saved.id] = saved
             if saved.kind == "smart" and saved.filter is not None:
-                nested |= _list_ids(filters.parse_document(saved.filter, where=f"list {saved.name}"))
+                nested |= referenced_lists(filters.parse_document(saved.filter, where=f"list {saved.name}"))
         wanted = nested - set(state.loaded)
 
 
