@@ -46,6 +46,8 @@ class Case:
 
 
 CASES: list[Case] = []
+# The table keeps one case per line or two, as written by hand.
+# fmt: off
 
 
 def add(*cases: Case) -> None:
@@ -409,7 +411,8 @@ add(
          facts={"dnc_sources": ("internal list",)}),
     Case("DNC listed at 22:00: no next time", T("2026-07-15 22:00", -4), "dnc,quiet_hours", mzip="10001",
          facts={"dnc_sources": ("internal list",)}),
-    Case("checked 10 days ago", NOON, "ok", mzip="10001", facts={"dnc_checked_at": NOON - timedelta(days=10)}),
+    Case("checked 10 days ago", NOON, "ok", mzip="10001",
+         facts={"dnc_checked_at": NOON - timedelta(days=10)}),
     Case("checked exactly 31 days ago", NOON, "ok", mzip="10001",
          facts={"dnc_checked_at": NOON - timedelta(days=31)}),
     Case("checked 31 days and a second ago: warning", NOON, "ok", mzip="10001", warn="dnc_unchecked",
@@ -460,6 +463,8 @@ add(
          mzip="33602", automated=True, facts={"opted_out": True, "do_not_contact": True,
          "review_pending": True, "litigator": True, "dnc_sources": ("registry",)}),
 )
+
+# fmt: on
 
 
 def _facts(case: Case) -> rules.Facts:
