@@ -42,6 +42,9 @@ class Contact(Base, TenantMixin):
         # Keyset pagination of the default list order.
         Index("ix_contacts_team_id_created_at_id", "team_id", "created_at", "id"),
         Index("ix_contacts_search", "search", postgresql_using="gin"),
+        ForeignKeyConstraint(
+            ["team_id", "import_id"], ["imports.team_id", "imports.id"], ondelete="SET NULL (import_id)"
+        ),
     )
 
     kind: Mapped[str] = mapped_column(String(10), default="person")
@@ -53,6 +56,8 @@ class Contact(Base, TenantMixin):
     state: Mapped[str | None] = mapped_column(String(2))
     zip_code: Mapped[str | None] = mapped_column(String(10))
     notes: Mapped[str | None] = mapped_column(Text)
+    # The import that created it (undo removes what an import created and nothing else).
+    import_id: Mapped[uuid.UUID | None] = mapped_column()
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Names as one `simple` text-search vector, for the global search box.
     search: Mapped[str] = mapped_column(
@@ -96,6 +101,9 @@ class ContactPoint(Base, TenantMixin):
             "value",
             postgresql_ops={"value": "varchar_pattern_ops"},
         ),
+        ForeignKeyConstraint(
+            ["team_id", "import_id"], ["imports.team_id", "imports.id"], ondelete="SET NULL (import_id)"
+        ),
     )
 
     contact_id: Mapped[uuid.UUID] = mapped_column()
@@ -107,6 +115,7 @@ class ContactPoint(Base, TenantMixin):
     line_type: Mapped[str] = mapped_column(String(10), default="unknown")
     dnc: Mapped[bool] = mapped_column(Boolean, default=False)
     dnc_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    import_id: Mapped[uuid.UUID | None] = mapped_column()
 
 
 class PropertyContact(Base, TenantMixin):
@@ -123,10 +132,14 @@ class PropertyContact(Base, TenantMixin):
         UniqueConstraint("team_id", "property_id", "contact_id", "role"),
         _one_of("role", ROLES, "role_valid"),
         Index("ix_property_contacts_team_id_contact_id", "team_id", "contact_id"),
+        ForeignKeyConstraint(
+            ["team_id", "import_id"], ["imports.team_id", "imports.id"], ondelete="SET NULL (import_id)"
+        ),
     )
 
     property_id: Mapped[uuid.UUID] = mapped_column()
     contact_id: Mapped[uuid.UUID] = mapped_column()
     role: Mapped[str] = mapped_column(String(10))
+    import_id: Mapped[uuid.UUID | None] = mapped_column()
 
     contact: Mapped[Contact] = relationship(lazy="raise", viewonly=True)

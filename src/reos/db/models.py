@@ -16,11 +16,13 @@ from reos.contacts.models import Contact, ContactPoint, PropertyContact
 from reos.db.base import Base
 from reos.events.models import LiveEvent
 from reos.idempotency.models import IdempotencyKey
+from reos.imports.models import Import, ImportChange, ImportRowError, MappingPreset
 from reos.jobs.models import JobFailure, JobRun
 from reos.lists.models import ListMember, SavedList
 from reos.notifications.models import Notification, NotificationPreference
 from reos.properties.models import BulkAction, CustomField, DataFlag, Property
 from reos.providers.models import OutboxMessage, ProviderStatus
+from reos.scoring.models import ScoringSettings, Signal
 from reos.tasks.models import Task
 from reos.teams.models import Account, AuthSession, Invitation, Market, Membership, PasswordReset, Team
 from reos.timeline.models import Note, PropertyEvent
@@ -43,11 +45,15 @@ __all__ = [
     "DncUpload",
     "EmailSuppression",
     "IdempotencyKey",
+    "Import",
+    "ImportChange",
+    "ImportRowError",
     "Invitation",
     "JobFailure",
     "JobRun",
     "ListMember",
     "LiveEvent",
+    "MappingPreset",
     "Market",
     "Membership",
     "Note",
@@ -62,6 +68,8 @@ __all__ = [
     "ProviderStatus",
     "ReviewItem",
     "SavedList",
+    "ScoringSettings",
+    "Signal",
     "Task",
     "Team",
 ]

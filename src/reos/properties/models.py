@@ -73,7 +73,7 @@ class Property(Base, TenantMixin):
     __tablename__ = "properties"
     # Columns computed by the database (equity, search) come back with the INSERT or UPDATE
     # itself, so an answer never needs a lazy load after a write.
-    __mapper_args__ = {"eager_defaults": True}
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 - SQLAlchemy reads it from the class
     __table_args__ = tenant_table_args(
         one_of("stage", STAGES, "stage_valid"),
         one_of("property_type", PROPERTY_TYPES, "property_type_valid"),
@@ -108,6 +108,19 @@ class Property(Base, TenantMixin):
         ),
         Index("ix_properties_team_id_stage_score", "team_id", "stage", "score"),
         Index("ix_properties_team_id_assigned_to_id", "team_id", "assigned_to_id"),
+        Index(
+            "ix_properties_team_id_assigned_to_id_updated_at",
+            "team_id",
+            "assigned_to_id",
+            "updated_at",
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+        # De-duplication of imports: APN + county, else street + unit + ZIP.
+        Index("ix_properties_team_id_apn_key", "team_id", "apn_key"),
+        Index("ix_properties_team_id_address_key", "team_id", "address_key"),
+        ForeignKeyConstraint(
+            ["team_id", "import_id"], ["imports.team_id", "imports.id"], ondelete="SET NULL (import_id)"
+        ),
         Index("ix_properties_team_id_market_id", "team_id", "market_id"),
         Index("ix_properties_search", "search", postgresql_using="gin"),
         Index("ix_properties_tags", "tags", postgresql_using="gin"),
@@ -166,6 +179,27 @@ class Property(Base, TenantMixin):
     provenance: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column()
+    # The import that created the row (its mapping tells each field's column), if any.
+    import_id: Mapped[uuid.UUID | None] = mapped_column()
+    # The kinds of its signals (scoring.Signal), kept here so that list filters on signals
+    # read one row; the scoring domain keeps it in step.
+    signal_kinds: Mapped[list[str]] = mapped_column(ARRAY(String(30)), default=list, server_default="{}")
+    score_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    apn_key: Mapped[str | None] = mapped_column(
+        String(200),
+        Computed(
+            "CASE WHEN apn IS NOT NULL AND county IS NOT NULL THEN "
+            "upper(regexp_replace(apn, '[^A-Za-z0-9]', '', 'g')) || '|' || "
+            "regexp_replace(upper(county), '\\s+COUNTY$', '') END",
+            persisted=True,
+        ),
+    )
+    address_key: Mapped[str] = mapped_column(
+        String(260),
+        Computed(
+            "upper(address) || '|' || upper(coalesce(unit, '')) || '|' || left(zip_code, 5)", persisted=True
+        ),
+    )
     search: Mapped[str] = mapped_column(TSVECTOR, Computed(SEARCH_EXPRESSION, persisted=True), deferred=True)
 
 

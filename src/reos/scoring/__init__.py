@@ -1,0 +1,1 @@
+"""Motivated-seller signals and the explainable propensity score."""
