@@ -221,7 +221,16 @@ async def test_filters_by_assignee_market_and_list(
         session.add(saved)
         await session.flush()
         session.add(ListMember(team_id=saved.team_id, list_id=saved.id, property_id=uuid.UUID(listed)))
-        list_id = str(saved.id)
+        smart = SavedList(
+            team_id=saved.team_id,
+            name="Big tickets",
+            kind="smart",
+            filter={"all": [{"field": "estimated_value", "op": "gte", "value": 500000}]},
+        )
+        session.add(smart)
+        await session.flush()
+        list_id, smart_id = str(saved.id), str(smart.id)
+    big = await create(client, admin, "5 Mansion Rd", estimated_value=750000, stage="negotiation")
 
     def shown(columns: list[dict[str, Any]]) -> set[str]:
         return {card["id"] for c in columns for card in c["cards"]}
@@ -234,6 +243,10 @@ async def test_filters_by_assignee_market_and_list(
     assert shown(await get_board(client, admin, market_id=market_id)) == {in_market}
     assert shown(await get_board(client, admin, list_id=list_id)) == {listed}
     assert shown(await get_board(client, admin, list_id=list_id, market_id=market_id)) == set()
+    # A smart list filters by what its filter matches today.
+    assert shown(await get_board(client, admin, list_id=smart_id)) == {big}
+    await client.patch(f"/api/v1/properties/{mine}", json={"estimated_value": 600000}, headers=admin.headers)
+    assert shown(await get_board(client, admin, list_id=smart_id)) == {big, mine}
     more = await client.get(
         "/api/v1/pipeline/qualified/cards", params={"list_id": list_id}, headers=admin.headers
     )
@@ -328,3 +341,65 @@ async def test_the_board_costs_the_same_queries_however_many_cards(
     many = await property_queries()
     # One aggregate for the numbers, one windowed query for every column's first cards.
     assert few == many == 2
+
+
+# --- the web page -------------------------------------------------------------------------------
+
+
+async def test_board_page_its_filters_and_partials(
+    client: httpx.AsyncClient, admin: Member, database: Database
+) -> None:
+    from tests.api.test_web_pages import HTMX, web_login
+
+    agent = await add_member(client, database, admin, role="agent")
+    cards = {}
+    for i in range(23):
+        cards[i] = await create(
+            client, admin, f"{i + 1} Web Way", estimated_value=100000 + i, stage="outreach" if i else "new"
+        )
+    await create(client, admin, "77 Agent Row", stage="qualified", assigned_to_id=agent.member_id)
+    await web_login(client, admin.email)
+
+    page = await client.get("/pipeline")
+    assert page.status_code == 200 and 'aria-current="page"' in page.text
+    for stage in STAGES:
+        assert f'id="board-col-{stage}"' in page.text
+    assert "24 leads" in page.text and "$2,300,253 estimated value" in page.text
+    outreach = page.text.split('id="board-col-outreach"')[1].split("</section>")[0]
+    assert 'data-count="22"' in outreach and "$2,200,253" in outreach
+    assert outreach.count('class="board-card"') == 20 and "Show more" in outreach
+    # Moves offered on a card are the pipeline's allowed ones.
+    new_card = page.text.split(f'data-id="{cards[0]}"')[1].split("</li>")[0]
+    assert '<option value="outreach">' in new_card and '<option value="negotiation">' not in new_card
+
+    more_url = outreach.split('hx-get="')[1].split('"')[0].replace("&amp;", "&")
+    more = await client.get(more_url, headers=HTMX)
+    assert more.status_code == 200 and more.text.count('class="board-card"') == 2
+    assert "Show more" not in more.text
+
+    filtered = await client.get("/pipeline", params={"assignee_id": agent.member_id})
+    assert (
+        "1 lead · " in filtered.text and "77 AGENT ROW" in filtered.text and "1 WEB WAY" not in filtered.text
+    )
+    assert f'<option value="{agent.member_id}" selected>' in filtered.text
+    # A malformed id in a hand-edited URL shows the whole board.
+    assert "24 leads" in (await client.get("/pipeline", params={"market_id": "nope"})).text
+
+    columns = await client.get("/pipeline/board", params={"stages": "new,qualified"}, headers=HTMX)
+    assert columns.status_code == 200 and columns.text.count('hx-swap-oob="true"') == 2
+    assert 'id="board-col-new"' in columns.text and 'id="board-col-qualified"' in columns.text
+    everything = await client.get("/pipeline/board", headers=HTMX)
+    assert everything.text.count('hx-swap-oob="true"') == len(STAGES)
+
+
+async def test_viewers_see_the_board_without_moves(
+    client: httpx.AsyncClient, admin: Member, database: Database
+) -> None:
+    from tests.api.test_web_pages import web_login
+
+    viewer = await add_member(client, database, admin, role="viewer")
+    await create(client, admin, "8 Viewer Ct")
+    await web_login(client, viewer.email)
+    page = await client.get("/pipeline")
+    assert page.status_code == 200 and "8 VIEWER CT" in page.text
+    assert "data-board-move" not in page.text and "data-can-move" not in page.text

@@ -11,19 +11,20 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal, Unpack
+from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, exists, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from reos.errors import Unprocessable
 from reos.kit import clock
-from reos.lists.models import ListMember, SavedList
-from reos.properties import pipeline
+from reos.lists.models import SavedList
+from reos.properties import listing, pipeline
 from reos.properties.models import STAGES, Property
 from reos.properties.service import visible
 from reos.teams.models import Account, Market, Membership
@@ -169,25 +170,17 @@ async def _check_filters(session: AsyncSession, *, team_id: uuid.UUID, filters: 
 
 
 async def _list_clause(
-    session: AsyncSession, *, team_id: uuid.UUID, list_id: uuid.UUID
+    session: AsyncSession, *, team_id: uuid.UUID, list_id: uuid.UUID, viewer: Membership | None
 ) -> ColumnElement[bool]:
-    saved = await session.scalar(
-        select(SavedList).where(SavedList.team_id == team_id, SavedList.id == list_id)
+    """Leads on the list: a static list's members or a smart list's matches, through the one
+    filter language of the lead list (so the board and the table never disagree)."""
+    on_list, _ = await listing.select_properties(
+        session, team_id=team_id, spec=listing.PropertyQuery(list_id=list_id), viewer=viewer
     )
-    assert saved is not None, "checked by _check_filters"
-    if saved.kind != "static":
-        raise Unprocessable(
-            "the board filters by static lists only for now; open a smart list in the property table",
-            details={"field": "list_id"},
-        )
-    return exists().where(
-        ListMember.team_id == team_id,
-        ListMember.list_id == list_id,
-        ListMember.property_id == Property.id,
-    )
+    return Property.id.in_(on_list.with_only_columns(Property.id))
 
 
-AnySelect = Select[Unpack[tuple[Any, ...]]]
+AnySelect = Select[*tuple[Any, ...]]
 
 
 async def _live_rows(
@@ -205,7 +198,9 @@ async def _live_rows(
     if filters.market_id is not None:
         query = query.where(Property.market_id == filters.market_id)
     if filters.list_id is not None:
-        query = query.where(await _list_clause(session, team_id=team_id, list_id=filters.list_id))
+        query = query.where(
+            await _list_clause(session, team_id=team_id, list_id=filters.list_id, viewer=viewer)
+        )
     return await visible(session, query, team_id=team_id, viewer=viewer)
 
 
@@ -264,19 +259,30 @@ async def board(
     filters: Filters = Filters(),
     sort: Sort = "score",
     per_stage: int = DEFAULT_PER_STAGE,
+    stages: Sequence[str] = STAGES,
     viewer: Membership | None = None,
 ) -> list[Column]:
-    """Every stage in pipeline order with its count, total estimated value and first cards."""
+    """Every stage in pipeline order (or only `stages`, when a page re-renders the columns a
+    move touched) with its count, total estimated value and first cards."""
     if not 1 <= per_stage <= MAX_PER_STAGE:
         raise Unprocessable(
             f"per_stage must be between 1 and {MAX_PER_STAGE}", details={"field": "per_stage"}
         )
+    unknown = [s for s in stages if s not in STAGES]
+    if unknown or not stages:
+        raise Unprocessable(
+            f"unknown stage {unknown[0]!r}" if unknown else "name at least one stage",
+            details={"field": "stages", "allowed": list(STAGES)},
+        )
+    wanted = [s for s in STAGES if s in stages]
     await _check_filters(session, team_id=team_id, filters=filters)
     order = _ORDERS[sort]
 
     totals_query = await _live_rows(
         session,
-        select(Property.stage, func.count(), func.coalesce(func.sum(Property.estimated_value), 0)),
+        select(Property.stage, func.count(), func.coalesce(func.sum(Property.estimated_value), 0)).where(
+            Property.stage.in_(wanted)
+        ),
         team_id=team_id,
         filters=filters,
         viewer=viewer,
@@ -292,7 +298,7 @@ async def board(
                 Property.team_id,
                 order.key.label("sort_key"),
                 func.row_number().over(partition_by=Property.stage, order_by=order.by()).label("rank"),
-            ),
+            ).where(Property.stage.in_(wanted)),
             team_id=team_id,
             filters=filters,
             viewer=viewer,
@@ -300,12 +306,12 @@ async def board(
     ).subquery("ranked")
     first = _with_assignee(ranked).where(ranked.c.rank <= per_stage).order_by(ranked.c.stage, ranked.c.rank)
     now = clock.now()
-    cards: dict[str, list[Card]] = {stage: [] for stage in STAGES}
+    cards: dict[str, list[Card]] = {stage: [] for stage in wanted}
     for row in await session.execute(first):
         cards[row.stage].append(_card(row, now))
 
     columns = []
-    for stage in STAGES:
+    for stage in wanted:
         count, total = numbers.get(stage, (0, Decimal(0)))
         shown = cards[stage]
         more = count > len(shown) and len(shown) == per_stage
