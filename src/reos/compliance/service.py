@@ -819,6 +819,17 @@ async def list_reviews(
     )
 
 
+async def get_review_or_raise(
+    session: AsyncSession, *, team_id: uuid.UUID, review_id: uuid.UUID
+) -> ReviewItem:
+    item: ReviewItem | None = await session.scalar(
+        select(ReviewItem).where(ReviewItem.team_id == team_id, ReviewItem.id == review_id)
+    )
+    if item is None:
+        raise NotFound("review item not found", details={"id": str(review_id)})
+    return item
+
+
 async def decide_review(
     session: AsyncSession,
     *,

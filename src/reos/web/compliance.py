@@ -141,6 +141,8 @@ async def check_contact(request: Request, principal: Reader, session: SessionDep
 async def decide_review(
     review_id: uuid.UUID, request: Request, principal: Reviewer, session: SessionDep
 ) -> Response:
+    # Another team's review is a 404 whatever the form says.
+    await compliance.get_review_or_raise(session, team_id=principal.team_id, review_id=review_id)
     data = await form_fields(request)
     decision = data.get("decision", "")
     if decision not in ("opted_out", "not_opt_out"):
