@@ -369,9 +369,16 @@ def _links_query(team_id: uuid.UUID) -> Any:
 
 
 async def list_property_contacts(
-    session: AsyncSession, *, team_id: uuid.UUID, property_id: uuid.UUID, viewer: Membership | None = None
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    property_id: uuid.UUID,
+    viewer: Membership | None = None,
+    include_deleted: bool = False,
 ) -> list[PropertyContact]:
-    await properties.get_property_or_raise(session, team_id=team_id, property_id=property_id, viewer=viewer)
+    await properties.get_property_or_raise(
+        session, team_id=team_id, property_id=property_id, viewer=viewer, include_deleted=include_deleted
+    )
     rows = await session.scalars(
         _links_query(team_id)
         .where(PropertyContact.property_id == property_id)

@@ -96,7 +96,7 @@ async def _page(
     origins = {o.field: o for o in properties.provenance(prop, definitions)}
     flags = await properties.list_flags(session, team_id=team_id, property_id=prop.id)
     links = await contacts.list_property_contacts(
-        session, team_id=team_id, property_id=prop.id, viewer=principal.membership
+        session, team_id=team_id, property_id=prop.id, viewer=principal.membership, include_deleted=True
     )
     items = await timeline.property_timeline(session, team_id=team_id, property_id=prop.id, limit=100)
     markets = await teams.list_markets(session, team_id=team_id)
@@ -113,6 +113,13 @@ async def _page(
         nav="properties",
         prop=prop,
         details=DETAILS,
+        field_labels={
+            **{name: label for name, label, _ in DETAILS},
+            "address": "Street",
+            "zip_code": "ZIP",
+            "tags": "Tags",
+            **{f"custom.{d.key}": d.label for d in definitions},
+        },
         definitions=definitions,
         origins=origins,
         sources=SOURCES,

@@ -36,7 +36,11 @@
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
-        body: JSON.stringify({ source: { kind: button.dataset.sourceKind, id: button.dataset.sourceId } }),
+        // Due tomorrow at this time; the task page moves it if needed.
+        body: JSON.stringify({
+          source: { kind: button.dataset.sourceKind, id: button.dataset.sourceId },
+          due_at: new Date(Date.now() + 86400000).toISOString(),
+        }),
       }).then(function (response) {
         return response.json().then(function (body) { return { ok: response.ok, body: body }; });
       }).then(function (result) {
