@@ -631,10 +631,12 @@ async def merge_properties(
     if keep.assigned_to_id is None and dup.assigned_to_id is not None:
         keep.assigned_to_id = dup.assigned_to_id
         filled.append("assigned_to_id")
+        provenance["assigned_to_id"] = origin
     joined = list(keep.tags) + [t for t in dup.tags if t not in keep.tags]
     if joined != list(keep.tags):
         keep.tags = joined
         filled.append("tags")
+        provenance["tags"] = origin
     keep.provenance = provenance
     keep.updated_at = now
     dup.deleted_at = now
