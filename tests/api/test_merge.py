@@ -11,9 +11,7 @@ from typing import Any
 
 import httpx
 import psycopg
-import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import ProgrammingError
 
 from reos.db.session import Database, team_session
 from reos.scoring.models import SIGNAL_KINDS
@@ -298,12 +296,6 @@ async def test_earlier_merges_follow_the_duplicate(client: httpx.AsyncClient, ad
 # --- contacts ------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ProgrammingError,
-    reason="known bug: merge_contacts UPDATEs consent_records, which the app role may only "
-    "SELECT and INSERT (append-only ledger, migration 0006): every contact merge is a 500",
-)
 async def test_contact_merge_moves_points_roles_and_notes_and_fills_gaps(
     client: httpx.AsyncClient, database: Database, admin: Member
 ) -> None:
@@ -477,12 +469,6 @@ async def test_agents_see_only_the_contacts_of_their_assigned_leads(
     assert (await client.get(f"/api/v1/contacts/{visible['id']}", headers=agent.headers)).status_code == 404
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: signals are unique per (team, property, kind) but merge_properties' "
-    "_UNIQUE_LINKS does not list them, so the move breaks the key (409); import_changes "
-    "(team, import, property) likewise",
-)
 async def test_merge_of_two_leads_with_the_same_signal_keeps_one(
     client: httpx.AsyncClient, owner_conn: psycopg.Connection, admin: Member
 ) -> None:

@@ -725,7 +725,7 @@ async def test_before_pages_back_through_the_whole_timeline(client: httpx.AsyncC
         seen += [i["body"] or i["kind"] for i in page["items"]]
         if page["next_before"] is None:
             break
-        params = {"limit": 2, "before": page["next_before"]}
+        params = {"limit": 2, "before": page["next_before"], "before_id": page["next_before_id"]}
     assert seen == ["note 5", "note 4", "note 3", "note 2", "note 1", "created"]
     bad = await client.get(url, params={"limit": 0}, headers=admin.headers)
     assert bad.status_code == 422
@@ -790,11 +790,6 @@ async def test_agents_limited_to_assigned_leads_reach_only_theirs(
     assert (await client.get(base, headers=admin.headers)).json()["county"] is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: `before` pages on the timestamp alone (at < before, no id tie-break), so "
-    "items sharing the last item's instant are skipped (timeline.property_timeline, routes.get_timeline)",
-)
 async def test_before_paging_keeps_items_of_the_same_instant(
     client: httpx.AsyncClient, admin: Member
 ) -> None:
@@ -812,5 +807,5 @@ async def test_before_paging_keeps_items_of_the_same_instant(
         seen += [i["body"] or i["kind"] for i in page["items"]]
         if page["next_before"] is None:
             break
-        params = {"limit": 2, "before": page["next_before"]}
+        params = {"limit": 2, "before": page["next_before"], "before_id": page["next_before_id"]}
     assert sorted(seen) == ["created", "note 1", "note 2", "note 3"], seen

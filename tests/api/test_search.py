@@ -90,12 +90,6 @@ async def test_street_words_find_the_property_in_any_case(client: httpx.AsyncCli
     assert nothing["properties"] == [] and nothing["contacts"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: the 'simple' parser indexes '192-834-0021' as '192', '-834', '-0021', while "
-    "the query keeps words only ('192:* & 834:*'), so an APN typed with its dashes is not found "
-    "(listing.search_clause)",
-)
 @pytest.mark.parametrize("q", ["192-834-0021", "192-834"])
 async def test_an_apn_typed_with_its_dashes_finds_the_property(
     client: httpx.AsyncClient, admin: Member, q: str

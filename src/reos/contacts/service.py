@@ -84,14 +84,17 @@ async def create_contact(session: AsyncSession, *, team_id: uuid.UUID, data: Con
 
 
 async def _scoped(session: AsyncSession, query: Any, *, team_id: uuid.UUID, viewer: Membership | None) -> Any:
-    """An agent limited to assigned leads sees the contacts of those leads only."""
+    """An agent limited to assigned leads sees the contacts of those leads, and contacts on no
+    lead at all (one just created, before it is linked)."""
     if viewer is None or viewer.role != Role.agent:
         return query
     team = await session.get(Team, team_id)
     if team is None or not team.agents_see_assigned_only:
         return query
+    linked_anywhere = select(PropertyContact.contact_id).where(PropertyContact.team_id == team_id)
     return query.where(
-        Contact.id.in_(
+        Contact.id.not_in(linked_anywhere)
+        | Contact.id.in_(
             select(PropertyContact.contact_id)
             .join(
                 Property,
@@ -396,7 +399,8 @@ async def link_contact(
     viewer: Membership | None = None,
 ) -> PropertyContact:
     await properties.get_property_or_raise(session, team_id=team_id, property_id=property_id, viewer=viewer)
-    await get_contact_or_raise(session, team_id=team_id, contact_id=data.contact_id)
+    # Scoped: an agent limited to assigned leads cannot reach another lead's owner by linking it.
+    await get_contact_or_raise(session, team_id=team_id, contact_id=data.contact_id, viewer=viewer)
     existing = await session.scalar(
         select(PropertyContact.id).where(
             PropertyContact.team_id == team_id,

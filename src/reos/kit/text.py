@@ -16,13 +16,22 @@ def contains_pattern(q: str | None) -> str | None:
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _PHONEISH = re.compile(r"^[\d\s().+-]+$")
+_SEPARATED = re.compile(r"^[^\W_]+(?:[-./][^\W_]+)+$")
 
 
 def words_query(text: str) -> str | None:
     """`to_tsquery('simple', …)` text built from the words of `text` only (never the user's
     own syntax): every word as a prefix, all of them required."""
     words = _WORD.findall(text.lower())[:8]
-    return " & ".join(f"{w}:*" for w in words) if words else None
+    if not words:
+        return None
+    query = " & ".join(f"{w}:*" for w in words)
+    # An APN or a number typed with separators ("192-834-0021") is also searched whole, as
+    # the property's vector holds the APN without its dashes.
+    joined = "".join(words)
+    if len(words) > 1 and _SEPARATED.match(text.strip()):
+        return f"({query}) | {joined}:*"
+    return query
 
 
 def phone_prefix(text: str) -> str | None:

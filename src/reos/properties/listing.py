@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from reos.errors import NotFound, Unprocessable
 from reos.kit import filters
 from reos.kit.filters import FilterDocument, FilterField, SortKey
 from reos.kit.pagination import MAX_LIMIT
-from reos.kit.text import contains_pattern
+from reos.kit.text import contains_pattern, email_prefix, phone_prefix, words_query
 from reos.lists.models import ListMember, SavedList
 from reos.properties.models import PROPERTY_TYPES, STAGES, CustomField, Property
 from reos.properties.service import custom_field_definitions, visible
@@ -73,36 +72,13 @@ _CUSTOM_TYPES: dict[str, filters.FieldType] = {
     "boolean": "boolean",
     "choice": "enum",
 }
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_PHONEISH = re.compile(r"^[\d\s().+-]+$")
-
-
-def _words_query(text: str) -> str | None:
-    """`to_tsquery` text built from the words of `text` only (never the user's own syntax):
-    every word as a prefix, all of them required."""
-    words = _WORD.findall(text.lower())[:8]
-    return " & ".join(f"{w}:*" for w in words) if words else None
-
-
-def _phone_prefix(text: str) -> str | None:
-    """The E.164 prefix a typed phone number starts, e.g. "(813) 55" → "+181355"."""
-    if not _PHONEISH.match(text):
-        return None
-    digits = re.sub(r"\D", "", text)
-    if len(digits) < 3:
-        return None
-    if text.strip().startswith("+"):
-        return "+" + digits
-    if len(digits) == 11 and digits.startswith("1"):
-        return "+" + digits
-    return "+1" + digits
 
 
 def search_clause(team_id: uuid.UUID, text: str) -> ColumnElement[bool]:
     """Address, APN, owner names, phones and emails from one box, case-insensitive."""
     text = text.strip()
     clauses: list[ColumnElement[bool]] = []
-    tsquery = _words_query(text)
+    tsquery = words_query(text)
     owners = select(PropertyContact.property_id).where(PropertyContact.team_id == team_id)
     if tsquery is not None:
         query = func.to_tsquery("simple", tsquery)
@@ -119,7 +95,7 @@ def search_clause(team_id: uuid.UUID, text: str) -> ColumnElement[bool]:
         pattern = contains_pattern(text)
         if pattern:
             clauses.append(Property.address.ilike(pattern))
-    prefixes = {p for p in (_phone_prefix(text), text.lower() if "@" in text else None) if p}
+    prefixes = {p for p in (phone_prefix(text), email_prefix(text)) if p}
     for prefix in prefixes:
         clauses.append(
             Property.id.in_(

@@ -9,6 +9,7 @@ from datetime import datetime
 from fastapi import APIRouter, Query, Response, status
 
 from reos.deps import Deleter, Editor, Reader, SessionDep, TeamManager
+from reos.errors import BadRequest
 from reos.kit.routing import DocstringRoute
 from reos.properties import service as properties
 from reos.properties.schemas import (
@@ -174,19 +175,28 @@ async def get_timeline(
     property_id: uuid.UUID,
     principal: Reader,
     session: SessionDep,
-    before: datetime | None = None,
+    before: datetime | None = Query(default=None, description="`next_before` of the previous page"),
+    before_id: uuid.UUID | None = Query(default=None, description="`next_before_id` of the previous page"),
     limit: int = Query(default=50, ge=1, le=200),
 ) -> TimelinePage:
     """The property's notes and events (stage changes, edits, tasks, merges), newest first."""
     await properties.get_property_or_raise(
         session, team_id=principal.team_id, property_id=property_id, viewer=principal.membership
     )
+    if (before is None) != (before_id is None):
+        raise BadRequest("before and before_id go together", details={"field": "before_id"})
     items = await timeline.property_timeline(
-        session, team_id=principal.team_id, property_id=property_id, limit=limit, before=before
+        session,
+        team_id=principal.team_id,
+        property_id=property_id,
+        limit=limit,
+        before=(before, before_id) if before is not None and before_id is not None else None,
     )
+    last = items[-1] if len(items) == limit else None
     return TimelinePage(
         items=[TimelineItemRead.model_validate(i, from_attributes=True) for i in items],
-        next_before=items[-1].at if len(items) == limit else None,
+        next_before=last.at if last else None,
+        next_before_id=last.id if last else None,
     )
 
 

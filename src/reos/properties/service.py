@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar, Unpack
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,7 +31,7 @@ from reos.properties.schemas import (
 from reos.teams.models import Market, Membership, Role, Team
 from reos.timeline import service as timeline
 
-SelectT = TypeVar("SelectT", bound=Select[Unpack[tuple[Any, ...]]])
+SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 
 # Fields a person edits; each edit records its provenance and an `edited` timeline event.
 EDITABLE = (
@@ -528,12 +528,20 @@ async def restore_property(
 
 # Link tables where the same row may already exist on the kept property: (table, the other
 # columns of their unique key besides team and property).
-_UNIQUE_LINKS = {"property_contacts": ("contact_id", "role"), "list_members": ("list_id",)}
+_UNIQUE_LINKS = {
+    "property_contacts": ("contact_id", "role"),
+    "list_members": ("list_id",),
+    # One signal of a kind per property: the kept property's own stays.
+    "signals": ("kind",),
+    "import_changes": ("import_id",),
+}
 
 
 async def _referencing_tables(session: AsyncSession, table: str) -> list[tuple[str, str]]:
     """(table, column) of every composite foreign key (team_id, column) → `table`(team_id, id),
-    read from the catalogue so that a domain added later is moved too and nothing is lost."""
+    read from the catalogue so that a domain added later is moved too and nothing is lost.
+    Append-only tables (the app may not update them, e.g. the consent ledger) keep their rows
+    as written: their own ON DELETE rule says what becomes of the link."""
     rows = await session.execute(
         text(
             """
@@ -545,6 +553,7 @@ async def _referencing_tables(session: AsyncSession, table: str) -> list[tuple[s
             join pg_attribute a on a.attrelid = con.conrelid and a.attnum = con.conkey[2]
             where con.contype = 'f' and dst.relname = :table and array_length(con.conkey, 1) = 2
               and src.relname <> :table
+              and has_table_privilege(src.oid, 'UPDATE')
             order by src.relname, a.attname
             """
         ),
@@ -837,6 +846,17 @@ async def list_flags(
     return list(rows)
 
 
+async def get_flag_or_raise(
+    session: AsyncSession, *, team_id: uuid.UUID, flag_id: uuid.UUID, viewer: Membership | None
+) -> DataFlag:
+    """A flag on a property the viewer may see, else 404."""
+    flag = await session.scalar(select(DataFlag).where(DataFlag.team_id == team_id, DataFlag.id == flag_id))
+    if flag is None:
+        raise NotFound("data flag not found", details={"id": str(flag_id)})
+    await get_property_or_raise(session, team_id=team_id, property_id=flag.property_id, viewer=viewer)
+    return flag
+
+
 async def resolve_flag(
     session: AsyncSession,
     *,
@@ -845,10 +865,7 @@ async def resolve_flag(
     data: FlagUpdate,
     viewer: Membership | None,
 ) -> DataFlag:
-    flag = await session.scalar(select(DataFlag).where(DataFlag.team_id == team_id, DataFlag.id == flag_id))
-    if flag is None:
-        raise NotFound("data flag not found", details={"id": str(flag_id)})
-    await get_property_or_raise(session, team_id=team_id, property_id=flag.property_id, viewer=viewer)
+    flag = await get_flag_or_raise(session, team_id=team_id, flag_id=flag_id, viewer=viewer)
     if flag.status == data.status:
         return flag
     actor_id = viewer.id if viewer is not None else None

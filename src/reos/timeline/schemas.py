@@ -40,4 +40,5 @@ class TimelineItemRead(BaseModel):
 
 class TimelinePage(BaseModel):
     items: list[TimelineItemRead]
-    next_before: datetime | None = Field(description="pass as `before` for older items")
+    next_before: datetime | None = Field(description="pass as `before` (with `before_id`) for older items")
+    next_before_id: uuid.UUID | None = Field(description="pass as `before_id`")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import literal, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reos.errors import NotFound
@@ -91,9 +91,10 @@ async def property_timeline(
     team_id: uuid.UUID,
     property_id: uuid.UUID,
     limit: int = 100,
-    before: datetime | None = None,
+    before: tuple[datetime, uuid.UUID] | None = None,
 ) -> list[TimelineItem]:
-    """Notes and events of one property, newest first; `before` pages back in time."""
+    """Notes and events of one property, newest first; `before` (the last item's time and id)
+    pages back in time without skipping items that share a timestamp."""
     notes = select(
         literal("note").label("kind"),
         Note.id,
@@ -111,10 +112,13 @@ async def property_timeline(
         PropertyEvent.data,
     ).where(PropertyEvent.team_id == team_id, PropertyEvent.property_id == property_id)
     if before is not None:
-        notes = notes.where(Note.created_at < before)
-        events = events.where(PropertyEvent.at < before)
+        notes = notes.where(Note.created_at <= before[0])
+        events = events.where(PropertyEvent.at <= before[0])
     both = union_all(notes, events).subquery()
-    rows = await session.execute(select(both).order_by(both.c.at.desc(), both.c.id.desc()).limit(limit))
+    query = select(both)
+    if before is not None:
+        query = query.where(tuple_(both.c.at, both.c.id) < tuple_(before[0], before[1]))
+    rows = await session.execute(query.order_by(both.c.at.desc(), both.c.id.desc()).limit(limit))
     return [
         TimelineItem(kind=r.kind, id=r.id, at=r.at, actor_id=r.actor_id, body=r.body, data=r.data or {})
         for r in rows

@@ -250,13 +250,14 @@ async def move_stage(
 async def add_note(
     request: Request, property_id: uuid.UUID, principal: Editor, session: SessionDep
 ) -> Response:
+    # The resource first: another team's id is a 404 whatever the form says.
+    await properties.get_property_or_raise(
+        session, team_id=principal.team_id, property_id=property_id, viewer=principal.membership
+    )
     data = await form_fields(request)
     body = data.get("body", "").strip()
     if not body:
         return redirect(f"/properties/{property_id}#timeline", flash="A note needs some text.", kind="error")
-    await properties.get_property_or_raise(
-        session, team_id=principal.team_id, property_id=property_id, viewer=principal.membership
-    )
     await timeline.add_note(
         session,
         team_id=principal.team_id,
@@ -271,6 +272,10 @@ async def add_note(
 async def raise_flag(
     request: Request, property_id: uuid.UUID, principal: Editor, session: SessionDep
 ) -> Response:
+    # The resource first: another team's id is a 404 whatever the form says.
+    await properties.get_property_or_raise(
+        session, team_id=principal.team_id, property_id=property_id, viewer=principal.membership
+    )
     data = await form_fields(request)
     try:
         body = FlagCreate.model_validate(
@@ -300,6 +305,9 @@ async def raise_flag(
 async def resolve_flag(
     request: Request, flag_id: uuid.UUID, principal: Editor, session: SessionDep
 ) -> Response:
+    await properties.get_flag_or_raise(
+        session, team_id=principal.team_id, flag_id=flag_id, viewer=principal.membership
+    )
     data = await form_fields(request)
     try:
         body = FlagUpdate.model_validate(
@@ -353,6 +361,10 @@ async def merge_candidates(
     request: Request, property_id: uuid.UUID, principal: Reader, session: SessionDep, q: str = ""
 ) -> HTMLResponse:
     """Properties matching `q` to pick the duplicate from (htmx)."""
+    # The resource first: another team's id is a 404 whatever the form says.
+    await properties.get_property_or_raise(
+        session, team_id=principal.team_id, property_id=property_id, viewer=principal.membership
+    )
     found = await search.search(
         session, team_id=principal.team_id, text=q[:200], limit=8, viewer=principal.membership
     )
@@ -366,6 +378,10 @@ async def merge_candidates(
 async def merge_property(
     request: Request, property_id: uuid.UUID, principal: Deleter, session: SessionDep
 ) -> Response:
+    # The resource first: another team's id is a 404 whatever the form says.
+    await properties.get_property_or_raise(
+        session, team_id=principal.team_id, property_id=property_id, viewer=principal.membership
+    )
     data = await form_fields(request)
     try:
         duplicate_id = uuid.UUID(data.get("duplicate_id", ""))
@@ -428,6 +444,9 @@ async def contact_page(
 async def add_contact_note(
     request: Request, contact_id: uuid.UUID, principal: Editor, session: SessionDep
 ) -> Response:
+    await contacts.get_contact_or_raise(
+        session, team_id=principal.team_id, contact_id=contact_id, viewer=principal.membership
+    )
     data = await form_fields(request)
     body = data.get("body", "").strip()
     if not body:
