@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     from reos.contacts.routes import property_router as property_contacts_router
     from reos.contacts.routes import router as contacts_router
     from reos.events.routes import router as events_router
+    from reos.imports.routes import router as imports_router
     from reos.jobs.routes import router as jobs_router
     from reos.lists.routes import router as lists_router
     from reos.notifications.routes import router as notifications_router
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         listing_router,
         properties_router,
         bulk_router,
+        imports_router,
         lists_router,
         board_router,
         custom_fields_router,

@@ -42,6 +42,7 @@ ACTIONS = frozenset(
         "jobs.replayed",
         "jobs.archived",
         "data.exported",
+        "import.undone",
         "sending.paused",
         "sending.resumed",
         "compliance.settings_changed",

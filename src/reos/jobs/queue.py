@@ -34,6 +34,7 @@ TASK_MODULES = [
     "reos.notifications.jobs",
     "reos.compliance.jobs",
     "reos.properties.bulk",
+    "reos.imports.jobs",
 ]
 
 queue_app = procrastinate.App(connector=PsycopgConnector(), import_paths=TASK_MODULES)

@@ -1,0 +1,508 @@
+"""The import engine: stream the file, normalise rows on every core, COPY them into staging
+tables, then merge with set-based SQL — all inside the caller's transaction.
+
+1. The parent reads rows in chunks and hands them to worker processes (bounded: a few chunks
+   in flight), which return each chunk as COPY text for four TEMP tables: rows, owners,
+   phones/emails and problems.
+2. The staging rows get their de-duplication keys with the same expressions as the generated
+   columns of `properties` (APN + county, else street + unit + ZIP5); the first row of a key
+   wins, the rest are `duplicates`; winners are matched with the team's live properties.
+3. New properties are inserted; matched ones are updated (only the fields that differ, each
+   change kept in `import_changes` for undo) or left alone (`on_duplicate = skip`).
+4. Owners are de-duplicated by name + mailing address (in the file and against the team's
+   contacts), points by value (unique per team: an existing point is reused and its skip-trace
+   facts refreshed), then roles and signals are added where missing.
+
+COPY FROM cannot write to tables under row-level security, so only the TEMP tables are copied
+into; every write to a tenant table is an INSERT … SELECT under the team's policy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import time
+import uuid
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reos.imports import normalise
+from reos.imports.normalise import CONTACT_COLUMNS, ERROR_COLUMNS, POINT_COLUMNS, ROW_COLUMNS, Chunk, Plan
+
+CHUNK_ROWS = 5000
+# Files smaller than this are normalised in-process: starting workers costs more than it saves.
+POOL_MIN_BYTES = 4 * 1024 * 1024
+Progress = Callable[[int], Awaitable[None]]
+
+STAGING = """
+CREATE TEMP TABLE imp_rows (
+    row_no int, new_id uuid, address text, unit text, city text, state text, zip_code text,
+    county text, apn text, latitude numeric, longitude numeric, property_type text, bedrooms int,
+    bathrooms numeric, square_feet int, lot_size_sqft int, year_built int, assessed_value numeric,
+    estimated_value numeric, mortgage_balance numeric, last_sale_date date, last_sale_price numeric,
+    tags text[], signal_kinds text[]
+) ON COMMIT DROP;
+CREATE TEMP TABLE imp_contacts (
+    row_no int, contact_id uuid, role text, kind text, first_name text, last_name text,
+    entity_name text, street text, city text, state text, zip_code text
+) ON COMMIT DROP;
+CREATE TEMP TABLE imp_points (
+    row_no int, kind text, value text, position int, line_type text, dnc boolean, source_column text
+) ON COMMIT DROP;
+CREATE TEMP TABLE imp_errors (
+    row_no int, source_column text, reason text, raw jsonb, landed boolean
+) ON COMMIT DROP;
+"""
+
+# The property fields an import writes, compared and updated one by one.
+FIELDS = (
+    "address", "unit", "city", "state", "zip_code", "county", "apn", "latitude", "longitude",
+    "property_type", "bedrooms", "bathrooms", "square_feet", "lot_size_sqft", "year_built",
+    "assessed_value", "estimated_value", "mortgage_balance", "last_sale_date", "last_sale_price",
+)  # fmt: skip
+
+APN_KEY = (
+    "CASE WHEN {t}.apn IS NOT NULL AND {t}.county IS NOT NULL THEN "
+    "upper(regexp_replace({t}.apn, '[^A-Za-z0-9]', '', 'g')) || '|' || "
+    "regexp_replace(upper({t}.county), '\\s+COUNTY$', '') END"
+)
+ADDRESS_KEY = "upper({t}.address) || '|' || upper(coalesce({t}.unit, '')) || '|' || left({t}.zip_code, 5)"
+OWNER_KEY = (
+    "upper(coalesce({t}.entity_name, concat_ws(' ', {t}.first_name, {t}.last_name))) || '|' || "
+    "upper(coalesce({t}.street, '')) || '|' || left(coalesce({t}.zip_code, ''), 5)"
+)
+
+
+@dataclass
+class Outcome:
+    counts: dict[str, int]
+    touched: int  # properties created or changed (for the rescoring that follows)
+
+
+# --- reading and normalising -------------------------------------------------------------------
+
+
+def _batches(rows: Iterator[list[str]], size: int) -> Iterator[list[list[str]]]:
+    batch: list[list[str]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    context = multiprocessing.get_context("forkserver")
+    # Workers fork from a small server that has imported only the normaliser, not the app.
+    context.set_forkserver_preload(["reos.imports.normalise"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+async def _copy(raw: Any, table: str, columns: tuple[str, ...], payload: bytes) -> None:
+    if not payload:
+        return
+    async with raw.cursor() as cursor:
+        async with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            await copy.write(payload)
+
+
+async def _load(raw: Any, chunk: Chunk) -> None:
+    await _copy(raw, "imp_rows", ROW_COLUMNS, chunk.stage)
+    await _copy(raw, "imp_contacts", CONTACT_COLUMNS, chunk.contacts)
+    await _copy(raw, "imp_points", POINT_COLUMNS, chunk.points)
+    await _copy(raw, "imp_errors", ERROR_COLUMNS, chunk.errors)
+
+
+async def stage(
+    session: AsyncSession,
+    *,
+    rows: Iterator[list[str]],
+    plan: Plan,
+    size_bytes: int,
+    progress: Progress | None = None,
+    workers: int = 2,
+) -> tuple[int, int]:
+    """Read, normalise and COPY every row into the TEMP staging tables; (rows, refused rows)."""
+    await session.execute(text(STAGING))
+    connection = await session.connection()
+    raw = (await connection.get_raw_connection()).driver_connection
+    total = refused = 0
+    next_report = time.monotonic() + 1.0
+    batches = _batches(rows, CHUNK_ROWS)
+    first = 1
+
+    async def next_batch() -> list[list[str]] | None:
+        return await asyncio.to_thread(next, batches, None)
+
+    async def landed(chunk: Chunk) -> None:
+        nonlocal total, refused, next_report
+        await _load(raw, chunk)
+        total += chunk.rows
+        refused += chunk.refused
+        if progress is not None and time.monotonic() >= next_report:
+            next_report = time.monotonic() + 1.0
+            await progress(total)
+
+    if size_bytes < POOL_MIN_BYTES or workers < 2:
+        while (batch := await next_batch()) is not None:
+            await landed(normalise.process_chunk(plan, first, batch))
+            first += len(batch)
+        return total, refused
+
+    loop = asyncio.get_running_loop()
+    pending: deque[asyncio.Future[Chunk]] = deque()
+    with _pool(workers) as pool:
+        try:
+            while (batch := await next_batch()) is not None:
+                future: Future[Chunk] = pool.submit(normalise.process_chunk, plan, first, batch)
+                pending.append(asyncio.wrap_future(future, loop=loop))
+                first += len(batch)
+                # A few chunks in flight keep both cores busy while memory stays bounded.
+                while len(pending) > workers * 2:
+                    await landed(await pending.popleft())
+            while pending:
+                await landed(await pending.popleft())
+        finally:
+            for waiting in pending:
+                waiting.cancel()
+    return total, refused
+
+
+# --- merging -------------------------------------------------------------------------------------
+
+
+def _params(
+    team_id: uuid.UUID, import_id: uuid.UUID, now: datetime, actor: uuid.UUID | None
+) -> dict[str, Any]:
+    return {"t": team_id, "i": import_id, "now": now, "today": now.date(), "by": actor}
+
+
+async def merge(
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    import_id: uuid.UUID,
+    mapping: dict[str, str],
+    on_duplicate: str,
+    now: datetime,
+    actor_id: uuid.UUID | None,
+) -> dict[str, int]:
+    """Merge the staging tables into the team's data; the counts of landed rows by outcome."""
+    p = _params(team_id, import_id, now, actor_id)
+    run = session.execute
+    # Each row's keys, whether an earlier row of the file holds one of them, and the team's
+    # live property it matches (APN + county first, else street + unit + ZIP).
+    await run(
+        text(
+            f"""
+            CREATE TEMP TABLE imp_plan ON COMMIT DROP AS
+            WITH k AS (
+                SELECT row_no, new_id, {APN_KEY.format(t="r")} AS apn_key, {ADDRESS_KEY.format(t="r")} AS address_key
+                FROM imp_rows r
+            ), w AS (
+                SELECT k.*,
+                       min(row_no) OVER (PARTITION BY address_key) AS first_by_address,
+                       CASE WHEN apn_key IS NOT NULL THEN min(row_no) OVER (PARTITION BY apn_key) END AS first_by_apn
+                FROM k
+            ), by_apn AS (
+                SELECT DISTINCT ON (apn_key) apn_key, id FROM properties
+                WHERE team_id = :t AND deleted_at IS NULL AND apn_key IN (SELECT apn_key FROM k)
+                ORDER BY apn_key, created_at, id
+            ), by_address AS (
+                SELECT DISTINCT ON (address_key) address_key, id FROM properties
+                WHERE team_id = :t AND deleted_at IS NULL AND address_key IN (SELECT address_key FROM k)
+                ORDER BY address_key, created_at, id
+            ), m AS (
+                SELECT w.row_no, w.new_id,
+                       w.first_by_address = w.row_no AND coalesce(w.first_by_apn = w.row_no, true) AS first_in_file,
+                       coalesce(a.id, b.id) AS target_id
+                FROM w LEFT JOIN by_apn a ON a.apn_key = w.apn_key
+                       LEFT JOIN by_address b ON b.address_key = w.address_key
+            )
+            SELECT row_no, new_id, target_id,
+                   CASE WHEN NOT first_in_file THEN 'duplicate'
+                        WHEN target_id IS NULL THEN 'create'
+                        WHEN row_no = min(row_no) FILTER (WHERE first_in_file) OVER (PARTITION BY target_id)
+                             THEN 'match'
+                        ELSE 'duplicate' END AS action,
+                   coalesce(target_id, new_id) AS property_id
+            FROM m
+            """
+        ),
+        p,
+    )
+    await run(text("CREATE INDEX ON imp_plan (row_no)"))
+    await run(text("ANALYZE imp_plan"))
+    await run(text("ANALYZE imp_rows"))
+    apply_matches = on_duplicate == "update"
+    landed = "(f.action = 'create' OR f.action = 'match' AND :apply)"
+    p["apply"] = apply_matches
+    await run(text("CREATE TEMP TABLE imp_touched (property_id uuid) ON COMMIT DROP"))
+
+    columns = ", ".join(FIELDS)
+    await run(
+        text(
+            f"""
+            INSERT INTO properties (id, team_id, created_at, updated_at, stage_changed_at, stage, score,
+                                    {columns}, tags, custom, provenance, signal_kinds, import_id, created_by_id)
+            SELECT r.new_id, :t, :now, :now, :now, 'new', 0, {", ".join("r." + c for c in FIELDS)},
+                   coalesce(r.tags, '{{}}'), '{{}}', '{{}}', coalesce(r.signal_kinds, '{{}}'), :i, :by
+            FROM imp_plan f JOIN imp_rows r USING (row_no)
+            WHERE f.action = 'create'
+            """
+        ),
+        p,
+    )
+
+    if apply_matches:
+        diffs = ",\n".join(
+            f"'{c}', CASE WHEN r.{c} IS NOT NULL AND r.{c} IS DISTINCT FROM p.{c} "
+            f"THEN jsonb_build_array(p.{c}, r.{c}) END"
+            for c in FIELDS
+        )
+        tags_diff = (
+            "'tags', CASE WHEN r.tags IS NOT NULL AND NOT (r.tags::varchar[] <@ p.tags) "
+            "THEN jsonb_build_array(to_jsonb(p.tags), to_jsonb(ARRAY(SELECT DISTINCT unnest(p.tags || r.tags::varchar[]) ORDER BY 1))) END"
+        )
+        await run(
+            text(
+                f"""
+                CREATE TEMP TABLE imp_diff ON COMMIT DROP AS
+                SELECT f.row_no, p.id AS property_id,
+                       jsonb_strip_nulls(jsonb_build_object({diffs}) || jsonb_build_object({tags_diff})) AS fields
+                FROM imp_plan f JOIN imp_rows r USING (row_no)
+                JOIN properties p ON p.team_id = :t AND p.id = f.target_id
+                WHERE f.action = 'match'
+                """
+            ),
+            p,
+        )
+        await run(text("DELETE FROM imp_diff WHERE fields = '{}'::jsonb"))
+        sets = ",\n".join(f"{c} = CASE WHEN d.fields ? '{c}' THEN r.{c} ELSE p.{c} END" for c in FIELDS)
+        await run(
+            text(
+                f"""
+                UPDATE properties p SET {sets},
+                    tags = CASE WHEN d.fields ? 'tags'
+                                THEN ARRAY(SELECT jsonb_array_elements_text(d.fields -> 'tags' -> 1))
+                                ELSE p.tags END,
+                    updated_at = :now,
+                    provenance = p.provenance || (
+                        SELECT jsonb_object_agg(key, jsonb_build_object(
+                            'source', 'import', 'at', CAST(:now_text AS text), 'import_id', CAST(:i AS text),
+                            'column', CAST(:mapping AS jsonb) ->> key))
+                        FROM jsonb_object_keys(d.fields) AS key)
+                FROM imp_diff d JOIN imp_rows r USING (row_no)
+                WHERE p.team_id = :t AND p.id = d.property_id
+                """
+            ),
+            {**p, "now_text": now.isoformat(), "mapping": _json(mapping)},
+        )
+        await run(
+            text(
+                """
+                INSERT INTO import_changes (id, team_id, created_at, import_id, property_id, action, fields)
+                SELECT gen_random_uuid(), :t, :now, :i, property_id, 'updated', fields FROM imp_diff
+                """
+            ),
+            p,
+        )
+        await run(text("INSERT INTO imp_touched SELECT property_id FROM imp_diff"))
+
+    # Signals: one per (property, kind); a signal the property already has is left alone.
+    await run(
+        text(
+            """
+            WITH added AS (
+                INSERT INTO signals (id, team_id, created_at, updated_at, property_id, kind, source,
+                                     observed_on, detail, import_id)
+                SELECT gen_random_uuid(), :t, :now, :now, f.property_id, kind, 'import', :today,
+                       jsonb_build_object('column', CAST(:mapping AS jsonb) ->> kind), :i
+                FROM imp_plan f JOIN imp_rows r USING (row_no), unnest(r.signal_kinds) AS kind
+                WHERE r.signal_kinds IS NOT NULL AND """
+            + landed
+            + """
+                ON CONFLICT (team_id, property_id, kind) DO NOTHING
+                RETURNING property_id
+            )
+            INSERT INTO imp_touched SELECT DISTINCT a.property_id FROM added a
+            JOIN imp_plan f ON f.property_id = a.property_id WHERE f.action = 'match'
+            """
+        ),
+        {**p, "mapping": _json(mapping)},
+    )
+    if apply_matches:
+        await run(
+            text(
+                """
+                UPDATE properties p SET signal_kinds = ARRAY(
+                    SELECT s.kind FROM signals s WHERE s.team_id = :t AND s.property_id = p.id ORDER BY s.kind)
+                WHERE p.team_id = :t AND p.id IN (SELECT property_id FROM imp_touched)
+                """
+            ),
+            p,
+        )
+
+    # Owners: one contact per name + mailing address, reusing the team's own.
+    await run(
+        text(
+            f"""
+            CREATE TEMP TABLE imp_owner ON COMMIT DROP AS
+            WITH c AS (
+                SELECT c.*, f.property_id, f.action, {OWNER_KEY.format(t="c")} AS owner_key
+                FROM imp_contacts c JOIN imp_plan f USING (row_no)
+                WHERE {landed}
+            ), existing AS (
+                SELECT DISTINCT ON (owner_key) owner_key, id FROM (
+                    SELECT id, created_at, {OWNER_KEY.format(t="x")} AS owner_key FROM contacts x
+                    WHERE x.team_id = :t) e
+                WHERE owner_key IN (SELECT owner_key FROM c)
+                ORDER BY owner_key, created_at, id
+            )
+            SELECT c.*, e.id AS existing_id,
+                   coalesce(e.id, first_value(c.contact_id) OVER (PARTITION BY c.owner_key ORDER BY c.row_no, c.role DESC))
+                       AS final_id,
+                   row_number() OVER (PARTITION BY c.row_no ORDER BY c.role DESC) = 1 AS holds_points
+            FROM c LEFT JOIN existing e USING (owner_key)
+            """
+        ),
+        p,
+    )
+    await run(
+        text(
+            """
+            INSERT INTO contacts (id, team_id, created_at, updated_at, kind, first_name, last_name, entity_name,
+                                  street, city, state, zip_code, import_id)
+            SELECT contact_id, :t, :now, :now, kind, first_name, last_name, entity_name, street, city, state,
+                   zip_code, :i
+            FROM imp_owner WHERE existing_id IS NULL AND contact_id = final_id
+            """
+        ),
+        p,
+    )
+    await run(
+        text(
+            """
+            WITH added AS (
+                INSERT INTO property_contacts (id, team_id, created_at, property_id, contact_id, role, import_id)
+                SELECT gen_random_uuid(), :t, :now, property_id, final_id, role, :i
+                FROM (SELECT DISTINCT property_id, final_id, role FROM imp_owner) o
+                ON CONFLICT (team_id, property_id, contact_id, role) DO NOTHING
+                RETURNING property_id
+            )
+            INSERT INTO imp_touched SELECT DISTINCT a.property_id FROM added a
+            JOIN imp_plan f ON f.property_id = a.property_id WHERE f.action = 'match'
+            """
+        ),
+        p,
+    )
+
+    # Points: unique per team by value; the first row that names one gives it its owner.
+    await run(
+        text(
+            """
+            CREATE TEMP TABLE imp_point ON COMMIT DROP AS
+            SELECT DISTINCT ON (pt.kind, pt.value) pt.kind, pt.value, pt.position, pt.line_type, pt.dnc,
+                   o.final_id AS contact_id, o.existing_id IS NULL AS new_contact, o.property_id, o.action,
+                   cp.id AS existing_id, cp.line_type AS old_line_type, cp.dnc AS old_dnc,
+                   cp.dnc_checked_at AS old_checked
+            FROM imp_points pt
+            JOIN imp_owner o ON o.row_no = pt.row_no AND o.holds_points
+            LEFT JOIN contact_points cp ON cp.team_id = :t AND cp.kind = pt.kind AND cp.value = pt.value
+            ORDER BY pt.kind, pt.value, pt.row_no, pt.position
+            """
+        ),
+        p,
+    )
+    await run(
+        text(
+            """
+            WITH added AS (
+                INSERT INTO contact_points (id, team_id, created_at, contact_id, kind, value, is_primary, position,
+                                            status, line_type, dnc, dnc_checked_at, import_id)
+                SELECT gen_random_uuid(), :t, :now, contact_id, kind, value,
+                       new_contact AND position = min(position) OVER (PARTITION BY contact_id, kind), position,
+                       'unknown', coalesce(line_type, 'unknown'), coalesce(dnc, false),
+                       CASE WHEN dnc IS NOT NULL THEN :now END, :i
+                FROM imp_point WHERE existing_id IS NULL
+                ON CONFLICT (team_id, kind, value) DO NOTHING
+                RETURNING value
+            )
+            INSERT INTO imp_touched SELECT DISTINCT i.property_id FROM added a
+            JOIN imp_point i ON i.value = a.value WHERE i.action = 'match'
+            """
+        ),
+        p,
+    )
+    # A point the team already has keeps its owner; the skip tracer's facts refresh it, and
+    # the DNC check date moves only when the file says something the point did not know.
+    await run(
+        text(
+            """
+            WITH changed AS (
+                UPDATE contact_points cp SET
+                    line_type = coalesce(i.line_type, cp.line_type),
+                    dnc = coalesce(i.dnc, cp.dnc),
+                    dnc_checked_at = CASE WHEN i.dnc IS NOT NULL THEN :now ELSE cp.dnc_checked_at END
+                FROM imp_point i
+                WHERE cp.team_id = :t AND cp.id = i.existing_id
+                  AND ((i.line_type IS NOT NULL AND i.line_type <> 'unknown' AND i.line_type <> cp.line_type)
+                       OR (i.dnc IS NOT NULL AND (i.dnc <> cp.dnc OR cp.dnc_checked_at IS NULL)))
+                RETURNING cp.id
+            )
+            INSERT INTO imp_touched SELECT DISTINCT i.property_id FROM changed c
+            JOIN imp_point i ON i.existing_id = c.id WHERE i.action = 'match'
+            """
+        ),
+        p,
+    )
+
+    await run(
+        text(
+            """
+            INSERT INTO import_errors (id, team_id, created_at, import_id, row_number, "column", reason, raw)
+            SELECT gen_random_uuid(), :t, :now, :i, row_no, source_column,
+                   CASE WHEN landed THEN reason || ' (value skipped; the row was imported)' ELSE reason END, raw
+            FROM imp_errors ORDER BY row_no
+            """
+        ),
+        p,
+    )
+    counts = (
+        await run(
+            text(
+                """
+                SELECT count(*) FILTER (WHERE action = 'create'),
+                       count(*) FILTER (WHERE action = 'match' AND property_id IN (SELECT property_id FROM imp_touched)),
+                       count(*) FILTER (WHERE action = 'match'),
+                       count(*) FILTER (WHERE action = 'duplicate'),
+                       (SELECT count(*) FROM imp_errors WHERE landed)
+                FROM imp_plan
+                """
+            )
+        )
+    ).one()
+    created, updated, matched, duplicates, warnings = (int(v) for v in counts)
+    return {
+        "created": created,
+        "updated": updated if apply_matches else 0,
+        "unchanged": matched - updated if apply_matches else matched,
+        "duplicates": duplicates,
+        "skipped": 0 if apply_matches else matched,
+        "warnings": warnings,
+    }
+
+
+def _json(value: Any) -> str:
+    import json
+
+    return json.dumps(value)

@@ -1,0 +1,58 @@
+"""The import job: run the engine over the stored file, then ask for the team's rescoring."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reos.imports import service as imports
+from reos.imports.models import Import
+from reos.jobs import service as jobs
+from reos.jobs.queue import JobInfo, runtime, task
+from reos.scoring import jobs as scoring_jobs
+
+log = structlog.get_logger(__name__)
+TASK_NAME = "imports.run"
+
+
+@task(name=TASK_NAME, queue="imports")
+async def run_import(session: AsyncSession, info: JobInfo, *, team_id: str, import_id: str) -> None:
+    team = uuid.UUID(team_id)
+    imp = await session.scalar(
+        select(Import).where(Import.team_id == team, Import.id == uuid.UUID(import_id))
+    )
+    # A finished import (a replayed or retried job) is not run again.
+    if imp is None or imp.status not in ("queued", "running"):
+        return
+    db = runtime.database
+    assert db is not None
+
+    async def report(found: Import, done: int, total: int | None) -> None:
+        await jobs.report_progress(
+            db,
+            team_id=team,
+            job_id=info.job_id,
+            task_name=TASK_NAME,
+            label=f"Importing {found.filename}",
+            done=done,
+            total=total,
+            status="completed" if found.status == "completed" else "running",
+        )
+
+    path = await imports.file_to_path(imp)
+    try:
+        # A savepoint, so a failure leaves the job's transaction usable to record it.
+        async with session.begin_nested():
+            await imports.execute(session, db=db, imp=imp, path=path, on_progress=report)
+    except Exception as exc:
+        log.warning("import.failed", import_id=import_id, error=repr(exc))
+        await imports.mark_failed(db, imp, f"{type(exc).__name__}: {exc}")
+        return
+    finally:
+        os.unlink(path)
+    # Scores follow the new signals and values: one rescoring of the team, with this commit.
+    await scoring_jobs.defer_rescore(session, team_id=team)

@@ -1,0 +1,649 @@
+"""One file row → the values that land: addresses in USPS form, ZIPs, states, numbers, dates,
+owners, phones (E.164), emails (lower case), signals — and the problems found, by column.
+
+Pure functions over plain data, so chunks of rows are normalised in worker processes. A row
+is refused (an error row) when it has no usable address — a street and either a ZIP or a city
+and a state — or when its ZIP or state is malformed; a bad value elsewhere (a phone, a number,
+a date) is dropped and reported while the row still lands.
+
+Street lines are normalised once per distinct street (the house number is set aside first),
+since lists repeat street names heavily and the USPS parser costs about 100 µs a call.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from reos.compliance.area_codes import AREA_CODE_STATES
+from reos.imports.mapping import EMAILS, PHONES
+from reos.kit.address import US_STATES, normalise_street
+from reos.scoring.models import SIGNAL_KINDS
+
+STATE_NAMES = {
+    "ALABAMA": "AL", "ALASKA": "AK", "ARIZONA": "AZ", "ARKANSAS": "AR", "CALIFORNIA": "CA",
+    "COLORADO": "CO", "CONNECTICUT": "CT", "DELAWARE": "DE", "DISTRICT OF COLUMBIA": "DC",
+    "FLORIDA": "FL", "GEORGIA": "GA", "HAWAII": "HI", "IDAHO": "ID", "ILLINOIS": "IL",
+    "INDIANA": "IN", "IOWA": "IA", "KANSAS": "KS", "KENTUCKY": "KY", "LOUISIANA": "LA",
+    "MAINE": "ME", "MARYLAND": "MD", "MASSACHUSETTS": "MA", "MICHIGAN": "MI", "MINNESOTA": "MN",
+    "MISSISSIPPI": "MS", "MISSOURI": "MO", "MONTANA": "MT", "NEBRASKA": "NE", "NEVADA": "NV",
+    "NEW HAMPSHIRE": "NH", "NEW JERSEY": "NJ", "NEW MEXICO": "NM", "NEW YORK": "NY",
+    "NORTH CAROLINA": "NC", "NORTH DAKOTA": "ND", "OHIO": "OH", "OKLAHOMA": "OK", "OREGON": "OR",
+    "PENNSYLVANIA": "PA", "RHODE ISLAND": "RI", "SOUTH CAROLINA": "SC", "SOUTH DAKOTA": "SD",
+    "TENNESSEE": "TN", "TEXAS": "TX", "UTAH": "UT", "VERMONT": "VT", "VIRGINIA": "VA",
+    "WASHINGTON": "WA", "WEST VIRGINIA": "WV", "WISCONSIN": "WI", "WYOMING": "WY",
+    "PUERTO RICO": "PR",
+}  # fmt: skip
+PROPERTY_TYPES = {
+    "single family": "single_family", "single family residential": "single_family", "sfr": "single_family",
+    "single family residence": "single_family", "sfh": "single_family", "residential": "single_family",
+    "single_family": "single_family", "house": "single_family",
+    "condo": "condo", "condominium": "condo", "townhouse": "townhouse", "townhome": "townhouse",
+    "multi family": "multi_family", "multi-family": "multi_family", "multifamily": "multi_family",
+    "multi_family": "multi_family", "duplex": "multi_family", "triplex": "multi_family",
+    "fourplex": "multi_family", "quadplex": "multi_family", "mfr": "multi_family",
+    "apartment": "multi_family", "mobile home": "mobile_home", "mobile_home": "mobile_home",
+    "manufactured": "mobile_home", "manufactured home": "mobile_home", "land": "land",
+    "vacant land": "land", "lot": "land", "commercial": "commercial", "other": "other",
+}  # fmt: skip
+LINE_TYPES = {
+    "mobile": "mobile", "wireless": "mobile", "cell": "mobile", "cellular": "mobile", "m": "mobile",
+    "landline": "landline", "land line": "landline", "residential": "landline", "wired": "landline",
+    "l": "landline", "fixed": "landline", "voip": "voip", "v": "voip", "unknown": "unknown",
+}  # fmt: skip
+FALSY = frozenset(["", "n", "no", "false", "f", "0", "none", "null", "-", "unknown", "u", "0.0"])
+_ENTITY = re.compile(
+    r"\b(LLC|L\.L\.C\.?|INC|CORP|CORPORATION|COMPANY|CO|TRUST|TR|TRUSTEE|TRUSTEES|ESTATE|EST|LP|LTD|LLP|"
+    r"PARTNERS|PARTNERSHIP|HOLDINGS|PROPERTIES|INVESTMENTS|BANK|ASSOCIATION|ASSN|CHURCH|CITY OF|"
+    r"COUNTY OF|STATE OF|HOUSING|AUTHORITY|FUND|GROUP|VENTURES|REALTY)\b",
+    re.IGNORECASE,
+)
+_HOUSE = re.compile(r"^\s*(\d+[A-Za-z]?(?:-\d+[A-Za-z]?)?)\s+(\S.*)$")
+_ZIP = re.compile(r"^(\d{5})(?:-?(\d{4}))?$", re.ASCII)
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$", re.ASCII)
+_EMAIL = re.compile(r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.[a-z]{2,}$", re.ASCII)  # fmt: skip
+_DATE_FORMATS = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$"),  # ISO, Excel's dates as written by the reader
+    re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$"),  # US month/day/year
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+_STREET_CACHE_MAX = 200_000
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a worker needs to normalise rows: the headers and each target's column index."""
+
+    headers: tuple[str, ...]
+    columns: dict[str, int]
+
+    @classmethod
+    def build(cls, headers: list[str], mapping: dict[str, str]) -> Plan:
+        index = {h: i for i, h in enumerate(headers)}
+        return cls(tuple(headers), {t: index[c] for t, c in mapping.items() if c in index})
+
+
+@dataclass
+class Point:
+    kind: str
+    value: str
+    position: int
+    line_type: str | None
+    dnc: bool | None
+    column: str
+
+
+@dataclass
+class Person:
+    role: str
+    kind: str
+    first_name: str | None
+    last_name: str | None
+    entity_name: str | None
+    street: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip_code: str | None = None
+
+
+@dataclass
+class Row:
+    """A normalised row: property values by field, its owners, points and signals, and problems
+    as (column, reason); `refused` rows do not land."""
+
+    number: int
+    values: dict[str, Any] = field(default_factory=dict)
+    people: list[Person] = field(default_factory=list)
+    points: list[Point] = field(default_factory=list)
+    signals: list[str] = field(default_factory=list)
+    problems: list[tuple[str | None, str]] = field(default_factory=list)
+    refused: bool = False
+
+
+# --- values ----------------------------------------------------------------------------------
+
+
+def tidy(value: str) -> str:
+    return " ".join(value.split())
+
+
+_street_cache: dict[str, tuple[str, str | None]] = {}
+
+
+def street_line(line: str, unit: str | None = None) -> tuple[str, str | None]:
+    """USPS form of a street line and unit, normalising the part after the house number once."""
+    match = _HOUSE.match(line)
+    if match is None:
+        return normalise_street(line, unit or None)
+    if unit:
+        street, _ = street_line(line)
+        return street, _unit(unit)
+    number, rest = match.groups()
+    key = rest.upper()
+    found = _street_cache.get(key)
+    if found is None:
+        street, second = normalise_street("1 " + rest)
+        found = (street[2:], second) if street.startswith("1 ") else ("", None)
+        if len(_street_cache) >= _STREET_CACHE_MAX:
+            _street_cache.clear()
+        _street_cache[key] = found
+    if not found[0]:
+        return normalise_street(line)
+    return f"{number.upper()} {found[0]}", found[1]
+
+
+@functools.lru_cache(maxsize=10_000)
+def _unit(unit: str) -> str | None:
+    return normalise_street("1 A ST", unit)[1]
+
+
+def zip_code(value: str) -> str:
+    text = value.strip()
+    if text.endswith(".0"):
+        text = text[:-2]
+    if text.isdigit() and len(text) in (3, 4):
+        # Spreadsheets drop the leading zeros of New England and New Jersey ZIPs.
+        text = text.zfill(5)
+    elif text.isdigit() and len(text) in (7, 8):
+        text = text.zfill(9)
+    match = _ZIP.match(text)
+    if not match:
+        raise ValueError(f"{value.strip()!r} is not a ZIP code (12345 or 12345-6789)")
+    five, four = match.groups()
+    return f"{five}-{four}" if four else five
+
+
+def state_code(value: str) -> str:
+    text = tidy(value).upper().replace(".", "")
+    if text in US_STATES:
+        return text
+    found = STATE_NAMES.get(text)
+    if found is None:
+        raise ValueError(f"{value.strip()!r} is not a US state")
+    return found
+
+
+@functools.cache
+def _zip_places() -> dict[str, tuple[str, str, str | None]]:
+    """ZIP → (city, state, county), read once per process from the `zipcodes` data."""
+    import zipcodes
+
+    table: dict[str, tuple[str, str, str | None]] = {}
+    for row in zipcodes.list_all():  # type: ignore[no-untyped-call]
+        county = row.get("county") or None
+        if county and county.endswith(" County"):
+            county = county[: -len(" County")]
+        table[row["zip_code"]] = (row.get("city") or "", row.get("state") or "", county)
+    return table
+
+
+def zip_place(zip5: str) -> tuple[str, str, str | None] | None:
+    return _zip_places().get(zip5)
+
+
+def phone(value: str) -> str:
+    """E.164 for North American numbers (a fast path: plain digits checked against the area
+    codes in service), else the full `phonenumbers` check."""
+    text = value.strip()
+    if text.endswith(".0"):
+        text = text[:-2]
+    digits = "".join(c for c in text if c.isdigit())
+    if not text.startswith("+") or text.startswith("+1"):
+        if len(digits) == 11 and digits[0] == "1":
+            digits = digits[1:]
+        if (
+            len(digits) == 10
+            and digits[:3] in AREA_CODE_STATES
+            and digits[3] not in "01"
+            and digits[4:6] != "11"
+        ):
+            return "+1" + digits
+        raise ValueError(f"{text!r} is not a valid phone number")
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text, "US")
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"{text!r} is not a phone number") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(f"{text!r} is not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def email(value: str) -> str:
+    text = value.strip().lower()
+    if text.isascii():
+        if len(text) <= 320 and _EMAIL.match(text):
+            return text
+        raise ValueError(f"{value.strip()!r} is not an email address")
+    from reos.contacts.service import normalise_email
+    from reos.errors import AppError
+
+    try:
+        return normalise_email(text)
+    except AppError as exc:
+        raise ValueError(f"{value.strip()!r} is not an email address") from exc
+
+
+def decimal(value: str, *, places: int = 2, low: float = 0, high: float = 10**12) -> Decimal:
+    text = value.strip().replace("$", "").replace(",", "").replace(" ", "")
+    if text.endswith("%"):
+        text = text[:-1]
+    if not _NUMBER.match(text):
+        raise ValueError(f"{value.strip()!r} is not a number")
+    try:
+        number = round(Decimal(text), places)
+    except InvalidOperation as exc:
+        raise ValueError(f"{value.strip()!r} is not a number") from exc
+    if not low <= number <= high:
+        raise ValueError(f"{value.strip()!r} is out of range ({low:g} to {high:g})")
+    return number
+
+
+def integer(value: str, *, low: int, high: int) -> int:
+    number = decimal(value, places=0, low=low, high=high)
+    return int(number)
+
+
+@functools.lru_cache(maxsize=20_000)
+def day(value: str) -> date:
+    text = value.strip()
+    for i, pattern in enumerate(_DATE_FORMATS):
+        match = pattern.match(text)
+        if match is None:
+            continue
+        a, b, c = (int(g) for g in match.groups())
+        if i == 1:
+            year = c + (2000 if c < 50 else 1900) if c < 100 else c
+            a, b, c = year, a, b
+        try:
+            return date(a, b, c)
+        except ValueError:
+            break
+    raise ValueError(f"{text!r} is not a date (YYYY-MM-DD or MM/DD/YYYY)")
+
+
+def truthy(value: str) -> bool:
+    return value.strip().lower() not in FALSY
+
+
+def split_name(full: str) -> Person:
+    name = tidy(full)
+    if _ENTITY.search(name):
+        return Person("owner", "entity", None, None, name[:200])
+    if "," in name:
+        last, _, first = name.partition(",")
+        return Person("owner", "person", tidy(first)[:100] or None, tidy(last)[:100] or None, None)
+    first, _, last = name.rpartition(" ")
+    if not first:
+        return Person("owner", "person", None, last[:100], None)
+    return Person("owner", "person", first[:100], last[:100], None)
+
+
+# --- a row -------------------------------------------------------------------------------------
+
+_INTS = {
+    "bedrooms": (0, 100),
+    "square_feet": (0, 10_000_000),
+    "lot_size_sqft": (0, 2_000_000_000),
+    "year_built": (1600, 2100),
+}
+_MONEY = ("assessed_value", "estimated_value", "mortgage_balance", "last_sale_price")
+
+
+def normalise_row(plan: Plan, number: int, cells: list[str]) -> Row:
+    columns = plan.columns
+    headers = plan.headers
+    row = Row(number)
+    width = len(cells)
+
+    def get(target: str) -> str:
+        i = columns.get(target)
+        if i is None or i >= width:
+            return ""
+        return cells[i].strip()
+
+    def column(target: str) -> str | None:
+        i = columns.get(target)
+        return headers[i] if i is not None else None
+
+    values = row.values
+
+    # Address: a street and either a ZIP or a city and a state.
+    line = tidy(get("address"))
+    if not line:
+        row.problems.append((column("address"), "no street address"))
+        row.refused = True
+    raw_zip = get("zip_code")
+    zip5 = ""
+    if raw_zip:
+        try:
+            values["zip_code"] = zip_code(raw_zip)
+            zip5 = values["zip_code"][:5]
+        except ValueError as exc:
+            row.problems.append((column("zip_code"), str(exc)))
+            row.refused = True
+    raw_state = get("state")
+    if raw_state:
+        try:
+            values["state"] = state_code(raw_state)
+        except ValueError as exc:
+            row.problems.append((column("state"), str(exc)))
+            row.refused = True
+    city = tidy(get("city"))[:100]
+    if city:
+        values["city"] = city.upper()
+    county = tidy(get("county"))
+    if county.upper().endswith(" COUNTY"):
+        county = county[: -len(" COUNTY")]
+    if county:
+        values["county"] = county[:100]
+    if zip5 and not row.refused:
+        place = zip_place(zip5)
+        if place is not None:
+            values.setdefault("city", place[0])
+            values.setdefault("state", place[1])
+            if place[2]:
+                values.setdefault("county", place[2])
+    if not row.refused and not zip5 and not (values.get("city") and values.get("state")):
+        row.problems.append((column("zip_code") or column("city"), "no ZIP code, and no city and state"))
+        row.refused = True
+    if row.refused:
+        return row
+    values.setdefault("zip_code", "")
+    values.setdefault("city", "")
+    values.setdefault("state", "")
+    street, unit = street_line(line, tidy(get("unit")) or None)
+    values["address"] = street[:200]
+    if unit:
+        values["unit"] = unit[:40]
+
+    apn = tidy(get("apn"))
+    if apn:
+        values["apn"] = apn[:64]
+    for target, (low, high) in _INTS.items():
+        raw = get(target)
+        if raw:
+            try:
+                values[target] = integer(raw, low=low, high=high)
+            except ValueError as exc:
+                row.problems.append((column(target), str(exc)))
+    raw = get("bathrooms")
+    if raw:
+        try:
+            values["bathrooms"] = decimal(raw, places=1, high=100)
+        except ValueError as exc:
+            row.problems.append((column("bathrooms"), str(exc)))
+    for target in _MONEY:
+        raw = get(target)
+        if raw:
+            try:
+                values[target] = decimal(raw)
+            except ValueError as exc:
+                row.problems.append((column(target), str(exc)))
+    for target, low_high in (("latitude", (-90, 90)), ("longitude", (-180, 180))):
+        raw = get(target)
+        if raw:
+            try:
+                values[target] = decimal(raw, places=6, low=low_high[0], high=low_high[1])
+            except ValueError as exc:
+                row.problems.append((column(target), str(exc)))
+    raw = get("last_sale_date")
+    if raw:
+        try:
+            values["last_sale_date"] = day(raw)
+        except ValueError as exc:
+            row.problems.append((column("last_sale_date"), str(exc)))
+    raw = get("property_type")
+    if raw:
+        values["property_type"] = PROPERTY_TYPES.get(tidy(raw).lower(), "other")
+    raw = get("tags")
+    if raw:
+        tags = [tidy(t).lower()[:60] for t in re.split(r"[,;|]", raw)]
+        values["tags"] = list(dict.fromkeys(t for t in tags if t))[:50]
+    if "mortgage_balance" not in values and values.get("estimated_value") is not None:
+        value = values["estimated_value"]
+        for target in ("equity", "equity_percent"):
+            raw = get(target)
+            if not raw:
+                continue
+            try:
+                if target == "equity":
+                    amount = decimal(raw, low=-(10**12))
+                else:
+                    amount = value * decimal(raw, places=4, low=-1000, high=1000) / 100
+            except ValueError as exc:
+                row.problems.append((column(target), str(exc)))
+                continue
+            values["mortgage_balance"] = max(Decimal(0), round(value - amount, 2))
+            break
+
+    # Owners: names split or whole, and their mailing address.
+    people = row.people
+    first, last = tidy(get("owner_first_name")), tidy(get("owner_last_name"))
+    entity = tidy(get("owner_entity_name"))
+    if entity:
+        people.append(Person("owner", "entity", None, None, entity[:200]))
+    elif first or last:
+        joined = f"{first} {last}".strip()
+        if _ENTITY.search(last) or _ENTITY.search(joined) and not first:
+            people.append(Person("owner", "entity", None, None, joined[:200]))
+        else:
+            people.append(Person("owner", "person", first[:100] or None, last[:100] or None, None))
+    elif get("owner_name"):
+        people.append(split_name(get("owner_name")))
+    first2, last2 = tidy(get("owner_2_first_name")), tidy(get("owner_2_last_name"))
+    if first2 or last2:
+        people.append(Person("co_owner", "person", first2[:100] or None, last2[:100] or None, None))
+    if people:
+        mail_line = tidy(get("mailing_street"))
+        mailing: dict[str, str | None] = {"street": None, "city": None, "state": None, "zip_code": None}
+        if mail_line:
+            mailing["street"] = street_line(mail_line)[0][:200]
+            mailing["city"] = tidy(get("mailing_city")).upper()[:100] or None
+            for target, key, parse in (
+                ("mailing_state", "state", state_code),
+                ("mailing_zip", "zip_code", zip_code),
+            ):
+                raw = get(target)
+                if raw:
+                    try:
+                        mailing[key] = parse(raw)
+                    except ValueError as exc:
+                        row.problems.append((column(target), str(exc)))
+        for person in people:
+            person.street, person.city = mailing["street"], mailing["city"]
+            person.state, person.zip_code = mailing["state"], mailing["zip_code"]
+
+    # Phones and emails, with the skip tracer's line type and DNC flag.
+    seen: set[str] = set()
+    for i in range(1, PHONES + 1):
+        raw = get(f"phone_{i}")
+        if not raw:
+            continue
+        try:
+            value = phone(raw)
+        except ValueError as exc:
+            row.problems.append((column(f"phone_{i}"), str(exc)))
+            continue
+        if value in seen:
+            continue
+        seen.add(value)
+        kind = get(f"phone_{i}_type")
+        dnc = get(f"phone_{i}_dnc")
+        row.points.append(
+            Point(
+                "phone",
+                value,
+                i - 1,
+                LINE_TYPES.get(kind.lower(), "unknown") if kind else None,
+                truthy(dnc) if dnc else None,
+                column(f"phone_{i}") or "",
+            )
+        )
+    for i in range(1, EMAILS + 1):
+        raw = get(f"email_{i}")
+        if not raw:
+            continue
+        try:
+            value = email(raw)
+        except ValueError as exc:
+            row.problems.append((column(f"email_{i}"), str(exc)))
+            continue
+        if value not in seen:
+            seen.add(value)
+            row.points.append(Point("email", value, i - 1, None, None, column(f"email_{i}") or ""))
+    if row.points and not people:
+        row.problems.append((None, "phones and emails need an owner name; they were not imported"))
+        row.points = []
+
+    for kind in SIGNAL_KINDS:
+        raw = get(kind)
+        if raw and truthy(raw):
+            row.signals.append(kind)
+    return row
+
+
+# --- COPY payloads -----------------------------------------------------------------------------
+
+ROW_COLUMNS = (
+    "row_no", "new_id", "address", "unit", "city", "state", "zip_code", "county", "apn", "latitude",
+    "longitude", "property_type", "bedrooms", "bathrooms", "square_feet", "lot_size_sqft", "year_built",
+    "assessed_value", "estimated_value", "mortgage_balance", "last_sale_date", "last_sale_price", "tags",
+    "signal_kinds",
+)  # fmt: skip
+VALUE_FIELDS = ROW_COLUMNS[2:22]
+CONTACT_COLUMNS = (
+    "row_no", "contact_id", "role", "kind", "first_name", "last_name", "entity_name", "street", "city",
+    "state", "zip_code",
+)  # fmt: skip
+POINT_COLUMNS = ("row_no", "kind", "value", "position", "line_type", "dnc", "source_column")
+ERROR_COLUMNS = ("row_no", "source_column", "reason", "raw", "landed")
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_ESCAPES)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    return str(value)
+
+
+def _array(values: list[str]) -> str:
+    inner = ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+    return "{" + inner + "}"
+
+
+@dataclass
+class Chunk:
+    """A chunk of rows as COPY text (one payload per staging table) and its tallies."""
+
+    first: int
+    rows: int
+    refused: int
+    stage: bytes
+    contacts: bytes
+    points: bytes
+    errors: bytes
+
+
+def process_chunk(plan: Plan, first: int, batch: list[list[str]]) -> Chunk:
+    """Normalise rows `first`, `first + 1`, … into COPY payloads (runs in a worker process)."""
+    stage: list[str] = []
+    contacts: list[str] = []
+    points: list[str] = []
+    errors: list[str] = []
+    refused = 0
+    counted = 0
+    headers = plan.headers
+    for offset, cells in enumerate(batch):
+        number = first + offset
+        if not any(c.strip() for c in cells):
+            continue
+        counted += 1
+        row = normalise_row(plan, number, cells)
+        if row.problems:
+            # Lists, not an object: JSONB would sort the keys, and the report keeps the file's order.
+            raw = json.dumps({"columns": headers, "values": cells}, ensure_ascii=False)
+            for source, reason in row.problems:
+                errors.append(
+                    "\t".join(
+                        (str(number), _text(source), _text(reason), _text(raw), "f" if row.refused else "t")
+                    )
+                )
+        if row.refused:
+            refused += 1
+            continue
+        values = row.values
+        line = [str(number), str(uuid.uuid4())]
+        for name in VALUE_FIELDS:
+            line.append(_text(values.get(name)))
+        line.append(_text(_array(values["tags"])) if "tags" in values else "\\N")
+        line.append(_text(_array(sorted(row.signals))) if row.signals else "\\N")
+        stage.append("\t".join(line))
+        for person in row.people:
+            contacts.append(
+                "\t".join(
+                    (
+                        str(number),
+                        str(uuid.uuid4()),
+                        person.role,
+                        person.kind,
+                        _text(person.first_name),
+                        _text(person.last_name),
+                        _text(person.entity_name),
+                        _text(person.street),
+                        _text(person.city),
+                        _text(person.state),
+                        _text(person.zip_code),
+                    )
+                )
+            )
+        for point in row.points:
+            points.append(
+                "\t".join(
+                    (
+                        str(number),
+                        point.kind,
+                        _text(point.value),
+                        str(point.position),
+                        _text(point.line_type),
+                        _text(point.dnc),
+                        _text(point.column),
+                    )
+                )
+            )
+
+    def payload(lines: list[str]) -> bytes:
+        return ("\n".join(lines) + "\n").encode() if lines else b""
+
+    return Chunk(first, counted, refused, payload(stage), payload(contacts), payload(points), payload(errors))

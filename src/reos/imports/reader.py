@@ -1,0 +1,181 @@
+"""Reading lead files as a stream of rows: CSV in any common encoding and delimiter, or XLSX.
+
+Nothing is held whole: CSV is decoded line by line (UTF-8 first, then Windows-1252, then
+Latin-1, so one badly encoded row does not spoil the file), XLSX is read by openpyxl in
+read-only mode, row by row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import IO, Any
+
+from reos.errors import AppError, Unprocessable
+
+SNIFF_BYTES = 64 * 1024
+csv.field_size_limit(1024 * 1024)
+
+
+class UnsupportedFile(AppError):
+    status_code = 415
+    code = "unsupported_file"
+
+
+def detect_format(head: bytes, filename: str) -> str:
+    """'csv' or 'xlsx', from the content first (a renamed file is still read right)."""
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if not head.strip():
+        raise Unprocessable("the file is empty", details={"field": "file"})
+    if b"\x00" in head[:4096] or head.startswith((b"%PDF", b"\xd0\xcf\x11\xe0", b"\x89PNG", b"\x1f\x8b")):
+        raise UnsupportedFile(
+            f"{filename or 'the file'} is not a CSV or XLSX file",
+            details={"field": "file", "accepted": ["csv", "xlsx"]},
+        )
+    return "csv"
+
+
+def _decode(line: bytes) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            return line.decode("cp1252")
+        except UnicodeDecodeError:
+            return line.decode("latin-1")
+
+
+def _lines(stream: IO[bytes]) -> Iterator[str]:
+    first = True
+    for raw in stream:
+        if first:
+            first = False
+            if raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+        yield _decode(raw)
+
+
+def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        return csv.excel
+
+
+@dataclass
+class Table:
+    """A file opened for reading: its format, header and the data rows (lists of strings)."""
+
+    format: str
+    headers: list[str]
+    rows: Iterator[list[str]]
+    delimiter: str | None = None
+
+
+def _csv(stream: IO[bytes]) -> Table:
+    head = stream.read(SNIFF_BYTES)
+    stream.seek(0)
+    sample = _decode(head[3:] if head.startswith(b"\xef\xbb\xbf") else head)
+    # Cut at the last full line, so the sniffer sees no half row.
+    cut = sample.rfind("\n")
+    dialect = _dialect(sample[: cut if cut > 0 else len(sample)])
+    delimiter = getattr(dialect, "delimiter", ",")
+    reader = csv.reader(
+        _lines(stream), delimiter=delimiter, quotechar='"', doublequote=True, skipinitialspace=False
+    )
+    headers: list[str] | None = None
+    for row in reader:
+        if any(cell.strip() for cell in row):
+            headers = [cell.strip() for cell in row]
+            break
+    return _checked(Table("csv", headers or [], reader, delimiter))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _xlsx(stream: IO[bytes]) -> Table:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise UnsupportedFile(
+            "the file looks like a ZIP archive but is not a readable XLSX workbook",
+            details={"field": "file", "accepted": ["csv", "xlsx"]},
+        ) from exc
+    sheet = book.worksheets[0]
+    values = sheet.iter_rows(values_only=True)
+    headers: list[str] | None = None
+    for row in values:
+        cells = [_cell(v).strip() for v in row]
+        if any(cells):
+            headers = cells
+            break
+
+    def rows() -> Iterator[list[str]]:
+        try:
+            for row in values:
+                yield [_cell(v) for v in row]
+        finally:
+            book.close()
+
+    return _checked(Table("xlsx", headers or [], rows()))
+
+
+def _checked(table: Table) -> Table:
+    if not table.headers:
+        raise Unprocessable("the file has no header row", details={"field": "file"})
+    # Trailing empty header cells (spreadsheets pad rows) are dropped; other blanks get a name.
+    headers = list(table.headers)
+    while headers and not headers[-1]:
+        headers.pop()
+    seen: set[str] = set()
+    named = []
+    for i, header in enumerate(headers):
+        name = header or f"Column {i + 1}"
+        while name in seen:
+            name = f"{name} ({i + 1})"
+        seen.add(name)
+        named.append(name)
+    if len(named) < 1:
+        raise Unprocessable("the file has no header row", details={"field": "file"})
+    table.headers = named
+    return table
+
+
+def open_table(stream: IO[bytes], filename: str = "") -> Table:
+    """Open a seekable binary stream as a table of rows (raises 4xx on files it cannot read)."""
+    head = stream.read(SNIFF_BYTES)
+    stream.seek(0)
+    fmt = detect_format(head, filename)
+    return _xlsx(stream) if fmt == "xlsx" else _csv(stream)
+
+
+def open_path(path: str, filename: str = "") -> tuple[Table, IO[bytes]]:
+    stream = open(path, "rb")  # noqa: SIM115 - closed by the caller after the rows are read
+    try:
+        return open_table(stream, filename or path), stream
+    except BaseException:
+        stream.close()
+        raise
+
+
+def text_stream(data: bytes) -> IO[bytes]:
+    return io.BytesIO(data)

@@ -1,0 +1,697 @@
+"""Imports: preview, start, run, read, the error report, undo, and saved mapping presets."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import IO, Any
+
+from sqlalchemy import select, text, tuple_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reos.audit import service as audit
+from reos.db.session import Database, team_session
+from reos.errors import Conflict, NotFound, Unprocessable
+from reos.events import service as events
+from reos.imports import engine, mapping, normalise, reader
+from reos.imports.models import Import, ImportRowError, MappingPreset
+from reos.kit import clock
+from reos.kit.pagination import keyset_page
+from reos.providers import registry as providers
+from reos.teams.models import Membership
+
+PREVIEW_ROWS = 20
+MAX_UPLOAD_BYTES = 256 * 1024 * 1024
+COUNT_KEYS = ("total", "created", "updated", "unchanged", "duplicates", "errors")
+ProgressSink = Callable[[Import, int, int | None], Awaitable[None]]
+
+
+# --- preview ---------------------------------------------------------------------------------
+
+
+def _mapping_for(table: reader.Table, given: dict[str, Any] | None) -> dict[str, str]:
+    if given is None:
+        guessed = mapping.guess_mapping(table.headers)
+        if "address" not in guessed:
+            raise Unprocessable(
+                "no column looks like the street address; send a mapping with an address column",
+                details={"field": "mapping.address", "columns": table.headers},
+            )
+        return guessed
+    return mapping.check_mapping(given, table.headers)
+
+
+def preview(upload: IO[bytes], *, filename: str, given: dict[str, Any] | None) -> dict[str, Any]:
+    """The guessed (or given) mapping, the first rows as they would land and the problems found."""
+    table = reader.open_table(upload, filename)
+    used = _mapping_for(table, given)
+    plan = normalise.Plan.build(table.headers, used)
+    rows = []
+    problems = []
+    for number, cells in enumerate(table.rows, start=1):
+        if number > PREVIEW_ROWS:
+            break
+        if not any(c.strip() for c in cells):
+            continue
+        row = normalise.normalise_row(plan, number, cells)
+        values = {
+            k: (str(v) if v is not None and not isinstance(v, (str, int, list)) else v)
+            for k, v in row.values.items()
+        }
+        rows.append(
+            {
+                "row_number": number,
+                "lands": not row.refused,
+                "property": values,
+                "owners": [{k: v for k, v in vars(person).items() if v is not None} for person in row.people],
+                "points": [
+                    {"kind": p.kind, "value": p.value, "line_type": p.line_type, "dnc": p.dnc}
+                    for p in row.points
+                ],
+                "signals": row.signals,
+            }
+        )
+        problems += [
+            {"row_number": number, "column": c, "reason": r, "row_lands": not row.refused}
+            for c, r in row.problems
+        ]
+    mapped = set(used.values())
+    return {
+        "format": table.format,
+        "delimiter": table.delimiter,
+        "columns": table.headers,
+        "mapping": used,
+        "unmapped_columns": [h for h in table.headers if h not in mapped],
+        "targets": list(mapping.TARGETS),
+        "rows": rows,
+        "problems": problems,
+    }
+
+
+# --- start and run -------------------------------------------------------------------------------
+
+
+def _read_upload(upload: IO[bytes]) -> tuple[bytes, str]:
+    digest = hashlib.sha256()
+    parts = []
+    size = 0
+    while block := upload.read(1024 * 1024):
+        size += len(block)
+        if size > MAX_UPLOAD_BYTES:
+            raise Unprocessable(
+                f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB; import it with "
+                "`reos import FILE --team TEAM` on the server",
+                details={"field": "file"},
+            )
+        digest.update(block)
+        parts.append(block)
+    return b"".join(parts), digest.hexdigest()
+
+
+async def start(
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    actor: Membership | None,
+    upload: IO[bytes],
+    filename: str,
+    given: dict[str, Any] | None,
+    on_duplicate: str = "update",
+    defer_job: bool = True,
+) -> Import:
+    """Check the file and mapping, keep the file, record the import and defer its job."""
+    if on_duplicate not in ("update", "skip"):
+        raise Unprocessable("on_duplicate must be update or skip", details={"field": "on_duplicate"})
+    table = reader.open_table(upload, filename)
+    used = _mapping_for(table, given)
+    upload.seek(0)
+    data, sha = _read_upload(upload)
+    imp = Import(
+        team_id=team_id,
+        filename=(filename or "upload")[:255],
+        format=table.format,
+        file_key="",
+        file_sha256=sha,
+        size_bytes=len(data),
+        mapping=used,
+        on_duplicate=on_duplicate,
+        status="queued",
+        counts=dict.fromkeys(COUNT_KEYS, 0),
+        rows_done=0,
+        created_by_id=actor.id if actor is not None else None,
+    )
+    session.add(imp)
+    await session.flush()
+    imp.file_key = f"imports/{team_id}/{imp.id}/source.{table.format}"
+    await providers.current().storage.put(imp.file_key, data)
+    await session.flush()
+    if defer_job:
+        from reos.imports.jobs import run_import
+        from reos.jobs.queue import defer
+
+        await defer(session, run_import, team_id=team_id, import_id=imp.id)
+    await events.publish(session, team_id=team_id, type="import.progress", data=progress_data(imp))
+    return imp
+
+
+def progress_data(imp: Import, done: int | None = None, total: int | None = None) -> dict[str, Any]:
+    return {
+        "id": str(imp.id),
+        "status": imp.status,
+        "rows_done": imp.rows_done if done is None else done,
+        "rows_total": imp.rows_total if total is None else total,
+        "counts": imp.counts,
+    }
+
+
+async def _side_update(db: Database, imp: Import, **values: Any) -> None:
+    """Write the import's state in a short transaction of its own (the run's transaction must
+    not hold that row's lock), and announce it."""
+    async with team_session(db, imp.team_id) as side:
+        await side.execute(
+            update(Import).where(Import.team_id == imp.team_id, Import.id == imp.id).values(**values)
+        )
+        data = progress_data(imp)
+        data.update({k: v for k, v in values.items() if k in ("status", "rows_done", "rows_total")})
+        await events.publish(side, team_id=imp.team_id, type="import.progress", data=data)
+
+
+async def execute(
+    session: AsyncSession,
+    *,
+    db: Database,
+    imp: Import,
+    path: str,
+    workers: int = 2,
+    on_progress: ProgressSink | None = None,
+) -> Import:
+    """Run an import over the file at `path` inside the session's transaction."""
+    started = clock.now()
+    await _side_update(db, imp, status="running", started_at=started)
+    table, stream = reader.open_path(path, imp.filename)
+    try:
+        plan = normalise.Plan.build(table.headers, mapping.check_mapping(imp.mapping, table.headers))
+        size = os.path.getsize(path)
+
+        async def progress(done: int) -> None:
+            estimate = None
+            position = stream.tell() if table.format == "csv" else 0
+            if position:
+                estimate = max(done, int(done * size / position))
+            await _side_update(db, imp, rows_done=done, rows_total=estimate)
+            if on_progress is not None:
+                await on_progress(imp, done, estimate)
+
+        total, refused = await engine.stage(
+            session, rows=table.rows, plan=plan, size_bytes=size, progress=progress, workers=workers
+        )
+    finally:
+        stream.close()
+    counts = await engine.merge(
+        session,
+        team_id=imp.team_id,
+        import_id=imp.id,
+        mapping=imp.mapping,
+        on_duplicate=imp.on_duplicate,
+        now=started,
+        actor_id=imp.created_by_id,
+    )
+    imp.counts = {"total": total, "errors": refused, **counts}
+    imp.status, imp.rows_done, imp.rows_total, imp.finished_at = "completed", total, total, clock.now()
+    await session.flush()
+    await events.publish(session, team_id=imp.team_id, type="import.progress", data=progress_data(imp))
+    if on_progress is not None:
+        await on_progress(imp, total, total)
+    return imp
+
+
+async def mark_failed(db: Database, imp: Import, reason: str) -> None:
+    imp.status = "failed"
+    await _side_update(db, imp, status="failed", error=reason[:2000], finished_at=clock.now())
+
+
+async def file_to_path(imp: Import) -> str:
+    """The stored upload, copied to a temporary file the reader can stream (caller deletes it)."""
+    data = await providers.current().storage.get(imp.file_key)
+    handle, path = tempfile.mkstemp(suffix=f".{imp.format}", prefix="reos-import-")
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+    return path
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+async def get_import(session: AsyncSession, *, team_id: uuid.UUID, import_id: uuid.UUID) -> Import | None:
+    found: Import | None = await session.scalar(
+        select(Import).where(Import.team_id == team_id, Import.id == import_id)
+    )
+    return found
+
+
+async def get_import_or_raise(session: AsyncSession, *, team_id: uuid.UUID, import_id: uuid.UUID) -> Import:
+    found = await get_import(session, team_id=team_id, import_id=import_id)
+    if found is None:
+        raise NotFound("import not found", details={"id": str(import_id)})
+    return found
+
+
+async def list_imports(
+    session: AsyncSession, *, team_id: uuid.UUID, limit: int | None = None, cursor: str | None = None
+) -> tuple[list[Import], str | None]:
+    query = select(Import).where(Import.team_id == team_id)
+    return await keyset_page(
+        session, query, created=Import.created_at, row_id=Import.id, limit=limit, cursor=cursor
+    )
+
+
+def _safe(value: str) -> str:
+    # A cell starting like a formula is read as text by spreadsheets (OWASP CSV injection).
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+async def error_csv(db: Database, *, team_id: uuid.UUID, import_id: uuid.UUID) -> AsyncIterator[str]:
+    """The bad rows as CSV: row number, column, reason, then the row as read (streamed by pages)."""
+    async with team_session(db, team_id) as session:
+        await get_import_or_raise(session, team_id=team_id, import_id=import_id)
+    key: tuple[int, uuid.UUID] | None = None
+    headers: list[str] | None = None
+    while True:
+        query = (
+            select(ImportRowError)
+            .where(ImportRowError.team_id == team_id, ImportRowError.import_id == import_id)
+            .order_by(ImportRowError.row_number, ImportRowError.id)
+            .limit(2000)
+        )
+        if key is not None:
+            query = query.where(tuple_(ImportRowError.row_number, ImportRowError.id) > key)
+        async with team_session(db, team_id) as session:
+            rows = (await session.scalars(query)).all()
+        buffer = io.StringIO()
+        out = csv.writer(buffer)
+        if headers is None:
+            # The file's own columns, in its order, after the three report columns.
+            headers = list(rows[0].raw.get("columns", [])) if rows and rows[0].raw else []
+            out.writerow(["row_number", "column", "reason", *headers])
+        for row in rows:
+            raw = dict(zip((row.raw or {}).get("columns", []), (row.raw or {}).get("values", []), strict=False))
+            out.writerow(
+                [
+                    row.row_number,
+                    _safe(row.column or ""),
+                    _safe(row.reason),
+                    *(_safe(str(raw.get(h, ""))) for h in headers),
+                ]
+            )
+        yield buffer.getvalue()
+        if len(rows) < 2000:
+            return
+        key = (rows[-1].row_number, rows[-1].id)
+
+
+# --- undo ------------------------------------------------------------------------------------------
+
+# What counts as activity on a property since its import (undo keeps such properties). Later
+# work (messages, deals) adds its tables here.
+ACTIVITY: tuple[tuple[str, str], ...] = (
+    ("tasks", "has tasks"),
+    ("notes", "has notes"),
+    ("contact_attempts", "has logged calls or texts"),
+    ("property_events", "has stage changes or edits"),
+)
+# What keeps a contact the import created (its history must not vanish with the undo).
+CONTACT_USES: tuple[tuple[str, str], ...] = (
+    ("tasks", "has tasks"),
+    ("notes", "has notes"),
+    ("contact_attempts", "has logged calls or texts"),
+    ("opt_outs", "has opt-outs"),
+    ("consent_records", "has consent records"),
+    ("review_items", "has review items"),
+    ("property_contacts", "is linked to a property the undo keeps"),
+)
+POINT_USES = ("opt_outs", "consent_records", "review_items", "contact_attempts")
+
+
+def activity_reasons(
+    alias: str, column: str = "property_id", checks: tuple[tuple[str, str], ...] = ACTIVITY
+) -> str:
+    """SQL for the array of reasons a row (by `alias.id`) has gained activity; empty if none."""
+    parts = [
+        f"CASE WHEN EXISTS (SELECT 1 FROM {table} a WHERE a.team_id = {alias}.team_id "
+        f"AND a.{column} = {alias}.id) THEN '{reason}' END"
+        for table, reason in checks
+    ]
+    return f"array_remove(ARRAY[{', '.join(parts)}]::text[], NULL)"
+
+
+async def undo(
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    import_id: uuid.UUID,
+    actor: Membership | None,
+    actor_email: str | None = None,
+) -> Import:
+    """Remove what the import created, unless it has gained activity since; restore the fields it
+    changed that still hold its values; report what was kept and why. Undoing twice is a no-op."""
+    imp = await session.scalar(
+        select(Import).where(Import.team_id == team_id, Import.id == import_id).with_for_update()
+    )
+    if imp is None:
+        raise NotFound("import not found", details={"id": str(import_id)})
+    if imp.status == "undone":
+        return imp
+    if imp.status != "completed":
+        raise Conflict(
+            f"only a completed import can be undone (this one is {imp.status})",
+            details={"status": imp.status},
+        )
+    p = {"t": team_id, "i": import_id, "now": clock.now()}
+    run = session.execute
+    await run(
+        text(
+            f"""
+            CREATE TEMP TABLE undo_props ON COMMIT DROP AS
+            SELECT p.id, p.address, p.city, {activity_reasons("p")} AS reasons
+            FROM properties p WHERE p.team_id = :t AND p.import_id = :i
+            """
+        ),
+        p,
+    )
+    kept_rows = (
+        await run(
+            text(
+                "SELECT id, address, city, reasons FROM undo_props WHERE reasons <> '{}' ORDER BY address LIMIT 200"
+            )
+        )
+    ).all()
+    kept_count = int((await run(text("SELECT count(*) FROM undo_props WHERE reasons <> '{}'"))).scalar_one())
+    removed_props = (
+        await run(
+            text(
+                "DELETE FROM properties p USING undo_props u WHERE p.team_id = :t AND p.id = u.id AND u.reasons = '{}'"
+            ),
+            p,
+        )
+    ).rowcount
+    removed_roles = (
+        await run(
+            text(
+                "DELETE FROM property_contacts pc WHERE pc.team_id = :t AND pc.import_id = :i "
+                "AND pc.property_id NOT IN (SELECT id FROM undo_props)"
+            ),
+            p,
+        )
+    ).rowcount
+    signal_props = (
+        await run(
+            text(
+                "DELETE FROM signals s WHERE s.team_id = :t AND s.import_id = :i "
+                "AND s.property_id NOT IN (SELECT id FROM undo_props) RETURNING s.property_id"
+            ),
+            p,
+        )
+    ).all()
+    if signal_props:
+        await run(
+            text(
+                "UPDATE properties p SET signal_kinds = ARRAY(SELECT s.kind FROM signals s WHERE s.team_id = :t "
+                "AND s.property_id = p.id ORDER BY s.kind) WHERE p.team_id = :t AND p.id = ANY(:ids)"
+            ),
+            {**p, "ids": list({r[0] for r in signal_props})},
+        )
+
+    # Fields the import changed: restored where they still hold what it wrote.
+    restorable = ", ".join(
+        f"{c} = CASE WHEN u.restore ? '{c}' THEN (jsonb_populate_record(NULL::properties, u.restore)).{c} ELSE p.{c} END"
+        for c in (*engine.FIELDS, "tags")
+    )
+    await run(
+        text(
+            """
+            CREATE TEMP TABLE undo_fields ON COMMIT DROP AS
+            SELECT ch.property_id, p.address,
+                   (SELECT jsonb_object_agg(e.key, e.value -> 0) FROM jsonb_each(ch.fields) e
+                     WHERE to_jsonb(p) -> e.key = e.value -> 1) AS restore,
+                   ARRAY(SELECT e.key FROM jsonb_each(ch.fields) e
+                     WHERE (to_jsonb(p) -> e.key) IS DISTINCT FROM e.value -> 1 ORDER BY e.key) AS kept
+            FROM import_changes ch JOIN properties p ON p.team_id = ch.team_id AND p.id = ch.property_id
+            WHERE ch.team_id = :t AND ch.import_id = :i AND ch.action = 'updated'
+            """
+        ),
+        p,
+    )
+    await run(
+        text(
+            f"""
+            UPDATE properties p SET {restorable},
+                provenance = p.provenance - ARRAY(
+                    SELECT k FROM jsonb_object_keys(u.restore) k WHERE p.provenance -> k ->> 'import_id' = CAST(:i AS text)),
+                updated_at = :now
+            FROM undo_fields u WHERE p.team_id = :t AND p.id = u.property_id AND u.restore IS NOT NULL
+            """
+        ),
+        p,
+    )
+    restored = (
+        await run(
+            text(
+                "SELECT count(*) FILTER (WHERE restore IS NOT NULL), "
+                "coalesce(sum((SELECT count(*) FROM jsonb_object_keys(restore))), 0) FROM undo_fields"
+            )
+        )
+    ).one()
+    kept_fields = (
+        await run(
+            text(
+                "SELECT property_id, address, kept FROM undo_fields WHERE kept <> '{}' ORDER BY address LIMIT 200"
+            )
+        )
+    ).all()
+
+    # Points it added to contacts it did not create, unless the governor has history on them.
+    point_uses = " AND ".join(
+        f"NOT EXISTS (SELECT 1 FROM {t} x WHERE x.team_id = cp.team_id AND x.point_id = cp.id)"
+        for t in POINT_USES
+    )
+    removed_points = (
+        await run(
+            text(
+                f"""
+                DELETE FROM contact_points cp USING contacts c
+                WHERE cp.team_id = :t AND cp.import_id = :i AND c.team_id = cp.team_id AND c.id = cp.contact_id
+                  AND c.import_id IS DISTINCT FROM :i AND {point_uses}
+                """
+            ),
+            p,
+        )
+    ).rowcount
+    await run(
+        text(
+            f"""
+            CREATE TEMP TABLE undo_contacts ON COMMIT DROP AS
+            SELECT c.id, c.team_id, {activity_reasons("c", "contact_id", CONTACT_USES)} AS reasons
+            FROM contacts c WHERE c.team_id = :t AND c.import_id = :i
+            """
+        ),
+        p,
+    )
+    removed_contact_points = int(
+        (
+            await run(
+                text(
+                    "SELECT count(*) FROM contact_points cp JOIN undo_contacts u ON u.id = cp.contact_id "
+                    "WHERE cp.team_id = :t AND u.reasons = '{}'"
+                ),
+                p,
+            )
+        ).scalar_one()
+    )
+    removed_contacts = (
+        await run(
+            text(
+                "DELETE FROM contacts c USING undo_contacts u WHERE c.team_id = :t AND c.id = u.id AND u.reasons = '{}'"
+            ),
+            p,
+        )
+    ).rowcount
+    kept_contacts = int(
+        (await run(text("SELECT count(*) FROM undo_contacts WHERE reasons <> '{}'"))).scalar_one()
+    )
+
+    imp.undo_report = {
+        "removed": {
+            "properties": removed_props,
+            "contacts": removed_contacts,
+            "points": removed_points + removed_contact_points,
+            "roles": removed_roles,
+            "signals": len(signal_props),
+        },
+        "restored": {"properties": int(restored[0]), "fields": int(restored[1])},
+        "kept": {
+            "properties": kept_count,
+            "contacts": kept_contacts,
+            "property_details": [
+                {"id": str(r.id), "address": f"{r.address}, {r.city}", "reasons": list(r.reasons)}
+                for r in kept_rows
+            ],
+            "fields": [
+                {
+                    "property_id": str(r.property_id),
+                    "address": r.address,
+                    "fields": list(r.kept),
+                    "reason": "changed since the import",
+                }
+                for r in kept_fields
+            ],
+        },
+    }
+    imp.status, imp.undone_at = "undone", clock.now()
+    await session.flush()
+    await audit.record(
+        session,
+        action="import.undone",
+        team_id=team_id,
+        actor_account_id=actor.account_id if actor is not None else None,
+        actor_email=actor_email,
+        target_type="import",
+        target_id=imp.id,
+        details={"removed": imp.undo_report["removed"], "kept_properties": kept_count},
+    )
+    await events.publish(session, team_id=team_id, type="import.progress", data=progress_data(imp))
+    return imp
+
+
+# --- presets -----------------------------------------------------------------------------------
+
+
+async def list_presets(session: AsyncSession, *, team_id: uuid.UUID) -> list[MappingPreset]:
+    rows = await session.scalars(
+        select(MappingPreset)
+        .where(MappingPreset.team_id == team_id)
+        .order_by(MappingPreset.name, MappingPreset.id)
+    )
+    return list(rows.all())
+
+
+def _check_preset_mapping(value: dict[str, str]) -> dict[str, str]:
+    known = set(mapping.TARGETS)
+    for target, column in value.items():
+        if target not in known:
+            raise Unprocessable(
+                f"mapping: unknown target field {target!r}", details={"field": "mapping", "target": target}
+            )
+        if not isinstance(column, str) or not column.strip():
+            raise Unprocessable(
+                f"mapping.{target}: the column must be a header name", details={"field": f"mapping.{target}"}
+            )
+    return value
+
+
+async def get_preset_or_raise(
+    session: AsyncSession, *, team_id: uuid.UUID, preset_id: uuid.UUID
+) -> MappingPreset:
+    found: MappingPreset | None = await session.scalar(
+        select(MappingPreset).where(MappingPreset.team_id == team_id, MappingPreset.id == preset_id)
+    )
+    if found is None:
+        raise NotFound("mapping preset not found", details={"id": str(preset_id)})
+    return found
+
+
+async def _flush_unique(session: AsyncSession, name: str) -> None:
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        raise Conflict(f"a preset named {name!r} exists already", details={"field": "name"}) from None
+
+
+async def create_preset(
+    session: AsyncSession, *, team_id: uuid.UUID, name: str, value: dict[str, str]
+) -> MappingPreset:
+    preset = MappingPreset(team_id=team_id, name=name, mapping=_check_preset_mapping(value))
+    session.add(preset)
+    await _flush_unique(session, name)
+    return preset
+
+
+async def update_preset(
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    preset_id: uuid.UUID,
+    name: str | None,
+    value: dict[str, str] | None,
+) -> MappingPreset:
+    preset = await get_preset_or_raise(session, team_id=team_id, preset_id=preset_id)
+    if name is not None:
+        preset.name = name
+    if value is not None:
+        preset.mapping = _check_preset_mapping(value)
+    await _flush_unique(session, preset.name)
+    return preset
+
+
+async def delete_preset(session: AsyncSession, *, team_id: uuid.UUID, preset_id: uuid.UUID) -> None:
+    preset = await get_preset_or_raise(session, team_id=team_id, preset_id=preset_id)
+    await session.delete(preset)
+    await session.flush()
+
+
+# --- from the shell --------------------------------------------------------------------------------
+
+
+async def import_path(
+    db: Database,
+    *,
+    team_id: uuid.UUID,
+    path: str,
+    given: dict[str, Any] | None = None,
+    on_duplicate: str = "update",
+    workers: int = 2,
+    on_progress: ProgressSink | None = None,
+) -> Import:
+    """Import a file on this machine (the `reos import` command): the same engine, run here.
+    The file is read where it is, not copied into storage (it may be larger than an upload)."""
+    if on_duplicate not in ("update", "skip"):
+        raise Unprocessable("on_duplicate must be update or skip", details={"field": "on_duplicate"})
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        table = reader.open_table(stream, path)
+        used = _mapping_for(table, given)
+        stream.seek(0)
+        while block := stream.read(4 * 1024 * 1024):
+            digest.update(block)
+    async with team_session(db, team_id) as session:
+        imp = Import(
+            team_id=team_id,
+            filename=os.path.basename(path)[:255],
+            format=table.format,
+            file_key=f"local:{os.path.abspath(path)}"[:500],
+            file_sha256=digest.hexdigest(),
+            size_bytes=os.path.getsize(path),
+            mapping=used,
+            on_duplicate=on_duplicate,
+            status="queued",
+            counts=dict.fromkeys(COUNT_KEYS, 0),
+            rows_done=0,
+        )
+        session.add(imp)
+    try:
+        async with team_session(db, team_id) as session:
+            imp = await get_import_or_raise(session, team_id=team_id, import_id=imp.id)
+            await execute(session, db=db, imp=imp, path=path, workers=workers, on_progress=on_progress)
+            from reos.scoring import jobs as scoring_jobs
+
+            await scoring_jobs.defer_rescore(session, team_id=team_id)
+    except Exception as exc:
+        await mark_failed(db, imp, f"{type(exc).__name__}: {exc}")
+        raise
+    return imp

@@ -1,0 +1,396 @@
+"""Imports API: the DESIGN §6 contract, mapping guesses, presets, bad input, the error report,
+de-duplication, on_duplicate, skip-trace facts, idempotent re-import, undo and tenancy."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from reos.contacts.models import ContactPoint
+from reos.db.session import Database, team_session
+from reos.imports.models import Import
+from tests.fixtures.api import Member, add_member, register
+from tests.fixtures.jobs import run_jobs
+
+HEADERS = [
+    "Property Address", "Property City", "Property State", "Property Zip", "County", "APN",
+    "Owner 1 First Name", "Owner 1 Last Name", "Mailing Address", "Mailing City", "Mailing State",
+    "Mailing Zip", "Bedrooms", "Bathrooms", "Sq Ft", "Estimated Value", "Est. Equity", "Year Built",
+    "Last Sale Date", "Property Type", "Tax Delinquent", "Vacant", "Phone 1", "Phone 1 Type", "Phone 1 DNC",
+    "Phone 2", "Phone 2 Type", "Phone 2 DNC", "Email 1",
+]  # fmt: skip
+
+
+def lead(**overrides: str) -> dict[str, str]:
+    row = {
+        "Property Address": "4417 Quillfeather Lane",
+        "Property City": "Tampa",
+        "Property State": "FL",
+        "Property Zip": "33610",
+        "County": "Hillsborough",
+        "APN": "A-1001",
+        "Owner 1 First Name": "Dana",
+        "Owner 1 Last Name": "Whitlock",
+        "Mailing Address": "77 Harbor View Dr",
+        "Mailing City": "Atlanta",
+        "Mailing State": "GA",
+        "Mailing Zip": "30301",
+        "Bedrooms": "3",
+        "Bathrooms": "2",
+        "Sq Ft": "1,450",
+        "Estimated Value": "$250,000",
+        "Est. Equity": "$100,000",
+        "Year Built": "1978",
+        "Last Sale Date": "05/01/2009",
+        "Property Type": "Single Family",
+        "Tax Delinquent": "Yes",
+        "Vacant": "",
+        "Phone 1": "(813) 555-0142",
+        "Phone 1 Type": "Mobile",
+        "Phone 1 DNC": "N",
+        "Phone 2": "",
+        "Phone 2 Type": "",
+        "Phone 2 DNC": "",
+        "Email 1": "Dana.Whitlock@Example.com",
+    }
+    row.update(overrides)
+    return row
+
+
+def csv_bytes(rows: list[dict[str, str]], headers: list[str] = HEADERS, encoding: str = "utf-8") -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=headers, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+async def start(
+    client: httpx.AsyncClient,
+    member: Member,
+    data: bytes,
+    *,
+    name: str = "leads.csv",
+    mapping: dict[str, str] | None = None,
+    on_duplicate: str | None = None,
+) -> httpx.Response:
+    form: dict[str, str] = {}
+    if mapping is not None:
+        form["mapping"] = json.dumps(mapping)
+    if on_duplicate is not None:
+        form["on_duplicate"] = on_duplicate
+    return await client.post(
+        "/api/v1/imports", files={"file": (name, data, "text/csv")}, data=form, headers=member.headers
+    )
+
+
+async def imported(client: httpx.AsyncClient, member: Member, data: bytes, **options: Any) -> dict[str, Any]:
+    response = await start(client, member, data, **options)
+    assert response.status_code == 202, response.text
+    assert response.json()["status"] == "queued"
+    await run_jobs()
+    found = await client.get(f"/api/v1/imports/{response.json()['id']}", headers=member.headers)
+    assert found.status_code == 200
+    body: dict[str, Any] = found.json()
+    assert body["status"] == "completed", body
+    return body
+
+
+async def properties_of(client: httpx.AsyncClient, member: Member) -> list[dict[str, Any]]:
+    response = await client.get("/api/v1/properties?limit=200", headers=member.headers)
+    assert response.status_code == 200
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+async def points_of(database: Database, member: Member) -> dict[str, ContactPoint]:
+    async with team_session(database, uuid.UUID(member.team_id)) as session:
+        rows = (await session.scalars(select(ContactPoint))).all()
+    return {p.value: p for p in rows}
+
+
+# --- preview and mapping ---------------------------------------------------------------------------
+
+
+async def test_preview_guesses_the_mapping_of_real_headers_and_writes_nothing(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    data = csv_bytes([lead(), lead(**{"Property Zip": "3361X", "APN": "A-2"})])
+    response = await client.post(
+        "/api/v1/imports/preview", files={"file": ("leads.csv", data, "text/csv")}, headers=admin.headers
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["mapping"]["address"] == "Property Address"
+    assert body["mapping"]["zip_code"] == "Property Zip"
+    assert body["mapping"]["owner_first_name"] == "Owner 1 First Name"
+    assert body["mapping"]["mailing_zip"] == "Mailing Zip"
+    assert body["mapping"]["phone_1_dnc"] == "Phone 1 DNC"
+    assert body["mapping"]["equity"] == "Est. Equity"
+    assert body["mapping"]["tax_delinquent"] == "Tax Delinquent"
+    first = body["rows"][0]
+    assert first["lands"] is True
+    assert first["property"]["address"] == "4417 QUILLFEATHER LN"
+    assert first["property"]["mortgage_balance"] == "150000.00"
+    assert first["points"][0]["value"] == "+18135550142"
+    assert first["signals"] == ["tax_delinquent"]
+    assert body["rows"][1]["lands"] is False
+    assert body["problems"] == [
+        {"row_number": 2, "column": "Property Zip", "reason": "'3361X' is not a ZIP code (12345 or 12345-6789)", "row_lands": False}
+    ]
+    assert await properties_of(client, admin) == []
+    assert (await client.get("/api/v1/imports", headers=admin.headers)).json()["items"] == []
+
+
+async def test_preview_with_an_edited_mapping_and_xlsx(client: httpx.AsyncClient, admin: Member) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Site Address", "Zip Code", "Owner Name", "Cell"])
+    sheet.append(["12 Oak Street", 2134, "SMITH, JOHN", 8135550199])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    files = {"file": ("list.xlsx", buffer.getvalue(), "application/octet-stream")}
+    response = await client.post("/api/v1/imports/preview", files=files, headers=admin.headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["format"] == "xlsx"
+    assert body["mapping"] == {"address": "Site Address", "zip_code": "Zip Code", "owner_name": "Owner Name", "phone_1": "Cell"}
+    row = body["rows"][0]
+    assert row["property"]["zip_code"] == "02134"  # the spreadsheet dropped the leading zero
+    assert row["property"]["state"] == "MA"  # city and state from the ZIP
+    assert row["owners"][0]["first_name"] == "JOHN" and row["owners"][0]["last_name"] == "SMITH"
+    edited = await client.post(
+        "/api/v1/imports/preview",
+        files=files,
+        data={"mapping": json.dumps({"address": "Site Address", "zip_code": "Zip Code"})},
+        headers=admin.headers,
+    )
+    assert edited.status_code == 200
+    assert edited.json()["rows"][0]["owners"] == []
+    assert "Owner Name" in edited.json()["unmapped_columns"]
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "form", "status", "needle"),
+    [
+        (b"", "empty.csv", {}, 422, "empty"),
+        (b"\x00\x01\x02binary", "x.bin", {}, 415, "not a CSV or XLSX"),
+        (b"PK\x03\x04broken", "x.xlsx", {}, 415, "XLSX"),
+        (b"\n\n\n", "blank.csv", {}, 422, "empty"),
+        (b"Foo,Bar\n1,2\n", "nohint.csv", {}, 422, "street address"),
+        (csv_bytes([lead()]), "a.csv", {"mapping": json.dumps({"address": "Property Address", "nope": "APN"})}, 422, "nope"),
+        (csv_bytes([lead()]), "a.csv", {"mapping": json.dumps({"address": "Street Line"})}, 422, "Street Line"),
+        (csv_bytes([lead()]), "a.csv", {"mapping": "{not json"}, 422, "JSON"),
+        (csv_bytes([lead()]), "a.csv", {"on_duplicate": "merge"}, 422, "on_duplicate"),
+    ],
+)
+async def test_bad_input_is_refused_naming_what_is_wrong(
+    client: httpx.AsyncClient, admin: Member, data: bytes, name: str, form: dict[str, str], status: int, needle: str
+) -> None:
+    response = await client.post(
+        "/api/v1/imports", files={"file": (name, data, "text/csv")}, data=form, headers=admin.headers
+    )
+    assert response.status_code == status, response.text
+    assert needle in response.json()["error"]["message"]
+    assert (await client.get("/api/v1/imports", headers=admin.headers)).json()["items"] == []
+
+
+async def test_presets_crud(client: httpx.AsyncClient, admin: Member) -> None:
+    made = await client.post(
+        "/api/v1/imports/presets",
+        json={"name": "PropStream", "mapping": {"address": "Property Address", "zip_code": "Property Zip"}},
+        headers=admin.headers,
+    )
+    assert made.status_code == 201, made.text
+    preset = made.json()
+    again = await client.post(
+        "/api/v1/imports/presets", json={"name": "PropStream", "mapping": {}}, headers=admin.headers
+    )
+    assert again.status_code == 409
+    bad = await client.post(
+        "/api/v1/imports/presets", json={"name": "X", "mapping": {"bogus": "A"}}, headers=admin.headers
+    )
+    assert bad.status_code == 422 and "bogus" in bad.json()["error"]["message"]
+    renamed = await client.patch(
+        f"/api/v1/imports/presets/{preset['id']}", json={"name": "PropStream v2"}, headers=admin.headers
+    )
+    assert renamed.json()["name"] == "PropStream v2"
+    listed = await client.get("/api/v1/imports/presets", headers=admin.headers)
+    assert [p["name"] for p in listed.json()] == ["PropStream v2"]
+    other = await register(client)
+    assert (await client.get(f"/api/v1/imports/presets/{preset['id']}", headers=other.headers)).status_code == 404
+    gone = await client.delete(f"/api/v1/imports/presets/{preset['id']}", headers=admin.headers)
+    assert gone.status_code == 204
+    assert (await client.get("/api/v1/imports/presets", headers=admin.headers)).json() == []
+
+
+# --- running -------------------------------------------------------------------------------------
+
+
+async def test_import_lands_rows_reports_bad_ones_and_reimport_changes_nothing(
+    client: httpx.AsyncClient, admin: Member, database: Database
+) -> None:
+    rows = [
+        lead(),
+        # Same APN + county as row 1 (another spelling of the address): a duplicate.
+        lead(**{"Property Address": "4417 Quillfeather Ln.", "APN": "A1001"}),
+        # Same address, unit and ZIP as row 4 without an APN: a duplicate of row 4.
+        lead(**{"Property Address": "9 Elm St", "APN": "", "Phone 1": "813-555-0177", "Email 1": ""}),
+        lead(**{"Property Address": "9 Elm Street", "APN": "", "Phone 1": "813 555 0177", "Email 1": ""}),
+        lead(**{"Property Address": "", "APN": "B-1"}),  # no street: an error row
+        lead(**{"Property Address": "1 Pine Rd", "Property Zip": "ABCDE", "APN": "B-2"}),  # malformed ZIP
+        # No ZIP but a city and state: lands. The same phone as row 1: one point.
+        lead(**{"Property Address": "5 Birch Ave", "Property Zip": "", "APN": "B-3", "Phone 2": "=cmd|' /C calc'!A0"}),
+    ]
+    body = await imported(client, admin, csv_bytes(rows))
+    assert body["counts"] == {
+        "total": 7, "created": 3, "updated": 0, "unchanged": 0, "duplicates": 2, "errors": 2,
+        "skipped": 0, "warnings": 1,
+    }  # fmt: skip
+    assert body["progress"]["percent"] == 100
+    props = {p["address"]: p for p in await properties_of(client, admin)}
+    assert set(props) == {"4417 QUILLFEATHER LN", "9 ELM ST", "5 BIRCH AVE"}
+    first = props["4417 QUILLFEATHER LN"]
+    assert first["mortgage_balance"] == "150000.00" and first["square_feet"] == 1450
+    assert first["county"] == "Hillsborough" and first["property_type"] == "single_family"
+    assert props["5 BIRCH AVE"]["zip_code"] == "" and props["5 BIRCH AVE"]["city"] == "TAMPA"
+
+    points = await points_of(database, admin)
+    assert set(points) == {"+18135550142", "+18135550177", "dana.whitlock@example.com"}
+    phone = points["+18135550142"]
+    assert phone.line_type == "mobile" and phone.dnc is False and phone.dnc_checked_at is not None
+
+    # Dana owns three of the properties: one contact, one point per phone.
+    owners = await client.get(f"/api/v1/properties/{first['id']}/contacts", headers=admin.headers)
+    assert owners.status_code == 200, owners.text
+
+    errors = await client.get(f"/api/v1/imports/{body['id']}/errors", headers=admin.headers)
+    assert errors.status_code == 200
+    assert errors.headers["content-type"].startswith("text/csv")
+    report = list(csv.reader(io.StringIO(errors.text)))
+    assert report[0][:4] == ["row_number", "column", "reason", "Property Address"]
+    by_row = {int(r[0]): r for r in report[1:]}
+    assert set(by_row) == {5, 6, 7}
+    assert by_row[5][1] == "Property Address" and "no street" in by_row[5][2]
+    assert by_row[6][1] == "Property Zip"
+    assert by_row[7][1] == "Phone 2" and "row was imported" in by_row[7][2]
+    # A cell that looks like a formula is neutralised.
+    assert "'=cmd|' /C calc'!A0" in by_row[7]
+
+    again = await imported(client, admin, csv_bytes(rows))
+    assert again["counts"]["created"] == 0 and again["counts"]["updated"] == 0
+    assert again["counts"]["unchanged"] == 3 and again["counts"]["duplicates"] == 2
+    assert len(await properties_of(client, admin)) == 3
+    assert set(await points_of(database, admin)) == set(points)
+
+    history = await client.get("/api/v1/imports?limit=1", headers=admin.headers)
+    assert [i["id"] for i in history.json()["items"]] == [again["id"]]
+    more = await client.get(f"/api/v1/imports?limit=1&cursor={history.json()['next_cursor']}", headers=admin.headers)
+    assert [i["id"] for i in more.json()["items"]] == [body["id"]]
+
+
+async def test_on_duplicate_update_versus_skip_and_skip_trace_facts(
+    client: httpx.AsyncClient, admin: Member, database: Database
+) -> None:
+    made = await client.post(
+        "/api/v1/properties",
+        json={"address": "4417 Quillfeather Lane", "city": "Tampa", "state": "FL", "zip_code": "33610", "bedrooms": 2},
+        headers=admin.headers,
+    )
+    assert made.status_code == 201
+    prop_id = made.json()["id"]
+    changed = lead(**{"APN": "", "Bedrooms": "4", "Phone 1 Type": "Landline", "Phone 1 DNC": "Y"})
+    skipped = await imported(client, admin, csv_bytes([changed]), on_duplicate="skip")
+    assert skipped["counts"]["unchanged"] == 1 and skipped["counts"]["skipped"] == 1
+    assert (await client.get(f"/api/v1/properties/{prop_id}", headers=admin.headers)).json()["bedrooms"] == 2
+    assert await points_of(database, admin) == {}
+
+    updated = await imported(client, admin, csv_bytes([changed]))
+    assert updated["counts"]["updated"] == 1 and updated["counts"]["created"] == 0
+    prop = (await client.get(f"/api/v1/properties/{prop_id}", headers=admin.headers)).json()
+    assert prop["bedrooms"] == 4 and prop["square_feet"] == 1450
+    point = (await points_of(database, admin))["+18135550142"]
+    assert point.line_type == "landline" and point.dnc is True and point.dnc_checked_at is not None
+    provenance = await client.get(f"/api/v1/properties/{prop_id}/provenance", headers=admin.headers)
+    if provenance.status_code == 200:
+        fields = {f["field"]: f for f in provenance.json()}
+        assert fields["bedrooms"]["source"] == "import"
+
+
+async def test_undo_removes_what_was_created_keeps_worked_leads_and_restores_fields_still_equal(
+    client: httpx.AsyncClient, admin: Member, database: Database
+) -> None:
+    existing = await client.post(
+        "/api/v1/properties",
+        json={"address": "9 Elm St", "city": "Tampa", "state": "FL", "zip_code": "33610", "bedrooms": 2, "square_feet": 900},
+        headers=admin.headers,
+    )
+    existing_id = existing.json()["id"]
+    rows = [
+        lead(),
+        lead(**{"Property Address": "9 Elm St", "APN": "", "Bedrooms": "5", "Sq Ft": "1000", "Phone 1": "813-555-0177"}),
+        lead(**{"Property Address": "12 Worked Way", "APN": "C-3", "Phone 1": "813-555-0188", "Owner 1 First Name": "Kim"}),
+    ]
+    body = await imported(client, admin, csv_bytes(rows))
+    assert body["counts"]["created"] == 2 and body["counts"]["updated"] == 1
+    by_address = {p["address"]: p for p in await properties_of(client, admin)}
+    worked = by_address["12 WORKED WAY"]["id"]
+    task = await client.post(
+        "/api/v1/tasks", json={"title": "Call the owner", "property_id": worked, "due_at": "2030-01-01T09:00:00Z"}, headers=admin.headers
+    )
+    assert task.status_code == 201, task.text
+    # Someone edits square feet after the import: undo must keep that edit.
+    edit = await client.patch(f"/api/v1/properties/{existing_id}", json={"square_feet": 1111}, headers=admin.headers)
+    assert edit.status_code == 200
+
+    other = await register(client)
+    assert (await client.post(f"/api/v1/imports/{body['id']}/undo", headers=other.headers)).status_code == 404
+    assert (await client.get(f"/api/v1/imports/{body['id']}", headers=other.headers)).status_code == 404
+    assert (await client.get(f"/api/v1/imports/{body['id']}/errors", headers=other.headers)).status_code == 404
+    viewer = await add_member(client, database, admin, role="viewer")
+    assert (await client.post(f"/api/v1/imports/{body['id']}/undo", headers=viewer.headers)).status_code == 403
+
+    undone = await client.post(f"/api/v1/imports/{body['id']}/undo", headers=admin.headers)
+    assert undone.status_code == 200, undone.text
+    report = undone.json()["undo_report"]
+    assert undone.json()["status"] == "undone"
+    assert report["removed"]["properties"] == 1
+    assert report["kept"]["properties"] == 1
+    assert report["kept"]["property_details"][0]["reasons"] == ["has tasks", "has stage changes or edits"] or (
+        "has tasks" in report["kept"]["property_details"][0]["reasons"]
+    )
+    # The import filled nine empty fields and changed bedrooms and square feet; all but the
+    # edited square feet go back.
+    assert report["restored"] == {"properties": 1, "fields": 9}
+    assert report["kept"]["fields"][0]["fields"] == ["square_feet"]
+    left = {p["address"]: p for p in await properties_of(client, admin)}
+    assert set(left) == {"9 ELM ST", "12 WORKED WAY"}
+    assert left["9 ELM ST"]["bedrooms"] == 2 and left["9 ELM ST"]["square_feet"] == 1111
+    assert left["9 ELM ST"]["estimated_value"] is None and left["9 ELM ST"]["county"] is None
+    points = await points_of(database, admin)
+    # Kim's phone stays with the worked lead; Dana's points went with her contact.
+    assert set(points) == {"+18135550188"}
+
+    again = await client.post(f"/api/v1/imports/{body['id']}/undo", headers=admin.headers)
+    assert again.status_code == 200 and again.json()["undo_report"] == report
+
+
+async def test_tenancy_of_imports(client: httpx.AsyncClient, admin: Member, database: Database) -> None:
+    body = await imported(client, admin, csv_bytes([lead()]))
+    other = await register(client)
+    assert (await client.get("/api/v1/imports", headers=other.headers)).json()["items"] == []
+    assert await properties_of(client, other) == []
+    async with team_session(database, uuid.UUID(other.team_id)) as session:
+        assert (await session.scalars(select(Import))).all() == []
+    agent = await add_member(client, database, admin, role="agent")
+    seen = await client.get(f"/api/v1/imports/{body['id']}", headers=agent.headers)
+    assert seen.status_code == 200
