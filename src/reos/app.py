@@ -84,6 +84,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     from reos.properties.listing_routes import router as listing_router
     from reos.properties.routes import custom_fields_router, flags_router
     from reos.properties.routes import router as properties_router
+    from reos.scoring.routes import property_router as scoring_property_router
+    from reos.scoring.routes import router as scoring_router
     from reos.search.routes import router as search_router
     from reos.tasks.routes import router as tasks_router
     from reos.teams.routes import router as team_router
@@ -105,6 +107,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         property_contacts_router,
         tasks_router,
         compliance_router,
+        scoring_property_router,
+        scoring_router,
         search_router,
         events_router,
         notifications_router,

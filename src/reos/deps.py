@@ -111,4 +111,5 @@ Member = Annotated[Principal, Depends(Permit(Action.self))]
 UserManager = Annotated[Principal, Depends(Permit(Action.manage_users))]
 TeamManager = Annotated[Principal, Depends(Permit(Action.manage_team))]
 Operator = Annotated[Principal, Depends(Permit(Action.operator))]
+ScoreWeightsEditor = Annotated[Principal, Depends(Permit(Action.edit_score_weights))]
 PUBLIC = Depends(Public())

@@ -53,6 +53,7 @@ ACTIONS = frozenset(
         "compliance.dnc_added",
         "compliance.list_uploaded",
         "compliance.do_not_contact_changed",
+        "scoring.settings_changed",
     }
 )
 

@@ -35,6 +35,7 @@ TASK_MODULES = [
     "reos.compliance.jobs",
     "reos.properties.bulk",
     "reos.imports.jobs",
+    "reos.scoring.jobs",
 ]
 
 queue_app = procrastinate.App(connector=PsycopgConnector(), import_paths=TASK_MODULES)

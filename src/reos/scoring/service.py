@@ -1,0 +1,568 @@
+"""Signals, the team's scoring settings, set-based rescoring in SQL and the explained score.
+
+The score's formula lives in `reos.scoring.rules`; `_SCORE_SQL` below computes the very same
+thing for a whole team in one statement (integer micro-points, the gate as an exact fraction),
+and a test checks that the two agree on every property of the demo team. Time is a parameter
+(`as_of`), never `now()`.
+
+Derived signals come from the property's own facts and its owners' mailing addresses, written
+by `_DERIVE_SQL` before each rescoring (source `derived`, dated the day they were first found,
+removed when the fact no longer holds; a signal from an import or a person always wins):
+
+- `high_equity`: equity ≥ 50 % of the estimated value;
+- `free_and_clear`: an estimated value and no mortgage balance (none or 0);
+- `long_tenure`: last sold 15 or more years ago;
+- `absentee_owner`: the owners (and co-owners) have a mailing street and none of them gets mail
+  at the property (same street line and ZIP);
+- `out_of_state_owner`: the owners have a mailing state and none of them is in the property's state.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reos.audit import service as audit
+from reos.errors import NotFound, Unprocessable
+from reos.events import service as events
+from reos.kit import clock
+from reos.properties import service as properties
+from reos.properties.models import Property
+from reos.scoring import rules
+from reos.scoring.models import SIGNAL_KINDS, ScoringSettings, Signal
+from reos.scoring.schemas import ScoringSettingsUpdate, SignalCreate
+from reos.teams.models import Membership
+
+# --- SQL (kept as data; `{only_*}` narrow a statement to one property) -------------------------
+
+_DERIVE_SQL = """
+with owners as (
+    select pc.property_id,
+           bool_or(c.street is not null and c.zip_code is not null) as any_mailing,
+           bool_or(upper(c.street) = upper(p.address) and left(c.zip_code, 5) = left(p.zip_code, 5))
+               as gets_mail_there,
+           bool_or(c.state is not null) as any_state,
+           bool_or(c.state = p.state) as in_state,
+           (array_agg(concat_ws(', ', c.street, c.city, c.state || ' ' || c.zip_code) order by c.id)
+               filter (where c.street is not null))[1] as mailing,
+           (array_agg(c.state order by c.id) filter (where c.state <> p.state))[1] as mailing_state
+    from property_contacts pc
+    join contacts c on c.team_id = pc.team_id and c.id = pc.contact_id
+    join properties p on p.team_id = pc.team_id and p.id = pc.property_id
+    where pc.team_id = :team_id and pc.role in ('owner', 'co_owner') {only_pc}
+    group by pc.property_id
+),
+derived as (
+    select p.id as property_id, k.kind, k.detail
+    from properties p
+    left join owners o on o.property_id = p.id
+    cross join lateral (values
+        ('high_equity', p.equity_percent >= :high_equity,
+            jsonb_build_object('equity_percent', p.equity_percent)),
+        ('free_and_clear', p.estimated_value > 0 and coalesce(p.mortgage_balance, 0) = 0,
+            jsonb_build_object('estimated_value', p.estimated_value, 'mortgage_balance', p.mortgage_balance)),
+        ('long_tenure', p.last_sale_date <= :tenure_cutoff,
+            jsonb_build_object('last_sale_date', p.last_sale_date)),
+        ('absentee_owner', o.any_mailing and not coalesce(o.gets_mail_there, false),
+            jsonb_build_object('mailing_address', o.mailing)),
+        ('out_of_state_owner', o.any_state and not coalesce(o.in_state, false),
+            jsonb_build_object('mailing_state', o.mailing_state, 'property_state', p.state))
+    ) as k(kind, holds, detail)
+    where p.team_id = :team_id and k.holds {only_p}
+),
+gone as (
+    delete from signals s
+    where s.team_id = :team_id and s.source = 'derived' {only_s}
+      and not exists (select 1 from derived d where d.property_id = s.property_id and d.kind = s.kind)
+    returning 1
+),
+added as (
+    insert into signals (id, team_id, created_at, updated_at, property_id, kind, source, observed_on, detail)
+    select gen_random_uuid(), :team_id, :now, :now, d.property_id, d.kind, 'derived', :as_of, d.detail
+    from derived d
+    on conflict (team_id, property_id, kind) do update
+        set detail = excluded.detail, updated_at = excluded.updated_at
+        where signals.source = 'derived' and signals.detail is distinct from excluded.detail
+    returning 1
+)
+select (select count(*) from gone) as removed, (select count(*) from added) as added
+"""
+
+
+def _gate_sql(alias: str, gate: str) -> str:
+    """The equity gate as (numerator, denominator): `rules.gate_fraction` in SQL."""
+    keep = f"{gate} <= 0 or {alias}.equity_percent is null or {alias}.equity_percent >= {gate}"
+    return (
+        f"case when {keep} then 1::bigint else greatest(({alias}.equity_percent * 10)::bigint, 0) end as n, "
+        f"case when {keep} then 1::bigint else ({gate} * 10)::bigint end as d"
+    )
+
+
+def _micro_sql(weights: str) -> str:
+    """A signal's micro-points: `rules.micro_points` in SQL."""
+    return (
+        f"floor({weights}.weight * power(0.5::float8, least("
+        f"greatest(cast(:as_of as date) - s.observed_on, 0)::float8 / {weights}.half_life, "
+        f"{rules.MAX_HALF_LIVES}::float8)) * {rules.SCALE} + 0.5)::bigint"
+    )
+
+
+def _score_sql(micro: str, gate: str) -> str:
+    """`rules.score_from` in SQL: integer division of non-negative bigints rounds down."""
+    s = rules.SCALE
+    return (
+        f"least({rules.MAX_SCORE}, (2 * coalesce({micro}, 0) * {gate}.n + {gate}.d * {s}) "
+        f"/ (2 * {gate}.d * {s}))::smallint"
+    )
+
+
+_WEIGHTS_SQL = (
+    "select * from unnest(cast(:kinds as text[]), cast(:{w} as int[]), cast(:{h} as int[])) "
+    "as w(kind, weight, half_life)"
+)
+
+_SCORE_SQL = f"""
+with w as ({_WEIGHTS_SQL.format(w="weights", h="half_lives")}),
+points as (
+    select s.property_id,
+           sum({_micro_sql("w")})::bigint as micro,
+           array_agg(s.kind order by s.kind) as kinds
+    from signals s join w on w.kind = s.kind
+    where s.team_id = :team_id {{only_s}}
+    group by s.property_id
+),
+scored as (
+    select p.id, coalesce(points.kinds, '{{{{}}}}') as kinds, {_score_sql("points.micro", "g")} as score
+    from properties p
+    left join points on points.property_id = p.id
+    cross join lateral (select {_gate_sql("p", ":gate")}) g
+    where p.team_id = :team_id {{only_p}}
+)
+update properties p
+set score = scored.score, signal_kinds = scored.kinds, score_updated_at = :now
+from scored
+where p.team_id = :team_id and p.id = scored.id
+  and (p.score <> scored.score or p.signal_kinds <> scored.kinds)
+"""
+
+_PREVIEW_SQL = f"""
+with before_w as ({_WEIGHTS_SQL.format(w="weights_before", h="half_lives_before")}),
+after_w as ({_WEIGHTS_SQL.format(w="weights_after", h="half_lives_after")}),
+points as (
+    select s.property_id,
+           sum({_micro_sql("b")})::bigint as before_micro,
+           sum({_micro_sql("a")})::bigint as after_micro
+    from signals s
+    join before_w b on b.kind = s.kind
+    join after_w a on a.kind = s.kind
+    where s.team_id = :team_id
+    group by s.property_id
+),
+scored as (
+    select p.id, p.address, p.city, p.state,
+           {_score_sql("points.before_micro", "gb")} as score_before,
+           {_score_sql("points.after_micro", "ga")} as score_after
+    from properties p
+    left join points on points.property_id = p.id
+    cross join lateral (select {_gate_sql("p", ":gate_before")}) gb
+    cross join lateral (select {_gate_sql("p", ":gate_after")}) ga
+    where p.team_id = :team_id and p.deleted_at is null and p.merged_into_id is null
+),
+ranked as (
+    select *,
+           row_number() over (order by score_before desc, id) as rank_before,
+           row_number() over (order by score_after desc, id) as rank_after,
+           count(*) filter (where score_before <> score_after) over () as changed,
+           count(*) over () as total
+    from scored
+)
+select * from ranked where rank_before <= :limit or rank_after <= :limit order by rank_after
+"""
+
+RESCORE_TASK = "scoring.rescore_team"
+
+
+def _only(property_id: uuid.UUID | None) -> dict[str, str]:
+    if property_id is None:
+        return {"only_pc": "", "only_p": "", "only_s": ""}
+    return {
+        "only_pc": "and pc.property_id = :property_id",
+        "only_p": "and p.id = :property_id",
+        "only_s": "and s.property_id = :property_id",
+    }
+
+
+def today() -> date:
+    return clock.now().astimezone(UTC).date()
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+# --- settings --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    weights: dict[str, rules.KindWeight]
+    equity_gate_percent: int
+    version: int
+    updated_by_id: uuid.UUID | None
+    updated_at: datetime | None
+
+
+async def _settings_row(session: AsyncSession, *, team_id: uuid.UUID) -> ScoringSettings | None:
+    row: ScoringSettings | None = await session.scalar(
+        select(ScoringSettings).where(ScoringSettings.team_id == team_id)
+    )
+    return row
+
+
+async def get_settings(session: AsyncSession, *, team_id: uuid.UUID) -> Settings:
+    """The team's settings; a team that never changed them scores with the defaults (version 1)."""
+    row = await _settings_row(session, team_id=team_id)
+    if row is None:
+        return Settings(dict(rules.DEFAULT_WEIGHTS), rules.DEFAULT_GATE_PERCENT, 1, None, None)
+    return Settings(
+        rules.weights_from_json(row.weights),
+        row.equity_gate_percent,
+        row.version,
+        row.updated_by_id,
+        row.updated_at,
+    )
+
+
+def merged(current: Settings, data: ScoringSettingsUpdate) -> tuple[dict[str, rules.KindWeight], int]:
+    """The proposed weights and gate: `data` over the current settings."""
+    weights = dict(current.weights)
+    for kind, value in data.weights.items():
+        weights[kind] = rules.KindWeight(value.weight, value.half_life_days)
+    gate = current.equity_gate_percent if data.equity_gate_percent is None else data.equity_gate_percent
+    return weights, gate
+
+
+async def update_settings(
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    actor: Membership,
+    actor_email: str,
+    data: ScoringSettingsUpdate,
+) -> tuple[Settings, int | None]:
+    """Change weights and the gate; when anything changed, bump the version, audit it and defer
+    the team's rescoring (with this transaction). Answers the settings and the job's id."""
+    current = await get_settings(session, team_id=team_id)
+    weights, gate = merged(current, data)
+    if weights == current.weights and gate == current.equity_gate_percent:
+        return current, None
+    row = await _settings_row(session, team_id=team_id)
+    now = clock.now()
+    if row is None:
+        row = ScoringSettings(team_id=team_id, version=1)
+        session.add(row)
+    row.weights = rules.weights_to_json(weights)
+    row.equity_gate_percent = gate
+    row.version = current.version + 1
+    row.updated_by_id, row.updated_at = actor.id, now
+    await session.flush()
+    changed = {
+        k: {"from": rules.weights_to_json(current.weights)[k], "to": rules.weights_to_json(weights)[k]}
+        for k in SIGNAL_KINDS
+        if weights[k] != current.weights[k]
+    }
+    details: dict[str, Any] = {"version": row.version, "weights": changed}
+    if gate != current.equity_gate_percent:
+        details["equity_gate_percent"] = {"from": current.equity_gate_percent, "to": gate}
+    await audit.record(
+        session,
+        action="scoring.settings_changed",
+        team_id=team_id,
+        actor_account_id=actor.account_id,
+        actor_email=actor_email,
+        target_type="scoring_settings",
+        target_id=row.id,
+        details=details,
+    )
+    from reos.scoring.jobs import defer_rescore
+
+    job_id = await defer_rescore(session, team_id=team_id)
+    return await get_settings(session, team_id=team_id), job_id
+
+
+# --- rescoring ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RescoreResult:
+    changed: int
+    derived_added: int
+    derived_removed: int
+
+
+async def rescore(
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    at: datetime | None = None,
+    property_id: uuid.UUID | None = None,
+    weights: dict[str, rules.KindWeight] | None = None,
+    gate: int | None = None,
+) -> RescoreResult:
+    """Derive signals from the facts, then write every property's score and signal kinds, set-based
+    (one property with `property_id`). Rows whose score and kinds are unchanged are not written."""
+    at = at or clock.now()
+    as_of = at.astimezone(UTC).date()
+    if weights is None or gate is None:
+        settings = await get_settings(session, team_id=team_id)
+        weights, gate = settings.weights, settings.equity_gate_percent
+    if property_id is None:
+        # A whole team sorts and hashes a million rows: room for it in memory, this transaction only.
+        await session.execute(text("set local work_mem = '256MB'"))
+    only = _only(property_id)
+    params: dict[str, Any] = {"team_id": team_id, "as_of": as_of, "now": at, "property_id": property_id}
+    derived = (
+        await session.execute(
+            text(_DERIVE_SQL.format(**only)),
+            {
+                **params,
+                "high_equity": rules.HIGH_EQUITY_PERCENT,
+                "tenure_cutoff": _years_before(as_of, rules.LONG_TENURE_YEARS),
+            },
+        )
+    ).one()
+    kinds = list(SIGNAL_KINDS)
+    result = await session.execute(
+        text(_SCORE_SQL.format(**only)),
+        {
+            **params,
+            "kinds": kinds,
+            "weights": [weights[k].weight for k in kinds],
+            "half_lives": [weights[k].half_life_days for k in kinds],
+            "gate": gate,
+        },
+    )
+    changed = int(getattr(result, "rowcount", 0) or 0)
+    return RescoreResult(
+        changed=changed, derived_added=int(derived.added), derived_removed=int(derived.removed)
+    )
+
+
+async def rescore_team(
+    session: AsyncSession, *, team_id: uuid.UUID, at: datetime | None = None
+) -> RescoreResult:
+    """Rescore the whole team and announce it (`scores.updated`) when any score changed."""
+    settings = await get_settings(session, team_id=team_id)
+    result = await rescore(
+        session, team_id=team_id, at=at, weights=settings.weights, gate=settings.equity_gate_percent
+    )
+    if result.changed:
+        await events.publish(
+            session,
+            team_id=team_id,
+            type="scores.updated",
+            data={"changed": result.changed, "version": settings.version},
+        )
+    return result
+
+
+async def rescore_property(session: AsyncSession, *, team_id: uuid.UUID, property_id: uuid.UUID) -> int:
+    """Rescore one property now (after its signals or facts changed); answers its score."""
+    result = await rescore(session, team_id=team_id, property_id=property_id)
+    score = int(
+        await session.scalar(
+            select(Property.score).where(Property.team_id == team_id, Property.id == property_id)
+        )
+        or 0
+    )
+    if result.changed:
+        await events.publish(
+            session,
+            team_id=team_id,
+            type="property.score",
+            data={"property_id": str(property_id), "score": score},
+        )
+    return score
+
+
+# --- signals ---------------------------------------------------------------------------------
+
+
+async def list_signals(
+    session: AsyncSession, *, team_id: uuid.UUID, property_id: uuid.UUID, viewer: Membership | None
+) -> list[Signal]:
+    await properties.get_property_or_raise(session, team_id=team_id, property_id=property_id, viewer=viewer)
+    rows = await session.scalars(
+        select(Signal).where(Signal.team_id == team_id, Signal.property_id == property_id)
+    )
+    return sorted(rows.all(), key=lambda s: SIGNAL_KINDS.index(s.kind))
+
+
+async def add_signal(
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    property_id: uuid.UUID,
+    viewer: Membership,
+    data: SignalCreate,
+) -> tuple[Signal, bool]:
+    """Record a signal by hand; it replaces the kind's earlier evidence (one signal per kind).
+    Answers the signal and whether it is new. The property is rescored at once."""
+    await properties.get_property_or_raise(session, team_id=team_id, property_id=property_id, viewer=viewer)
+    observed_on = data.observed_on or today()
+    if observed_on > today():
+        raise Unprocessable("observed_on is in the future", details={"field": "observed_on"})
+    signal: Signal | None = await session.scalar(
+        select(Signal).where(
+            Signal.team_id == team_id, Signal.property_id == property_id, Signal.kind == data.kind
+        )
+    )
+    created = signal is None
+    if signal is None:
+        signal = Signal(team_id=team_id, property_id=property_id, kind=data.kind)
+        session.add(signal)
+    signal.source, signal.observed_on, signal.detail = "manual", observed_on, data.detail
+    signal.import_id, signal.created_by_id, signal.updated_at = None, viewer.id, clock.now()
+    await session.flush()
+    await rescore_property(session, team_id=team_id, property_id=property_id)
+    return signal, created
+
+
+async def remove_signal(
+    session: AsyncSession, *, team_id: uuid.UUID, property_id: uuid.UUID, viewer: Membership, kind: str
+) -> None:
+    """Remove a signal and rescore the property (a derived fact that still holds comes back)."""
+    await properties.get_property_or_raise(session, team_id=team_id, property_id=property_id, viewer=viewer)
+    signal = await session.scalar(
+        select(Signal).where(
+            Signal.team_id == team_id, Signal.property_id == property_id, Signal.kind == kind
+        )
+    )
+    if signal is None:
+        raise NotFound("the property has no such signal", details={"kind": kind})
+    await session.delete(signal)
+    await session.flush()
+    await rescore_property(session, team_id=team_id, property_id=property_id)
+
+
+# --- the explained score -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Explained:
+    prop: Property
+    settings: Settings
+    as_of: date
+    breakdown: rules.Breakdown
+    close: rules.CloseProbability
+    value: rules.ExpectedValue
+
+
+def explain(prop: Property, signals: list[Signal], settings: Settings, as_of: date) -> Explained:
+    facts = [rules.SignalFact(s.kind, s.observed_on, s.source, s.detail) for s in signals]
+    result = rules.breakdown(
+        facts,
+        weights=settings.weights,
+        equity_percent=prop.equity_percent,
+        gate_percent=settings.equity_gate_percent,
+        as_of=as_of,
+    )
+    close = rules.close_probability(score=result.score, stage=prop.stage)
+    value = rules.expected_value(
+        estimated_value=prop.estimated_value,
+        mortgage_balance=prop.mortgage_balance,
+        probability=close.probability,
+    )
+    return Explained(prop, settings, as_of, result, close, value)
+
+
+async def score_breakdown(
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    property_id: uuid.UUID,
+    viewer: Membership | None,
+    as_of: date | None = None,
+) -> Explained:
+    """Every factor of a property's score with its weight, evidence, age and contribution."""
+    prop = await properties.get_property_or_raise(
+        session, team_id=team_id, property_id=property_id, viewer=viewer
+    )
+    signals = await session.scalars(
+        select(Signal).where(Signal.team_id == team_id, Signal.property_id == property_id)
+    )
+    settings = await get_settings(session, team_id=team_id)
+    return explain(prop, list(signals.all()), settings, as_of or today())
+
+
+# --- preview -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    property_id: uuid.UUID
+    address: str
+    city: str
+    state: str
+    rank_before: int
+    rank_after: int
+    score_before: int
+    score_after: int
+
+
+@dataclass(frozen=True)
+class Preview:
+    as_of: date
+    items: list[PreviewRow]
+    dropped: list[PreviewRow]
+    changed: int
+    total: int
+
+
+async def preview(
+    session: AsyncSession, *, team_id: uuid.UUID, data: ScoringSettingsUpdate, limit: int = 50
+) -> Preview:
+    """How the top `limit` would change under proposed weights: ranks and scores before and
+    after, both computed now from the same signals, in SQL, writing nothing."""
+    current = await get_settings(session, team_id=team_id)
+    weights, gate = merged(current, data)
+    kinds = list(SIGNAL_KINDS)
+    as_of = today()
+    rows = (
+        await session.execute(
+            text(_PREVIEW_SQL),
+            {
+                "team_id": team_id,
+                "as_of": as_of,
+                "kinds": kinds,
+                "weights_before": [current.weights[k].weight for k in kinds],
+                "half_lives_before": [current.weights[k].half_life_days for k in kinds],
+                "weights_after": [weights[k].weight for k in kinds],
+                "half_lives_after": [weights[k].half_life_days for k in kinds],
+                "gate_before": current.equity_gate_percent,
+                "gate_after": gate,
+                "limit": limit,
+            },
+        )
+    ).all()
+    found = [
+        PreviewRow(
+            r.id, r.address, r.city, r.state, r.rank_before, r.rank_after, r.score_before, r.score_after
+        )
+        for r in rows
+    ]
+    return Preview(
+        as_of=as_of,
+        items=[r for r in found if r.rank_after <= limit],
+        dropped=sorted((r for r in found if r.rank_after > limit), key=lambda r: r.rank_before),
+        changed=int(rows[0].changed) if rows else 0,
+        total=int(rows[0].total) if rows else 0,
+    )

@@ -1,0 +1,373 @@
+"""Signals, the explained score, the team's weights and their preview; the SQL rescoring agrees
+with the Python breakdown on every property of the demo team."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy import select, text
+
+from reos import demo
+from reos.db import migrate
+from reos.db.session import Database, make_database, team_session
+from reos.kit import clock
+from reos.properties.models import Property
+from reos.scoring import rules
+from reos.scoring import service as scoring
+from reos.scoring.models import SIGNAL_KINDS, Signal
+from reos.teams import service as teams
+from tests.fixtures.api import Member, add_member, register
+from tests.fixtures.db import Urls, _with_database
+from tests.fixtures.jobs import run_jobs
+
+HOUSE = {
+    "address": "812 Larkspur Ave",
+    "city": "Tampa",
+    "state": "FL",
+    "zip_code": "33610",
+    "estimated_value": "300000",
+    "mortgage_balance": "100000",
+}
+
+
+async def create(client: httpx.AsyncClient, member: Member, **fields: Any) -> dict[str, Any]:
+    response = await client.post("/api/v1/properties", json=HOUSE | fields, headers=member.headers)
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def days_ago(n: int) -> str:
+    return (clock.now().astimezone(UTC).date() - timedelta(days=n)).isoformat()
+
+
+async def test_signals_and_the_explained_score(client: httpx.AsyncClient, admin: Member) -> None:
+    prop = await create(client, admin)
+    pid = prop["id"]
+    added = await client.post(
+        f"/api/v1/properties/{pid}/signals",
+        json={"kind": "tax_delinquent", "observed_on": days_ago(365), "detail": {"amount_owed": 4210}},
+        headers=admin.headers,
+    )
+    assert added.status_code == 201, added.text
+    assert added.json()["source"] == "manual" and added.json()["created_by_id"] is not None
+    listed = (await client.get(f"/api/v1/properties/{pid}/signals", headers=admin.headers)).json()
+    # Equity of 66.7 % is high equity, derived from the property's own facts.
+    assert {(s["kind"], s["source"]) for s in listed} == {
+        ("tax_delinquent", "manual"),
+        ("high_equity", "derived"),
+    }
+    derived = next(s for s in listed if s["kind"] == "high_equity")
+    assert derived["detail"] == {"equity_percent": 66.7}
+
+    score = (await client.get(f"/api/v1/properties/{pid}/score", headers=admin.headers)).json()
+    # Tax delinquency a half-life old is worth half its 20 points; high equity fresh its 10.
+    assert score["points"] == 20.0
+    assert score["score"] == 20 == score["stored_score"] == sum(f["contribution"] for f in score["factors"])
+    factors = {f["kind"]: f for f in score["factors"]}
+    tax = factors["tax_delinquent"]
+    assert (
+        tax["weight"] == 20 and tax["age_days"] == 365 and tax["decay"] == 0.5 and tax["contribution"] == 10
+    )
+    assert tax["evidence"] == {
+        "source": "manual",
+        "observed_on": days_ago(365),
+        "detail": {"amount_owed": 4210},
+    }
+    assert factors["high_equity"]["contribution"] == 10
+    assert score["gate"] == {"gate_percent": 20, "equity_percent": "66.7", "applied": False, "factor": 1.0}
+    assert score["close_probability_breakdown"] == {
+        "stage": "new",
+        "stage_base": "0.02",
+        "score": 20,
+        "score_factor": "0.7",
+        "probability": "0.0140",
+    }
+    assert Decimal(score["close_probability"]) == Decimal("0.014")
+    assert score["expected_value_breakdown"]["deal_value"] == "200000.00"
+    assert Decimal(score["expected_value"]) == Decimal("2800.00")
+
+    # The property list sorts by the stored score and filters by the kinds kept on the row.
+    row = (await client.get(f"/api/v1/properties/{pid}", headers=admin.headers)).json()
+    assert row["score"] == 20
+
+    # Recording the kind again replaces its evidence: fresh, it is worth all 20 points.
+    again = await client.post(
+        f"/api/v1/properties/{pid}/signals", json={"kind": "tax_delinquent"}, headers=admin.headers
+    )
+    assert again.status_code == 200 and again.json()["observed_on"] == days_ago(0)
+    assert (await client.get(f"/api/v1/properties/{pid}/score", headers=admin.headers)).json()["score"] == 30
+
+    removed = await client.delete(f"/api/v1/properties/{pid}/signals/tax_delinquent", headers=admin.headers)
+    assert removed.status_code == 204
+    after = (await client.get(f"/api/v1/properties/{pid}/score", headers=admin.headers)).json()
+    assert after["score"] == after["stored_score"] == 10
+    assert [f["kind"] for f in after["factors"]] == ["high_equity"]
+
+
+async def test_equity_gate_and_cap_in_the_answer(client: httpx.AsyncClient, admin: Member) -> None:
+    thin = await create(
+        client, admin, address="9 Thin Equity Rd", estimated_value="200000", mortgage_balance="180000"
+    )
+    for kind in ("pre_foreclosure", "probate", "vacant"):
+        made = await client.post(
+            f"/api/v1/properties/{thin['id']}/signals", json={"kind": kind}, headers=admin.headers
+        )
+        assert made.status_code == 201, made.text
+    score = (await client.get(f"/api/v1/properties/{thin['id']}/score", headers=admin.headers)).json()
+    # 70 points, equity 10 % under a 20 % gate: half of them.
+    assert score["points"] == 70.0 and score["gate"]["applied"] and score["gate"]["factor"] == 0.5
+    assert score["score"] == 35 == sum(f["contribution"] for f in score["factors"])
+
+    rich = await create(
+        client, admin, address="10 Free Clear Ct", mortgage_balance="0", last_sale_date="1990-05-01"
+    )
+    for kind in ("pre_foreclosure", "probate", "vacant", "divorce", "tax_delinquent"):
+        await client.post(
+            f"/api/v1/properties/{rich['id']}/signals", json={"kind": kind}, headers=admin.headers
+        )
+    score = (await client.get(f"/api/v1/properties/{rich['id']}/score", headers=admin.headers)).json()
+    kinds = {f["kind"] for f in score["factors"]}
+    assert {"free_and_clear", "high_equity", "long_tenure"} <= kinds
+    assert score["capped"] and score["score"] == 100 == sum(f["contribution"] for f in score["factors"])
+
+
+async def test_signal_requests_that_fail(client: httpx.AsyncClient, admin: Member) -> None:
+    prop = await create(client, admin)
+    url = f"/api/v1/properties/{prop['id']}/signals"
+    bad_kind = await client.post(url, json={"kind": "haunted"}, headers=admin.headers)
+    assert bad_kind.status_code == 422 and bad_kind.json()["error"]["details"][0]["field"] == "kind"
+    future = await client.post(
+        url, json={"kind": "vacant", "observed_on": days_ago(-3)}, headers=admin.headers
+    )
+    assert future.status_code == 422 and future.json()["error"]["details"] == {"field": "observed_on"}
+    extra = await client.post(url, json={"kind": "vacant", "source": "derived"}, headers=admin.headers)
+    assert extra.status_code == 422
+    missing = await client.delete(f"{url}/probate", headers=admin.headers)
+    assert missing.status_code == 404 and missing.json()["error"]["details"] == {"kind": "probate"}
+    assert (await client.delete(f"{url}/haunted", headers=admin.headers)).status_code == 422
+    nowhere = f"/api/v1/properties/{uuid.uuid4()}"
+    assert (await client.get(f"{nowhere}/signals", headers=admin.headers)).status_code == 404
+    assert (await client.get(f"{nowhere}/score", headers=admin.headers)).status_code == 404
+    # Another team's property is not found, whatever the caller's role.
+    other = await register(client)
+    for method, path, body in (
+        ("GET", url, None),
+        ("POST", url, {"kind": "vacant"}),
+        ("DELETE", f"{url}/vacant", None),
+        ("GET", f"/api/v1/properties/{prop['id']}/score", None),
+    ):
+        answer = await client.request(method, path, json=body, headers=other.headers)
+        assert answer.status_code == 404, (method, path, answer.text)
+    assert (await client.get(url)).status_code == 401
+
+
+async def test_weights_need_the_right_role_and_valid_values(
+    client: httpx.AsyncClient, admin: Member, database: Database
+) -> None:
+    got = await client.get("/api/v1/scoring/settings", headers=admin.headers)
+    assert got.status_code == 200
+    body = got.json()
+    assert body["version"] == 1 and body["equity_gate_percent"] == 20
+    assert body["weights"]["pre_foreclosure"] == {"weight": 30, "half_life_days": 180}
+    assert set(body["weights"]) == set(SIGNAL_KINDS)
+
+    agent = await add_member(client, database, admin, role="agent")
+    assert (await client.get("/api/v1/scoring/settings", headers=agent.headers)).status_code == 200
+    refused = await client.put(
+        "/api/v1/scoring/settings", json={"equity_gate_percent": 10}, headers=agent.headers
+    )
+    assert refused.status_code == 403 and refused.json()["error"]["details"]["action"] == "edit_score_weights"
+    assert (await client.post("/api/v1/scoring/preview", json={}, headers=agent.headers)).status_code == 403
+
+    for wrong, field in (
+        ({"weights": {"probate": {"weight": 101, "half_life_days": 30}}}, "weights.probate.weight"),
+        ({"weights": {"probate": {"weight": 10, "half_life_days": 0}}}, "weights.probate.half_life_days"),
+        ({"weights": {"haunted": {"weight": 10, "half_life_days": 10}}}, "weights.haunted"),
+        ({"equity_gate_percent": -1}, "equity_gate_percent"),
+    ):
+        answer = await client.put("/api/v1/scoring/settings", json=wrong, headers=admin.headers)
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["error"]["details"][0]["field"].startswith(field), answer.text
+
+    # Nothing changed: no new version, no job.
+    same = await client.put(
+        "/api/v1/scoring/settings", json={"equity_gate_percent": 20}, headers=admin.headers
+    )
+    assert same.json()["version"] == 1 and same.json()["rescore_job_id"] is None
+
+
+async def test_a_weight_change_rescores_the_team_through_a_job(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    vacant = await create(client, admin, address="1 Empty Ln", estimated_value=None, mortgage_balance=None)
+    probate = await create(client, admin, address="2 Estate Ct", estimated_value=None, mortgage_balance=None)
+    await client.post(
+        f"/api/v1/properties/{vacant['id']}/signals", json={"kind": "vacant"}, headers=admin.headers
+    )
+    await client.post(
+        f"/api/v1/properties/{probate['id']}/signals", json={"kind": "probate"}, headers=admin.headers
+    )
+    ranked = [
+        (await client.get(f"/api/v1/properties/{p['id']}", headers=admin.headers)).json()["score"]
+        for p in (vacant, probate)
+    ]
+    assert ranked == [15, 25]
+
+    proposal = {"weights": {"vacant": {"weight": 60, "half_life_days": 180}}}
+    preview = await client.post("/api/v1/scoring/preview", json=proposal, headers=admin.headers)
+    assert preview.status_code == 200, preview.text
+    shown = preview.json()
+    assert shown["total"] == 2 and shown["changed"] == 1 and shown["dropped"] == []
+    top = shown["items"][0]
+    assert top["property_id"] == vacant["id"]
+    assert (top["rank_before"], top["rank_after"], top["score_before"], top["score_after"]) == (2, 1, 15, 60)
+    # A preview writes nothing.
+    assert (await client.get(f"/api/v1/properties/{vacant['id']}", headers=admin.headers)).json()[
+        "score"
+    ] == 15
+
+    saved = await client.put("/api/v1/scoring/settings", json=proposal, headers=admin.headers)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["version"] == 2 and saved.json()["rescore_job_id"] is not None
+    assert saved.json()["weights"]["vacant"] == {"weight": 60, "half_life_days": 180}
+    await run_jobs()
+    assert (await client.get(f"/api/v1/properties/{vacant['id']}", headers=admin.headers)).json()[
+        "score"
+    ] == 60
+    score = (await client.get(f"/api/v1/properties/{vacant['id']}/score", headers=admin.headers)).json()
+    assert score["version"] == 2 and score["score"] == score["stored_score"] == 60
+    audit = await client.get(
+        "/api/v1/audit", params={"action": "scoring.settings_changed"}, headers=admin.headers
+    )
+    assert audit.status_code == 200, audit.text
+    (event,) = audit.json()["items"]
+    assert event["details"]["weights"]["vacant"]["to"] == {"weight": 60, "half_life_days": 180}
+
+
+async def test_rescores_wait_one_at_a_time_per_team(
+    client: httpx.AsyncClient, admin: Member, database: Database
+) -> None:
+    from reos.scoring.jobs import defer_rescore
+
+    async with team_session(database, uuid.UUID(admin.team_id)) as session:
+        first = await defer_rescore(session, team_id=uuid.UUID(admin.team_id))
+        second = await defer_rescore(session, team_id=uuid.UUID(admin.team_id))
+        # The refused duplicate left the transaction usable.
+        assert await session.scalar(text("select 1")) == 1
+    assert first is not None and second is None
+    await run_jobs()
+
+
+# --- the demo team: SQL and Python agree ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_urls(db_urls: Urls) -> Iterator[tuple[str, str]]:
+    name = f"reos_scoring_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(db_urls.owner_libpq, autocommit=True) as conn:
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    app, owner = _with_database(db_urls.app, name), _with_database(db_urls.owner, name)
+    try:
+        migrate.upgrade(owner, app)
+        yield app, owner
+    finally:
+        with psycopg.connect(db_urls.owner_libpq, autocommit=True) as conn:
+            conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="module")
+async def demo_team(demo_urls: tuple[str, str]) -> AsyncIterator[tuple[Database, uuid.UUID]]:
+    app, owner = demo_urls
+    assert await demo.load(app, owner, only_if_empty=True)
+    database = make_database(app, owner)
+    async with team_session(database, None) as session:
+        account = await teams.get_account_by_email(session, demo.ADMIN_EMAIL)
+        assert account is not None
+        (team,) = await teams.account_teams(session, account.id)
+    yield database, team.id
+    await database.dispose()
+
+
+async def test_sql_rescoring_agrees_with_the_python_breakdown_on_the_demo_team(
+    demo_team: tuple[Database, uuid.UUID],
+) -> None:
+    database, team_id = demo_team
+    at = datetime(2026, 3, 1, 15, 0, tzinfo=UTC)
+    as_of = at.date()
+    rng = random.Random(5)
+    async with team_session(database, team_id) as session:
+        ids = list(await session.scalars(select(Property.id).where(Property.team_id == team_id)))
+        # Signals as imports bring them: a third of the leads, any kinds, dated from years ago
+        # to next week, so decay, the cap and the future all occur.
+        for pid in rng.sample(ids, len(ids) // 3):
+            for kind in rng.sample(SIGNAL_KINDS, rng.randint(1, 6)):
+                session.add(
+                    Signal(
+                        team_id=team_id,
+                        property_id=pid,
+                        kind=kind,
+                        source="import",
+                        observed_on=as_of - timedelta(days=rng.randint(-7, 4000)),
+                        detail={},
+                    )
+                )
+    odd = {k: rules.KindWeight(rng.randint(0, 100), rng.randint(1, 3000)) for k in SIGNAL_KINDS}
+    async with team_session(database, team_id) as session:
+        from reos.scoring.models import ScoringSettings
+
+        session.add(
+            ScoringSettings(
+                team_id=team_id, weights=rules.weights_to_json(odd), equity_gate_percent=35, version=7
+            )
+        )
+    async with team_session(database, team_id) as session:
+        result = await scoring.rescore_team(session, team_id=team_id, at=at)
+    assert result.changed > len(ids) // 3 and result.derived_added > 0
+    async with team_session(database, team_id) as session:
+        props = list(await session.scalars(select(Property).where(Property.team_id == team_id)))
+        by_property: dict[uuid.UUID, list[Signal]] = defaultdict(list)
+        for s in await session.scalars(select(Signal).where(Signal.team_id == team_id)):
+            by_property[s.property_id].append(s)
+        settings = await scoring.get_settings(session, team_id=team_id)
+    assert settings.version == 7 and settings.weights == odd
+    derived_kinds = {s.kind for rows in by_property.values() for s in rows if s.source == "derived"}
+    assert derived_kinds == {
+        "absentee_owner",
+        "out_of_state_owner",
+        "high_equity",
+        "free_and_clear",
+        "long_tenure",
+    }
+    disagree = []
+    gated = capped = 0
+    for prop in props:
+        explained = scoring.explain(prop, by_property[prop.id], settings, as_of)
+        b = explained.breakdown
+        assert sum(f.contribution for f in b.factors) == b.score
+        gated += b.gate.applied and b.points > 0
+        capped += b.capped
+        if b.score != prop.score or sorted(prop.signal_kinds) != sorted(s.kind for s in by_property[prop.id]):
+            disagree.append((prop.id, prop.score, b.score))
+    assert disagree == []
+    assert len(props) > 4000 and gated > 0 and capped > 0
+    # A second run with nothing new writes nothing.
+    async with team_session(database, team_id) as session:
+        again = await scoring.rescore_team(session, team_id=team_id, at=at)
+    assert (again.changed, again.derived_added, again.derived_removed) == (0, 0, 0)
+
+
+def test_derived_rules_are_documented() -> None:
+    doc = scoring.__doc__ or ""
+    assert f"{rules.HIGH_EQUITY_PERCENT} %" in doc and f"{rules.LONG_TENURE_YEARS} or more years" in doc
+    assert date(2024, 2, 29) > scoring._years_before(date(2024, 2, 29), 15)
