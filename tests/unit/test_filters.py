@@ -16,7 +16,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from reos.errors import BadRequest, Unprocessable
 from reos.kit import filters
 from reos.kit.filters import FilterField, SortKey
-from reos.properties.listing import _phone_prefix, _words_query, safe_cell
+from reos.kit.text import phone_prefix, words_query
+from reos.properties.listing import safe_cell
 
 T = Table(
     "things",
@@ -187,13 +188,13 @@ def test_cursors_round_trip_and_belong_to_their_sort() -> None:
 
 
 def test_search_text_is_built_from_words_only() -> None:
-    assert _words_query("4417 Quill") == "4417:* & quill:*"
-    assert _words_query("x' | !y:* & (z)") == "x:* & y:* & z:*"
-    assert _words_query("%_ -") is None
-    assert _phone_prefix("(813) 555-01") == "+181355501"
-    assert _phone_prefix("1 813 555 0142") == "+18135550142"
-    assert _phone_prefix("+44 20") == "+4420"
-    assert _phone_prefix("12") is None and _phone_prefix("main st") is None
+    assert words_query("4417 Quill") == "4417:* & quill:*"
+    assert words_query("x' | !y:* & (z)") == "x:* & y:* & z:*"
+    assert words_query("%_ -") is None
+    assert phone_prefix("(813) 555-01") == "+181355501"
+    assert phone_prefix("1 813 555 0142") == "+18135550142"
+    assert phone_prefix("+44 20") == "+4420"
+    assert phone_prefix("12") is None and phone_prefix("main st") is None
 
 
 @pytest.mark.parametrize(
