@@ -89,12 +89,13 @@ class LiveServer:
             stderr=subprocess.STDOUT,
         )
         self.thread.start()
-        deadline = time.monotonic() + 20
+        # Generous: a cold start compiles phonenumbers' geocoder data, slow on a busy machine.
+        deadline = time.monotonic() + 90
         while not (self.server and self.server.started):
             if self.error or not self.thread.is_alive():
                 raise RuntimeError(f"the test server did not start: {self.error!r}")
             if time.monotonic() > deadline:
-                raise RuntimeError("the test server did not start within 20 s")
+                raise RuntimeError("the test server did not start within 90 s")
             time.sleep(0.05)
         return self
 

@@ -21,11 +21,13 @@ _SEPARATED = re.compile(r"^[^\W_]+(?:[-./][^\W_]+)+$")
 
 def words_query(text: str) -> str | None:
     """`to_tsquery('simple', …)` text built from the words of `text` only (never the user's
-    own syntax): every word as a prefix, all of them required."""
+    own syntax), all of them required."""
     words = _WORD.findall(text.lower())[:8]
     if not words:
         return None
-    query = " & ".join(f"{w}:*" for w in words)
+    # Words already typed are whole words; the last one is still being typed (a prefix), so
+    # "3 Deal" finds "3 DEAL ST" and not every address with a 3 somewhere.
+    query = " & ".join([*words[:-1], f"{words[-1]}:*"])
     # An APN or a number typed with separators ("192-834-0021") is also searched whole, as
     # the property's vector holds the APN without its dashes.
     joined = "".join(words)
