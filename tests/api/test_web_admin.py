@@ -16,6 +16,7 @@ from reos.audit import service as audit
 from reos.db.session import Database, team_session
 from reos.jobs import service as jobs
 from reos.jobs.models import JobFailure
+from reos.notifications.service import KINDS
 from tests.api.test_web_pages import HTML, HTMX, csrf_of, web_login
 from tests.fixtures.api import Member, add_member, last_email_to, register, unique_email
 from tests.fixtures.jobs import run_jobs
@@ -313,7 +314,8 @@ async def test_notifications_page_marks_read_and_shows_the_bell(
 async def test_notification_email_choices(client: httpx.AsyncClient, admin: Member) -> None:
     csrf = await web_login(client, admin.email)
     page = await client.get("/notifications")
-    assert page.text.count('type="checkbox" name="email_') == 5 and " checked" not in page.text
+    # One email choice per kind of notification, none chosen yet.
+    assert page.text.count('type="checkbox" name="email_') == len(KINDS) and " checked" not in page.text
     saved = await client.post(
         "/notifications/preferences", data={"csrf_token": csrf, "email_member_joined": "on"}
     )
