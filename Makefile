@@ -6,7 +6,7 @@ UV_VERSION := 0.13.8
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format setup python-deps node-deps system-deps test-external-db lock clean bench bench-http
+.PHONY: run test lint format setup python-deps node-deps system-deps test-external-db lock clean bench bench-http bench-rescore
 
 run: setup
 	REOS_URL=http://$(HOST):$(PORT) $(BIN)/reos demo --if-empty
@@ -55,11 +55,20 @@ system-deps:
 	fi
 
 # Benchmarks (not part of `make test`); figures go to docs/benchmarks.md.
-bench: bench-http
+bench: bench-http bench-rescore
 
 bench-http: setup
 	@command -v wrk >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq wrk; }
 	$(BIN)/python bench/http_load.py --duration 30 --connections 32
+
+bench-rescore: setup
+	REOS_DATA_DIR=var/bench-rescore $(BIN)/python bench/rescore.py --properties 1000000
+
+.PHONY: bench-list
+bench: bench-list
+bench-list: setup
+	@command -v wrk >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq wrk; }
+	$(BIN)/python bench/lead_list.py --duration 30 --connections 32
 
 # Re-lock after editing dependencies in pyproject.toml.
 lock:

@@ -1,0 +1,211 @@
+"""Rescoring a whole team of 1,000,000 properties, against raw SQL baselines in the same run.
+
+A fresh database with one team; properties, one owner each (a third of them absentee, a fifth of
+those out of state) and ~1.3 signals per property of the imported kinds are generated directly
+in SQL as the owner. Then, as the app role inside the team's context (what the job does):
+
+1. the first rescoring: derives the signals of equity, tenure and owners, writes every score;
+2. a rescoring after a weight change: every score changes, nothing to derive;
+3. a rescoring with nothing changed: reads everything, writes nothing.
+
+Baselines: one `update properties set score = …` of every row of the team (the cost of writing
+every score once, no reading of signals) and one `group by` over the signals (the read side).
+Prints JSON.
+
+    REOS_DATA_DIR=var/bench-rescore .venv/bin/python bench/rescore.py --properties 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from psycopg import sql
+from sqlalchemy import text
+
+from reos.db import embedded, migrate
+from reos.db.session import make_database, team_session
+from reos.scoring import rules
+from reos.scoring import service as scoring
+from reos.scoring.models import ScoringSettings
+
+NOW = datetime(2026, 7, 15, 16, 0, tzinfo=UTC)
+IMPORTED_KINDS = [
+    "tax_delinquent",
+    "pre_foreclosure",
+    "probate",
+    "vacant",
+    "code_violation",
+    "eviction",
+    "divorce",
+    "tired_landlord",
+]
+
+GENERATE = """
+insert into properties (id, team_id, created_at, updated_at, stage_changed_at, address, city, state, zip_code,
+    stage, score, tags, custom, provenance, signal_kinds, estimated_value, mortgage_balance, last_sale_date)
+select gen_random_uuid(), %(team)s, %(now)s, %(now)s, %(now)s,
+    (100 + i %% 9000)::text || ' ' || 'STREET ' || (i %% 50000)::text || ' RD',
+    'City ' || (i %% 700)::text, (array['FL','TX','GA','OH','AZ','NC','TN','OK'])[1 + (i %% 8)::int],
+    lpad((10000 + i %% 89999)::text, 5, '0'),
+    (array['new','new','new','outreach','outreach','qualified','negotiation','closed_lost'])
+        [1 + (i %% 8)::int],
+    0, '{}', '{}', '{}', '{}',
+    case when i %% 10 = 0 then null else 80000 + (i * 7919) %% 600000 end,
+    case when i %% 4 = 0 then 0 when i %% 10 = 1 then null else ((i * 104729) %% 500000) end,
+    case when i %% 6 = 0 then null else date '2025-01-01' - ((i * 31) %% 14000)::int end
+from generate_series(1::bigint, %(n)s) as i
+"""
+
+OWNERS = """
+with p as (
+    select id, address, city, state, zip_code, row_number() over () as i
+    from properties where team_id = %(team)s
+),
+c as (
+    insert into contacts (id, team_id, created_at, kind, first_name, last_name, street, city, state, zip_code)
+    select gen_random_uuid(), %(team)s, %(now)s, 'person', 'Owner', p.i::text,
+        case when p.i %% 3 = 0 then (p.i %% 777)::text || ' ELSEWHERE AVE' else p.address end,
+        p.city,
+        case when p.i %% 15 = 0 then 'CA' else p.state end,
+        p.zip_code
+    from p
+    returning id, last_name
+)
+insert into property_contacts (id, team_id, created_at, property_id, contact_id, role)
+select gen_random_uuid(), %(team)s, %(now)s, p.id, c.id, 'owner'
+from c join p on p.i = c.last_name::bigint
+"""
+
+SIGNALS = """
+insert into signals (id, team_id, created_at, updated_at, property_id, kind, source, observed_on, detail)
+select gen_random_uuid(), %(team)s, %(now)s, %(now)s, p.id, k.kind, 'import',
+    date '2026-07-15' - ((hashtext(p.id::text || k.kind) & 2047)), '{}'
+from properties p
+cross join unnest(%(kinds)s::text[]) as k(kind)
+where p.team_id = %(team)s and (hashtext(k.kind || p.id::text) & 1023) < 170
+"""
+
+BASELINE_WRITE = "update properties set score = (score + 1) %% 101 where team_id = %(team)s"
+BASELINE_READ = (
+    "select count(*) from (select property_id, count(*) from signals where team_id = %(team)s "
+    "group by property_id) x"
+)
+
+
+async def register(owner: str, app: str) -> uuid.UUID:
+    from reos.app import create_app
+    from reos.settings import get_settings
+
+    database = make_database(app, owner)
+    api = create_app(get_settings(), database)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://bench") as client:
+        reply = await client.post(
+            "/api/v1/auth/register",
+            json={
+                "email": f"bench-{uuid.uuid4().hex[:8]}@example.com",
+                "password": "bench-password-2024",
+                "full_name": "Bench",
+                "team_name": "Bench",
+            },
+        )
+        assert reply.status_code == 201, reply.text
+    await database.dispose()
+    return uuid.UUID(reply.json()["team"]["id"])
+
+
+def generate(owner_libpq: str, team: uuid.UUID, n: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    params = {"team": team, "now": NOW, "n": n, "kinds": IMPORTED_KINDS}
+    with psycopg.connect(owner_libpq, autocommit=True) as conn:
+        conn.execute("select set_config('app.team_id', %s, false)", (str(team),))
+        conn.execute(GENERATE, params)
+        conn.execute(OWNERS, params)
+        conn.execute(SIGNALS, params)
+        conn.execute("vacuum analyze properties, contacts, property_contacts, signals")
+        signals = conn.execute("select count(*) from signals where team_id = %s", (team,)).fetchone()
+    return {
+        "generate_seconds": round(time.perf_counter() - started, 1),
+        "signals": signals[0] if signals else 0,
+    }
+
+
+def baseline(owner_libpq: str, team: uuid.UUID) -> dict[str, float]:
+    out = {}
+    with psycopg.connect(owner_libpq) as conn:
+        conn.execute("select set_config('app.team_id', %s, false)", (str(team),))
+        conn.execute("set work_mem = '256MB'")
+        for name, query in (
+            ("baseline_update_every_score", BASELINE_WRITE),
+            ("baseline_group_signals", BASELINE_READ),
+        ):
+            started = time.perf_counter()
+            conn.execute(query, {"team": team})
+            conn.commit()
+            out[name] = round(time.perf_counter() - started, 2)
+    return out
+
+
+async def measure(owner: str, app: str, team: uuid.UUID) -> dict[str, Any]:
+    database = make_database(app, owner)
+    out: dict[str, Any] = {}
+
+    async def run(name: str) -> None:
+        started = time.perf_counter()
+        async with team_session(database, team) as session:
+            result = await scoring.rescore_team(session, team_id=team, at=NOW)
+        out[name] = {
+            "seconds": round(time.perf_counter() - started, 2),
+            "changed": result.changed,
+            "derived_added": result.derived_added,
+        }
+
+    await run("first_rescore")
+    async with team_session(database, team) as session:
+        weights = dict(rules.DEFAULT_WEIGHTS)
+        weights["vacant"] = rules.KindWeight(40, 90)
+        weights["tax_delinquent"] = rules.KindWeight(35, 500)
+        session.add(
+            ScoringSettings(team_id=team, weights=rules.weights_to_json(weights), equity_gate_percent=25)
+        )
+    await run("rescore_after_weight_change")
+    await run("rescore_nothing_changed")
+    async with team_session(database, team) as session:
+        out["properties"] = await session.scalar(text("select count(*) from properties"))
+    await database.dispose()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--properties", type=int, default=1_000_000)
+    args = parser.parse_args()
+    data_dir = Path(os.environ.get("REOS_DATA_DIR", "var/bench-rescore"))
+    owner, app = embedded.start(data_dir)
+    name = "reos_bench_rescore"
+    admin = owner.replace("postgresql+psycopg://", "postgresql://").replace("/reos?", "/postgres?")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    owner, app = owner.replace("/reos?", f"/{name}?"), app.replace("/reos?", f"/{name}?")
+    migrate.upgrade(owner, app)
+    team = asyncio.run(register(owner, app))
+    owner_libpq = owner.replace("postgresql+psycopg://", "postgresql://")
+    report: dict[str, Any] = {"properties_requested": args.properties}
+    report.update(generate(owner_libpq, team, args.properties))
+    report.update(asyncio.run(measure(owner, app, team)))
+    report.update(baseline(owner_libpq, team))
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
