@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -51,6 +53,33 @@ async def set_team(session: AsyncSession, team_id: uuid.UUID) -> None:
         await session.execute(text("select set_config('app.team_id', :team, true)"), {"team": str(team_id)})
 
 
+# A pooled connection that has sat unused this long is pinged before it is handed out.
+PING_AFTER_IDLE_S = 5.0
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """Pessimistic disconnect handling without a round trip per request: `pool_pre_ping` pings
+    on every checkout (one of the ~7 round trips of a list request, measured in
+    bench/lead_list.py); a connection back in use within seconds is the common case and was
+    alive a moment ago, so only one idle for `PING_AFTER_IDLE_S` is pinged. A dead one raises
+    DisconnectionError, and the pool replaces it and retries, as with `pool_pre_ping`."""
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(sync_engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        checked_in = record.info.get("checked_in_at")
+        if checked_in is None or time.monotonic() - checked_in < PING_AFTER_IDLE_S:
+            return
+        try:
+            sync_engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError("connection died while idle in the pool") from exc
+
+
 @dataclass
 class Database:
     app_url: str
@@ -83,8 +112,9 @@ def _psycopg(url: str) -> str:
 def make_database(app_url: str, owner_url: str, **engine_kwargs: Any) -> Database:
     engine_kwargs.setdefault("pool_size", 10)
     engine_kwargs.setdefault("max_overflow", 10)
-    engine_kwargs.setdefault("pool_pre_ping", True)
     engine = create_async_engine(app_url, **engine_kwargs)
+    if not engine_kwargs.get("pool_pre_ping"):
+        _ping_when_idle(engine)
     maker = async_sessionmaker(engine, expire_on_commit=False, sync_session_class=AppSession)
     return Database(app_url=app_url, owner_url=owner_url, engine=engine, sessionmaker=maker)
 

@@ -27,6 +27,7 @@ from reos.kit.text import contains_pattern, email_prefix, phone_prefix, words_qu
 from reos.lists.models import ListMember, SavedList
 from reos.properties.models import PROPERTY_TYPES, STAGES, CustomField, Property
 from reos.properties.service import custom_field_definitions, visible
+from reos.scoring.models import SIGNAL_KINDS
 from reos.teams.models import Membership
 
 DEFAULT_SORT = [SortKey(field="score", dir="desc"), SortKey(field="created_at", dir="desc")]
@@ -180,6 +181,11 @@ def _fields(state: _Lists, definitions: Sequence[CustomField]) -> dict[str, Filt
         for name, kind, nullable in _COLUMNS
     }
     found["tags"] = FilterField(type="tags", expr=Property.tags, nullable=True, sortable=False)
+    # The kinds of the lead's signals, kept on the row by the scoring domain ("absentee and tax
+    # delinquent" is `has_all`); `is_null` means no signal.
+    found["signals"] = FilterField(
+        type="tags", expr=Property.signal_kinds, choices=SIGNAL_KINDS, nullable=True, sortable=False
+    )
     for definition in definitions:
         kind = _CUSTOM_TYPES[definition.type]
         raw = Property.custom[definition.key].astext

@@ -106,7 +106,34 @@ class Property(Base, TenantMixin):
             "id",
             postgresql_where=text("deleted_at IS NULL"),
         ),
-        Index("ix_properties_team_id_stage_score", "team_id", "stage", "score"),
+        # The default sort (score, created_at, id) read from the index alone (migration 0008).
+        Index(
+            "ix_properties_team_id_score_created_at_id",
+            "team_id",
+            "score",
+            "created_at",
+            "id",
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+        # A stage's leads by score, and (with the value carried) the board's count and value
+        # per stage as an index-only scan; the same per assignee for the board's filter.
+        Index(
+            "ix_properties_team_id_stage_score_id",
+            "team_id",
+            "stage",
+            "score",
+            "id",
+            postgresql_where=text("deleted_at IS NULL"),
+            postgresql_include=["estimated_value"],
+        ),
+        Index(
+            "ix_properties_team_id_assigned_to_id_stage",
+            "team_id",
+            "assigned_to_id",
+            "stage",
+            postgresql_where=text("deleted_at IS NULL"),
+            postgresql_include=["estimated_value"],
+        ),
         Index("ix_properties_team_id_assigned_to_id", "team_id", "assigned_to_id"),
         Index(
             "ix_properties_team_id_assigned_to_id_updated_at",

@@ -1,0 +1,83 @@
+"""Where the time of one lead-list request goes: N requests of one shape through the ASGI app
+in-process (no network, no uvicorn) under cProfile, against the data set of bench/lead_list.py.
+Prints the functions with the most cumulative and own time.
+
+    .venv/bin/python bench/lead_list_profile.py --requests 300 [--shape 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import lead_list, lead_list_data  # noqa: E402
+
+
+async def run(args: argparse.Namespace) -> None:
+    import reos.db.models  # noqa: F401 - every model registered before the first query
+    from reos.app import create_app
+    from reos.db import embedded
+    from reos.db.session import make_database
+    from reos.settings import get_settings
+
+    owner_url, app_url = embedded.start(args.data_dir)
+    ds = lead_list_data.existing(owner_url)
+    assert ds is not None, "generate the data set first (bench/lead_list.py)"
+    db = make_database(app_url, owner_url)
+    app = create_app(get_settings(), database=db)
+    params: dict[str, Any] = {**list(lead_list.shapes(ds).values())[args.shape - 1], "limit": 50}
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        login = await client.post(
+            "/api/v1/auth/login",
+            json={"email": lead_list_data.ADMIN_EMAIL, "password": lead_list_data.PASSWORD},
+        )
+        client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+        for _ in range(30):
+            (await client.get("/api/v1/properties", params=params)).raise_for_status()
+        profile = cProfile.Profile()
+        started = time.perf_counter()
+        profile.enable()
+        for _ in range(args.requests):
+            (await client.get("/api/v1/properties", params=params)).raise_for_status()
+        profile.disable()
+        elapsed = time.perf_counter() - started
+    await db.dispose()
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out)
+    stats.sort_stats("cumulative").print_stats(45)
+    stats.sort_stats("tottime").print_stats(30)
+    print(out.getvalue())
+    print(
+        f"{args.requests} requests of shape {args.shape} in {elapsed:.2f} s under the profiler: "
+        f"{elapsed / args.requests * 1000:.2f} ms each (load average {os.getloadavg()[0]:.2f})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-dir", default=str(ROOT / "var" / "bench-list"))
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--shape", type=int, default=1, choices=(1, 2, 3, 4))
+    args = parser.parse_args()
+    args.data_dir = Path(args.data_dir).resolve()
+    os.environ.setdefault("REOS_DATA_DIR", str(args.data_dir))
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()
