@@ -188,8 +188,9 @@ def test_cursors_round_trip_and_belong_to_their_sort() -> None:
 
 
 def test_search_text_is_built_from_words_only() -> None:
-    assert words_query("4417 Quill") == "4417:* & quill:*"
-    assert words_query("x' | !y:* & (z)") == "x:* & y:* & z:*"
+    assert words_query("4417 Quill") == "4417 & quill:*"  # typed words whole, the last a prefix
+    assert words_query("x' | !y:* & (z)") == "x & y & z:*"
+    assert words_query("192-834-0021") == "(192 & 834 & 0021:*) | 1928340021:*"
     assert words_query("%_ -") is None
     assert phone_prefix("(813) 555-01") == "+181355501"
     assert phone_prefix("1 813 555 0142") == "+18135550142"
