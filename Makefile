@@ -70,6 +70,11 @@ bench-list: setup
 	@command -v wrk >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq wrk; }
 	$(BIN)/python bench/lead_list.py --duration 30 --connections 32
 
+.PHONY: bench-import
+bench: bench-import
+bench-import: setup
+	PYTHONPATH=. REOS_DATA_DIR=var/bench-import $(BIN)/python bench/import_1m.py --rows 1000000
+
 # Re-lock after editing dependencies in pyproject.toml.
 lock:
 	$(BIN)/uv pip compile pyproject.toml --group dev --python-version 3.11 --generate-hashes -o requirements.lock -q

@@ -172,5 +172,62 @@ def demo(
     )
 
 
+@app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="CSV or XLSX lead list")],
+    team: Annotated[str, typer.Option(help="the team's id or exact name")],
+    mapping: Annotated[
+        str | None, typer.Option(help='JSON {target_field: source_column}; guessed from the headers if absent')
+    ] = None,
+    on_duplicate: Annotated[str, typer.Option(help="update or skip properties the team already has")] = "update",
+    workers: Annotated[int, typer.Option(help="processes normalising rows")] = 2,
+) -> None:
+    """Import a lead list into a team, here and now (the same engine as the API's imports)."""
+    import json
+    import time
+    import uuid
+
+    import psycopg
+
+    settings = _settings()
+    app_url, owner_url = _migrate(settings)
+    from reos.db.session import make_database
+    from reos.errors import AppError
+    from reos.imports import service as imports
+
+    given = json.loads(mapping) if mapping else None
+    with psycopg.connect(owner_url.replace("postgresql+psycopg://", "postgresql://", 1)) as conn:
+        found = conn.execute(
+            "select id from teams where id::text = %s or name = %s order by created_at limit 2", (team, team)
+        ).fetchall()
+    if len(found) != 1:
+        typer.secho(f"error: {'no' if not found else 'more than one'} team matches {team!r}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
+    team_id = uuid.UUID(str(found[0][0]))
+    began = time.monotonic()
+
+    async def progress(imp: object, done: int, total: int | None) -> None:
+        rate = done / max(time.monotonic() - began, 0.001)
+        typer.echo(f"  {done:>10,} rows{f' of ~{total:,}' if total else ''}  ({rate:,.0f} rows/s)")
+
+    async def run() -> dict[str, int]:
+        db = make_database(app_url, owner_url)
+        try:
+            imp = await imports.import_path(
+                db, team_id=team_id, path=str(file), given=given, on_duplicate=on_duplicate,
+                workers=workers, on_progress=progress,
+            )
+            return dict(imp.counts)
+        finally:
+            await db.dispose()
+
+    try:
+        counts = asyncio.run(run())
+    except AppError as exc:
+        typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"imported in {time.monotonic() - began:.1f} s: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+
+
 if __name__ == "__main__":
     app()

@@ -144,7 +144,12 @@ async def test_preview_guesses_the_mapping_of_real_headers_and_writes_nothing(
     assert first["signals"] == ["tax_delinquent"]
     assert body["rows"][1]["lands"] is False
     assert body["problems"] == [
-        {"row_number": 2, "column": "Property Zip", "reason": "'3361X' is not a ZIP code (12345 or 12345-6789)", "row_lands": False}
+        {
+            "row_number": 2,
+            "column": "Property Zip",
+            "reason": "'3361X' is not a ZIP code (12345 or 12345-6789)",
+            "row_lands": False,
+        }
     ]
     assert await properties_of(client, admin) == []
     assert (await client.get("/api/v1/imports", headers=admin.headers)).json()["items"] == []
@@ -163,7 +168,12 @@ async def test_preview_with_an_edited_mapping_and_xlsx(client: httpx.AsyncClient
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["format"] == "xlsx"
-    assert body["mapping"] == {"address": "Site Address", "zip_code": "Zip Code", "owner_name": "Owner Name", "phone_1": "Cell"}
+    assert body["mapping"] == {
+        "address": "Site Address",
+        "zip_code": "Zip Code",
+        "owner_name": "Owner Name",
+        "phone_1": "Cell",
+    }
     row = body["rows"][0]
     assert row["property"]["zip_code"] == "02134"  # the spreadsheet dropped the leading zero
     assert row["property"]["state"] == "MA"  # city and state from the ZIP
@@ -187,14 +197,32 @@ async def test_preview_with_an_edited_mapping_and_xlsx(client: httpx.AsyncClient
         (b"PK\x03\x04broken", "x.xlsx", {}, 415, "XLSX"),
         (b"\n\n\n", "blank.csv", {}, 422, "empty"),
         (b"Foo,Bar\n1,2\n", "nohint.csv", {}, 422, "street address"),
-        (csv_bytes([lead()]), "a.csv", {"mapping": json.dumps({"address": "Property Address", "nope": "APN"})}, 422, "nope"),
-        (csv_bytes([lead()]), "a.csv", {"mapping": json.dumps({"address": "Street Line"})}, 422, "Street Line"),
+        (
+            csv_bytes([lead()]),
+            "a.csv",
+            {"mapping": json.dumps({"address": "Property Address", "nope": "APN"})},
+            422,
+            "nope",
+        ),
+        (
+            csv_bytes([lead()]),
+            "a.csv",
+            {"mapping": json.dumps({"address": "Street Line"})},
+            422,
+            "Street Line",
+        ),
         (csv_bytes([lead()]), "a.csv", {"mapping": "{not json"}, 422, "JSON"),
         (csv_bytes([lead()]), "a.csv", {"on_duplicate": "merge"}, 422, "on_duplicate"),
     ],
 )
 async def test_bad_input_is_refused_naming_what_is_wrong(
-    client: httpx.AsyncClient, admin: Member, data: bytes, name: str, form: dict[str, str], status: int, needle: str
+    client: httpx.AsyncClient,
+    admin: Member,
+    data: bytes,
+    name: str,
+    form: dict[str, str],
+    status: int,
+    needle: str,
 ) -> None:
     response = await client.post(
         "/api/v1/imports", files={"file": (name, data, "text/csv")}, data=form, headers=admin.headers
@@ -227,7 +255,9 @@ async def test_presets_crud(client: httpx.AsyncClient, admin: Member) -> None:
     listed = await client.get("/api/v1/imports/presets", headers=admin.headers)
     assert [p["name"] for p in listed.json()] == ["PropStream v2"]
     other = await register(client)
-    assert (await client.get(f"/api/v1/imports/presets/{preset['id']}", headers=other.headers)).status_code == 404
+    assert (
+        await client.get(f"/api/v1/imports/presets/{preset['id']}", headers=other.headers)
+    ).status_code == 404
     gone = await client.delete(f"/api/v1/imports/presets/{preset['id']}", headers=admin.headers)
     assert gone.status_code == 204
     assert (await client.get("/api/v1/imports/presets", headers=admin.headers)).json() == []
@@ -249,7 +279,14 @@ async def test_import_lands_rows_reports_bad_ones_and_reimport_changes_nothing(
         lead(**{"Property Address": "", "APN": "B-1"}),  # no street: an error row
         lead(**{"Property Address": "1 Pine Rd", "Property Zip": "ABCDE", "APN": "B-2"}),  # malformed ZIP
         # No ZIP but a city and state: lands. The same phone as row 1: one point.
-        lead(**{"Property Address": "5 Birch Ave", "Property Zip": "", "APN": "B-3", "Phone 2": "=cmd|' /C calc'!A0"}),
+        lead(
+            **{
+                "Property Address": "5 Birch Ave",
+                "Property Zip": "",
+                "APN": "B-3",
+                "Phone 2": "=cmd|' /C calc'!A0",
+            }
+        ),
     ]
     body = await imported(client, admin, csv_bytes(rows))
     assert body["counts"] == {
@@ -294,7 +331,9 @@ async def test_import_lands_rows_reports_bad_ones_and_reimport_changes_nothing(
 
     history = await client.get("/api/v1/imports?limit=1", headers=admin.headers)
     assert [i["id"] for i in history.json()["items"]] == [again["id"]]
-    more = await client.get(f"/api/v1/imports?limit=1&cursor={history.json()['next_cursor']}", headers=admin.headers)
+    more = await client.get(
+        f"/api/v1/imports?limit=1&cursor={history.json()['next_cursor']}", headers=admin.headers
+    )
     assert [i["id"] for i in more.json()["items"]] == [body["id"]]
 
 
@@ -303,7 +342,13 @@ async def test_on_duplicate_update_versus_skip_and_skip_trace_facts(
 ) -> None:
     made = await client.post(
         "/api/v1/properties",
-        json={"address": "4417 Quillfeather Lane", "city": "Tampa", "state": "FL", "zip_code": "33610", "bedrooms": 2},
+        json={
+            "address": "4417 Quillfeather Lane",
+            "city": "Tampa",
+            "state": "FL",
+            "zip_code": "33610",
+            "bedrooms": 2,
+        },
         headers=admin.headers,
     )
     assert made.status_code == 201
@@ -331,33 +376,63 @@ async def test_undo_removes_what_was_created_keeps_worked_leads_and_restores_fie
 ) -> None:
     existing = await client.post(
         "/api/v1/properties",
-        json={"address": "9 Elm St", "city": "Tampa", "state": "FL", "zip_code": "33610", "bedrooms": 2, "square_feet": 900},
+        json={
+            "address": "9 Elm St",
+            "city": "Tampa",
+            "state": "FL",
+            "zip_code": "33610",
+            "bedrooms": 2,
+            "square_feet": 900,
+        },
         headers=admin.headers,
     )
     existing_id = existing.json()["id"]
     rows = [
         lead(),
-        lead(**{"Property Address": "9 Elm St", "APN": "", "Bedrooms": "5", "Sq Ft": "1000", "Phone 1": "813-555-0177"}),
-        lead(**{"Property Address": "12 Worked Way", "APN": "C-3", "Phone 1": "813-555-0188", "Owner 1 First Name": "Kim"}),
+        lead(
+            **{
+                "Property Address": "9 Elm St",
+                "APN": "",
+                "Bedrooms": "5",
+                "Sq Ft": "1000",
+                "Phone 1": "813-555-0177",
+            }
+        ),
+        lead(
+            **{
+                "Property Address": "12 Worked Way",
+                "APN": "C-3",
+                "Phone 1": "813-555-0188",
+                "Owner 1 First Name": "Kim",
+            }
+        ),
     ]
     body = await imported(client, admin, csv_bytes(rows))
     assert body["counts"]["created"] == 2 and body["counts"]["updated"] == 1
     by_address = {p["address"]: p for p in await properties_of(client, admin)}
     worked = by_address["12 WORKED WAY"]["id"]
     task = await client.post(
-        "/api/v1/tasks", json={"title": "Call the owner", "property_id": worked, "due_at": "2030-01-01T09:00:00Z"}, headers=admin.headers
+        "/api/v1/tasks",
+        json={"title": "Call the owner", "property_id": worked, "due_at": "2030-01-01T09:00:00Z"},
+        headers=admin.headers,
     )
     assert task.status_code == 201, task.text
     # Someone edits square feet after the import: undo must keep that edit.
-    edit = await client.patch(f"/api/v1/properties/{existing_id}", json={"square_feet": 1111}, headers=admin.headers)
+    edit = await client.patch(
+        f"/api/v1/properties/{existing_id}", json={"square_feet": 1111}, headers=admin.headers
+    )
     assert edit.status_code == 200
 
     other = await register(client)
     assert (await client.post(f"/api/v1/imports/{body['id']}/undo", headers=other.headers)).status_code == 404
     assert (await client.get(f"/api/v1/imports/{body['id']}", headers=other.headers)).status_code == 404
-    assert (await client.get(f"/api/v1/imports/{body['id']}/errors", headers=other.headers)).status_code == 404
+    assert (
+        await client.get(f"/api/v1/imports/{body['id']}/errors", headers=other.headers)
+    ).status_code == 404
     viewer = await add_member(client, database, admin, role="viewer")
-    assert (await client.post(f"/api/v1/imports/{body['id']}/undo", headers=viewer.headers)).status_code == 403
+    assert (
+        await client.post(f"/api/v1/imports/{body['id']}/undo", headers=viewer.headers)
+    ).status_code == 403
 
     undone = await client.post(f"/api/v1/imports/{body['id']}/undo", headers=admin.headers)
     assert undone.status_code == 200, undone.text
@@ -365,9 +440,10 @@ async def test_undo_removes_what_was_created_keeps_worked_leads_and_restores_fie
     assert undone.json()["status"] == "undone"
     assert report["removed"]["properties"] == 1
     assert report["kept"]["properties"] == 1
-    assert report["kept"]["property_details"][0]["reasons"] == ["has tasks", "has stage changes or edits"] or (
-        "has tasks" in report["kept"]["property_details"][0]["reasons"]
-    )
+    assert report["kept"]["property_details"][0]["reasons"] == [
+        "has tasks",
+        "has stage changes or edits",
+    ] or ("has tasks" in report["kept"]["property_details"][0]["reasons"])
     # The import filled nine empty fields and changed bedrooms and square feet; all but the
     # edited square feet go back.
     assert report["restored"] == {"properties": 1, "fields": 9}

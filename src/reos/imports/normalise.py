@@ -452,7 +452,7 @@ def normalise_row(plan: Plan, number: int, cells: list[str]) -> Row:
         people.append(Person("owner", "entity", None, None, entity[:200]))
     elif first or last:
         joined = f"{first} {last}".strip()
-        if _ENTITY.search(last) or _ENTITY.search(joined) and not first:
+        if _ENTITY.search(last) or (_ENTITY.search(joined) and not first):
             people.append(Person("owner", "entity", None, None, joined[:200]))
         else:
             people.append(Person("owner", "person", first[:100] or None, last[:100] or None, None))

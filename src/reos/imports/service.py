@@ -300,7 +300,9 @@ async def error_csv(db: Database, *, team_id: uuid.UUID, import_id: uuid.UUID) -
             headers = list(rows[0].raw.get("columns", [])) if rows and rows[0].raw else []
             out.writerow(["row_number", "column", "reason", *headers])
         for row in rows:
-            raw = dict(zip((row.raw or {}).get("columns", []), (row.raw or {}).get("values", []), strict=False))
+            raw = dict(
+                zip((row.raw or {}).get("columns", []), (row.raw or {}).get("values", []), strict=False)
+            )
             out.writerow(
                 [
                     row.row_number,

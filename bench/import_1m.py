@@ -1,0 +1,242 @@
+"""Import of a realistic 1,000,000-row lead list through the engine (the `reos import` path),
+against a raw COPY of the same file into a plain table in the same run. Records wall time,
+rows/s and the peak memory (VmHWM) of every process: this one, the normalising workers (and
+the fork server they come from) and each PostgreSQL backend. Prints JSON.
+
+    REOS_DATA_DIR=var/bench-import .venv/bin/python bench/import_1m.py --rows 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from bench.leadgen import generate
+from reos.db import embedded, migrate
+from reos.db.session import make_database, team_session
+
+
+def _status(pid: int) -> dict[str, str]:
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            return dict(line.rstrip("\n").split(":\t", 1) for line in handle if ":\t" in line)
+    except OSError:
+        return {}
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                found += [int(p) for p in handle.read().split()]
+    except OSError:
+        pass
+    return found
+
+
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        for child in _children(todo.pop()):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+class PeakMemory:
+    """Polls VmHWM (the kernel's own peak RSS) of this process's and the database's processes."""
+
+    def __init__(self, postmaster: int):
+        self.postmaster = postmaster
+        self.peaks: dict[int, tuple[str, int]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        me = os.getpid()
+        for pid, role in (
+            [(me, "bench (parent)")]
+            + [(p, "child") for p in _descendants(me)]
+            + [(p, "postgres") for p in [self.postmaster, *_descendants(self.postmaster)]]
+        ):
+            status = _status(pid)
+            if "VmHWM" not in status:
+                continue
+            kib = int(status["VmHWM"].split()[0])
+            name = status.get("Name", "?")
+            label = role if role != "child" else f"child ({name})"
+            if role == "postgres":
+                label = f"postgres ({name})"
+            old = self.peaks.get(pid)
+            if old is None or kib > old[1]:
+                self.peaks[pid] = (label, kib)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.25):
+            self._sample()
+
+    def __enter__(self) -> PeakMemory:
+        self._sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+    def report(self) -> list[dict[str, Any]]:
+        rows = [
+            {"pid": pid, "process": label, "peak_mib": round(kib / 1024, 1)}
+            for pid, (label, kib) in self.peaks.items()
+        ]
+        return sorted(rows, key=lambda r: -r["peak_mib"])
+
+
+async def make_team(owner: str, app: str) -> uuid.UUID:
+    from reos.teams import service as teams
+
+    db = make_database(app, owner)
+    try:
+        async with team_session(db, None) as session:
+            await teams.create_user(
+                session,
+                email=f"bench-{uuid.uuid4().hex[:8]}@example.com",
+                password="bench-password-2024",
+                full_name="Bench",
+                team_name="Import bench",
+                operator=False,
+            )
+    finally:
+        await db.dispose()
+    with psycopg.connect(owner.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        row = conn.execute(
+            "select id from teams where name = 'Import bench' order by created_at desc limit 1"
+        ).fetchone()
+    assert row is not None
+    return uuid.UUID(str(row[0]))
+
+
+def copy_baseline(owner: str, path: Path) -> float:
+    """A raw COPY of the file into a plain table of text columns: the floor for any import."""
+    with open(path, "rb") as handle:
+        header = handle.readline().decode("utf-8-sig").strip().split(",")
+    columns = sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(h)) for h in header)
+    with psycopg.connect(owner.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        conn.execute("drop table if exists bench_raw_leads")
+        conn.execute(sql.SQL("create table bench_raw_leads ({})").format(columns))
+        began = time.perf_counter()
+        with conn.cursor() as cursor, open(path, "rb") as handle:
+            # LATIN1 takes every byte: the file mixes UTF-8 and Windows-1252 rows on purpose.
+            with cursor.copy(
+                "copy bench_raw_leads from stdin (format csv, header true, encoding 'LATIN1')"
+            ) as copy:
+                while block := handle.read(1024 * 1024):
+                    copy.write(block)
+        elapsed = time.perf_counter() - began
+        conn.execute("drop table bench_raw_leads")
+    return elapsed
+
+
+async def run_import(
+    owner: str, app: str, team: uuid.UUID, path: Path, workers: int
+) -> tuple[float, dict[str, Any]]:
+    from reos.imports import service as imports
+    from reos.jobs import queue
+
+    db = make_database(app, owner)
+    queue.configure(db)
+    import psycopg_pool
+
+    pool = psycopg_pool.AsyncConnectionPool(
+        app.replace("postgresql+psycopg://", "postgresql://"), min_size=1, max_size=2, open=False
+    )
+    await pool.open(wait=True)
+    await queue.queue_app.open_async(pool)
+    try:
+        began = time.perf_counter()
+        imp = await imports.import_path(db, team_id=team, path=str(path), workers=workers)
+        elapsed = time.perf_counter() - began
+        from reos.imports import engine
+
+        return elapsed, {**imp.counts, "merge_seconds": dict(engine.LAST_TIMINGS)}
+    finally:
+        await queue.queue_app.close_async()
+        await pool.close()
+        await db.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--file", type=Path, default=None)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    path = args.file or Path(
+        f"var/leads-{args.rows // 1000}k.csv" if args.rows < 1_000_000 else "var/leads-1m.csv"
+    )
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        generate(path, rows=args.rows)
+    data_dir = Path(os.environ.get("REOS_DATA_DIR", "var/bench-import"))
+    owner, app = embedded.start(data_dir)
+    name = "reos_bench_import"
+    admin = owner.replace("postgresql+psycopg://", "postgresql://").replace("/reos?", "/postgres?")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    owner, app = owner.replace("/reos?", f"/{name}?"), app.replace("/reos?", f"/{name}?")
+    migrate.upgrade(owner, app)
+    team = asyncio.run(make_team(owner, app))
+    postmaster = (
+        int((data_dir / "pgdata" / "postmaster.pid").read_text().split()[0])
+        if (data_dir / "pgdata" / "postmaster.pid").exists()
+        else 0
+    )
+    if not postmaster:
+        found = list(data_dir.rglob("postmaster.pid"))
+        postmaster = int(found[0].read_text().split()[0]) if found else 0
+    load_before = os.getloadavg()
+    baseline = copy_baseline(owner, path)
+    with PeakMemory(postmaster) as memory:
+        elapsed, counts = asyncio.run(run_import(owner, app, team, path, args.workers))
+    load_after = os.getloadavg()
+    merge_seconds = counts.pop("merge_seconds")
+    rows = counts.get("total", 0)
+    print(
+        json.dumps(
+            {
+                "file": str(path),
+                "file_mib": round(path.stat().st_size / 2**20, 1),
+                "rows": rows,
+                "counts": counts,
+                "copy_baseline_s": round(baseline, 2),
+                "copy_baseline_rows_per_s": round(rows / baseline) if baseline else None,
+                "import_s": round(elapsed, 2),
+                "import_rows_per_s": round(rows / elapsed) if elapsed else None,
+                "import_vs_copy": round(elapsed / baseline, 2) if baseline else None,
+                "workers": args.workers,
+                "merge_seconds": merge_seconds,
+                "peak_memory": memory.report(),
+                "load_average_before": [round(x, 2) for x in load_before],
+                "load_average_after": [round(x, 2) for x in load_after],
+                "cpus": os.cpu_count(),
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
