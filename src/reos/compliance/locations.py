@@ -4,7 +4,9 @@ codes' states are kept in `area_codes`, generated from its geocoder) and `zipcod
 
 A phone number's area code names a state and one or more zones (each zone is a location).
 A non-geographic number (toll-free 8XX, 500, …) names no place: it gives no location, not
-"everywhere". Look-ups are cached per 7-digit prefix and per ZIP: real lists repeat them.
+"everywhere". Look-ups are cached per 7-digit prefix and per ZIP, and a batch's whole set of
+locations per (prefix, ZIPs) (`resolve`): real lists repeat them. A plain +1 number never goes
+through `phonenumbers.parse`: its prefix is looked up as a ready-made `PhoneNumber`.
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ STATE_NAMES = {
 STATE_CODES = frozenset(STATE_NAMES.values())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Location:
     """One place the recipient may be: a state (None outside the US states: federal rules
     apply) and an IANA time zone; `source` says which fact pointed there."""
@@ -106,19 +108,25 @@ def _prefix_locations(prefix: str) -> tuple[Location, ...]:
     states = AREA_CODE_STATES.get(prefix[2:5])
     if states is None:
         return ()  # toll-free, 500, 900…: no place
-    number = phonenumbers.parse(prefix + "0" * (12 - len(prefix)))
+    number = phonenumbers.PhoneNumber(country_code=1, national_number=int(prefix[2:].ljust(10, "0")))
     zones = [z for z in phone_timezone.time_zones_for_number(number) if z != "Etc/Unknown"]
     return tuple(
         Location(state=state or None, tz=zone, source="phone area code") for state in states for zone in zones
     )
 
 
+def phone_prefix(e164: str) -> str | None:
+    """The +1 NPA-NXX prefix that decides a number's locations; None outside the plan."""
+    if e164.startswith("+1") and len(e164) == 12 and e164[1:].isdigit():
+        return e164[:8]  # NANP numbers share 7-digit prefixes
+    return None
+
+
 def phone_locations(e164: str) -> tuple[Location, ...]:
     """Every location the number's area code names; () for a non-geographic number and for
     numbers outside the North American plan (the governor's rules are US law)."""
-    if e164.startswith("+1") and len(e164) == 12 and e164[1:].isdigit():
-        return _prefix_locations(e164[:8])  # NANP numbers share 7-digit prefixes
-    return ()
+    prefix = phone_prefix(e164)
+    return () if prefix is None else _prefix_locations(prefix)
 
 
 @cache
@@ -131,6 +139,7 @@ def _zip_table() -> dict[str, tuple[str, str]]:
     return table
 
 
+@lru_cache(maxsize=65_536)
 def zip_location(zip_code: str | None, source: str) -> Location | None:
     if not zip_code:
         return None
@@ -148,8 +157,19 @@ def locations(
     *, phone: str | None, mailing_zip: str | None = None, property_zip: str | None = None
 ) -> tuple[Location, ...]:
     """The recipient's every plausible location, without duplicates, in a stable order."""
-    found: list[Location] = list(phone_locations(phone)) if phone else []
-    for zip_code, source in ((mailing_zip, "mailing ZIP"), (property_zip, "property ZIP")):
+    prefix = phone_prefix(phone) if phone else None
+    return resolve(prefix, (mailing_zip,) if mailing_zip else (), property_zip)
+
+
+@lru_cache(maxsize=65_536)
+def resolve(
+    prefix: str | None, mailing_zips: tuple[str, ...], property_zip: str | None
+) -> tuple[Location, ...]:
+    """Locations of a number with this prefix (`phone_prefix`; None: no place), these mailing
+    ZIPs (in the order given) and this property ZIP: each (state, zone) once, the first source
+    that names it kept, phone first."""
+    found: list[Location] = list(_prefix_locations(prefix)) if prefix is not None else []
+    for zip_code, source in [(z, "mailing ZIP") for z in mailing_zips] + [(property_zip, "property ZIP")]:
         place = zip_location(zip_code, source)
         if place is not None:
             found.append(place)

@@ -3,6 +3,11 @@
 Pure functions, no database: `reos.compliance.service` loads the facts for a whole batch in a
 few queries and calls `decide` once per contact. The parameters come from the rule set
 (`reos.compliance.ruleset`); their legal sources are in docs/compliance.md.
+
+A batch asks about thousands of recipients at one instant in a handful of places, so whatever
+depends only on (locations, instant, rule set) — zone conversions, windows, day bans, holidays,
+which caps and consent rules apply — is worked out once and memoised (`_where`, `next_open`);
+a rule set hashes by identity, so a changed rule set never shares an entry.
 """
 
 from __future__ import annotations
@@ -27,13 +32,13 @@ DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 CHANNEL_WORDS = {"call": "calls", "sms": "texts", "email": "email"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reason:
     code: str
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Facts:
     """What the team's stores say about the recipient at the decision's instant."""
 
@@ -53,7 +58,7 @@ class Facts:
     team_cap: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Prospect:
     channel: Channel
     at: datetime  # timezone-aware
@@ -61,7 +66,7 @@ class Prospect:
     automated: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     allowed: bool
     reasons: tuple[Reason, ...]
@@ -69,6 +74,17 @@ class Decision:
     next_allowed_at: datetime | None
     rule_set: str
     locations: tuple[Location, ...] = field(default=())
+
+
+UNKNOWN_LOCATION = Reason(
+    "unknown_location",
+    "No location is known for this recipient (a non-geographic number and no known "
+    "ZIP): the local time cannot be checked",
+)
+LITIGATOR = Reason("litigator", "This number is on a litigator list")
+OPTED_OUT = Reason("opted_out", "This person opted out; they must opt back in first")
+DO_NOT_CONTACT = Reason("do_not_contact", "This person is marked do-not-contact")
+REVIEW_PENDING = Reason("review_pending", "A message from this person awaits review as a possible opt-out")
 
 
 @lru_cache(maxsize=512)
@@ -100,6 +116,11 @@ def _hhmm(value: time) -> str:
 
 def place_reasons(place: Location, at: datetime, rules: RuleSet) -> list[Reason]:
     """Quiet hours and day bans at one location."""
+    return list(_place_reasons(place, at, rules))
+
+
+@lru_cache(maxsize=4096)
+def _place_reasons(place: Location, at: datetime, rules: RuleSet) -> tuple[Reason, ...]:
     rule = rules.rule_for(place.state)
     local = at.astimezone(_zone(place.tz))
     where = f"{place.state or 'outside the US states'} ({place.tz}, from the {place.source})"
@@ -115,9 +136,25 @@ def place_reasons(place: Location, at: datetime, rules: RuleSet) -> list[Reason]
                 f"{_hhmm(rule.start)}–{_hhmm(rule.end)} there",
             )
         )
-    return found
+    return tuple(found)
 
 
+@lru_cache(maxsize=4096)
+def _where(
+    places: tuple[Location, ...], at: datetime, rules: RuleSet
+) -> tuple[tuple[Reason, ...], bool, tuple[str, ...]]:
+    """What the recipient's locations alone decide at `at`: the quiet-hours and day-ban
+    reasons (or `unknown_location`), whether the rule's cap applies, and the states whose
+    consent rule applies (sorted)."""
+    found: list[Reason] = [] if places else [UNKNOWN_LOCATION]
+    for place in places:
+        found.extend(_place_reasons(place, at, rules))
+    capped = any(place.state in rules.cap_states for place in places)
+    consent_states = tuple(sorted({p.state for p in places if p.state in rules.consent_states}))
+    return tuple(found), capped, consent_states
+
+
+@lru_cache(maxsize=4096)
 def next_open(place: Location, after: datetime, rules: RuleSet) -> datetime:
     """The first instant at or after `after` when the location's window is open."""
     rule = rules.rule_for(place.state)
@@ -151,10 +188,10 @@ def _cap_lifts(attempts: tuple[datetime, ...], at: datetime, hours: int, limit: 
     return counted[len(counted) - limit] + timedelta(hours=hours)
 
 
-def _caps(prospect: Prospect, facts: Facts, rules: RuleSet) -> list[tuple[str, tuple[datetime, ...], int]]:
-    """(code, attempts, limit) of each cap that applies to this prospect."""
+def _caps(capped: bool, facts: Facts, rules: RuleSet) -> list[tuple[str, tuple[datetime, ...], int]]:
+    """(code, attempts, limit) of each cap that applies (`capped`: a location is in a cap state)."""
     caps: list[tuple[str, tuple[datetime, ...], int]] = []
-    if any(place.state in rules.cap_states for place in prospect.locations):
+    if capped:
         caps.append(("frequency_cap", facts.subject_attempts, rules.cap_limit))
     if facts.team_cap is not None:
         caps.append(("team_cap", facts.all_attempts, facts.team_cap))
@@ -162,20 +199,12 @@ def _caps(prospect: Prospect, facts: Facts, rules: RuleSet) -> list[tuple[str, t
 
 
 def _phone_reasons(prospect: Prospect, facts: Facts, rules: RuleSet) -> tuple[list[Reason], list[Reason]]:
-    reasons: list[Reason] = []
+    at = prospect.at
+    placed, capped, consent_states = _where(prospect.locations, at, rules)
+    reasons = list(placed)
     warnings: list[Reason] = []
-    if not prospect.locations:
-        reasons.append(
-            Reason(
-                "unknown_location",
-                "No location is known for this recipient (a non-geographic number and no known "
-                "ZIP): the local time cannot be checked",
-            )
-        )
-    for place in prospect.locations:
-        reasons.extend(place_reasons(place, prospect.at, rules))
-    for code, attempts, limit in _caps(prospect, facts, rules):
-        counted = _in_window(attempts, prospect.at, rules.cap_hours)
+    for code, attempts, limit in _caps(capped, facts, rules):
+        counted = _in_window(attempts, at, rules.cap_hours)
         if len(counted) >= limit:
             scope = "on this subject " if code == "frequency_cap" else ""
             owner = "the rule" if code == "frequency_cap" else "the team"
@@ -186,7 +215,6 @@ def _phone_reasons(prospect: Prospect, facts: Facts, rules: RuleSet) -> tuple[li
                     f"{rules.cap_hours} h: {owner} allows {limit}",
                 )
             )
-    consent_states = sorted({p.state for p in prospect.locations if p.state in rules.consent_states})
     if prospect.automated and consent_states and not facts.consent:
         reasons.append(
             Reason(
@@ -197,7 +225,7 @@ def _phone_reasons(prospect: Prospect, facts: Facts, rules: RuleSet) -> tuple[li
             )
         )
     if facts.litigator:
-        reasons.append(Reason("litigator", "This number is on a litigator list"))
+        reasons.append(LITIGATOR)
     if facts.dnc_sources and not facts.consent:
         reasons.append(
             Reason("dnc", f"This number is on the do-not-call data ({', '.join(facts.dnc_sources)})")
@@ -205,7 +233,7 @@ def _phone_reasons(prospect: Prospect, facts: Facts, rules: RuleSet) -> tuple[li
     if not facts.dnc_sources and not facts.consent:
         limit_age = timedelta(days=rules.dnc_max_age_days)
         checked = facts.dnc_checked_at
-        if checked is None or prospect.at - checked > limit_age:
+        if checked is None or at - checked > limit_age:
             when = "never" if checked is None else f"last on {checked.date().isoformat()}"
             unchecked = Reason(
                 "dnc_unchecked",
@@ -218,7 +246,7 @@ def _phone_reasons(prospect: Prospect, facts: Facts, rules: RuleSet) -> tuple[li
 def _next_allowed(prospect: Prospect, facts: Facts, rules: RuleSet) -> datetime:
     """The first instant when every location's window is open and every cap has room."""
     moment = prospect.at
-    caps = _caps(prospect, facts, rules)
+    caps = _caps(_where(prospect.locations, moment, rules)[1], facts, rules)
     # Each pass only moves forward; a few passes settle (a cap lifting at night, then morning).
     for _ in range(64):
         later = moment
@@ -246,13 +274,11 @@ def decide(prospect: Prospect, facts: Facts, rules: RuleSet) -> Decision:
     else:
         reasons, warnings = _phone_reasons(prospect, facts, rules)
     if facts.opted_out:
-        reasons.append(Reason("opted_out", "This person opted out; they must opt back in first"))
+        reasons.append(OPTED_OUT)
     if facts.do_not_contact:
-        reasons.append(Reason("do_not_contact", "This person is marked do-not-contact"))
+        reasons.append(DO_NOT_CONTACT)
     if facts.review_pending:
-        reasons.append(
-            Reason("review_pending", "A message from this person awaits review as a possible opt-out")
-        )
+        reasons.append(REVIEW_PENDING)
     next_allowed: datetime | None = None
     if reasons and all(r.code in TIME_CODES for r in reasons):
         next_allowed = _next_allowed(prospect, facts, rules).astimezone(UTC)

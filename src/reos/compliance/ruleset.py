@@ -29,8 +29,11 @@ class StateRule:
     source: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RuleSet:
+    """Hashes and compares by identity: the rules module memoises per rule set (a set with the
+    same version but other values, as tests build, never shares an entry)."""
+
     version: str
     effective: str
     federal: StateRule
