@@ -137,13 +137,11 @@ def copy_baseline(owner: str, path: Path) -> float:
         conn.execute("drop table if exists bench_raw_leads")
         conn.execute(sql.SQL("create table bench_raw_leads ({})").format(columns))
         began = time.perf_counter()
-        with conn.cursor() as cursor, open(path, "rb") as handle:
-            # LATIN1 takes every byte: the file mixes UTF-8 and Windows-1252 rows on purpose.
-            with cursor.copy(
-                "copy bench_raw_leads from stdin (format csv, header true, encoding 'LATIN1')"
-            ) as copy:
-                while block := handle.read(1024 * 1024):
-                    copy.write(block)
+        # LATIN1 takes every byte: the file mixes UTF-8 and Windows-1252 rows on purpose.
+        statement = "copy bench_raw_leads from stdin (format csv, header true, encoding 'LATIN1')"
+        with conn.cursor() as cursor, open(path, "rb") as handle, cursor.copy(statement) as copy:
+            while block := handle.read(1024 * 1024):
+                copy.write(block)
         elapsed = time.perf_counter() - began
         conn.execute("drop table bench_raw_leads")
     return elapsed

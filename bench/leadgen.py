@@ -31,14 +31,44 @@ HEADERS = [
     "Phone 3", "Phone 3 Type", "Phone 3 DNC", "Email 1", "Email 2",
 ]  # fmt: skip
 STATES = ("FL", "TX", "GA", "OH", "NC", "AZ", "TN", "MI", "PA", "CA", "NY", "IN")
-ROOTS = ["Oak", "Maple", "Cedar", "Pine", "Elm", "Birch", "Willow", "Aspen", "Spruce", "Hickory", "Walnut", "Chestnut", "Magnolia", "Poplar", "Cypress", "Juniper", "Laurel", "Holly", "Ivy", "Sycamore", "Redwood", "Sequoia", "Hawthorn", "Linden", "Alder", "Beech", "Dogwood", "Fir", "Hemlock", "Larch", "Locust", "Mulberry", "Olive", "Palm", "Pecan", "Plum", "Peach", "Apple", "Cherry", "Pear", "Quince", "Rowan", "Sassafras", "Tupelo", "Yew", "Acorn", "Amber", "Arbor", "Autumn", "Bay", "Bluff", "Briar", "Brook", "Canyon", "Cliff", "Clover", "Coral", "Creek", "Crest", "Crystal", "Dale", "Dawn", "Deer", "Dove", "Eagle", "Echo", "Fern", "Fox", "Glen", "Golden", "Granite", "Hazel", "Heather", "Heron", "Highland", "Hill", "Hollow", "Iris", "Jade", "Lake", "Lark", "Meadow", "Mesa", "Mill", "Mist", "Moss", "North", "Orchard", "Otter", "Park", "Pebble", "Prairie", "Quail", "Rain", "Raven"]
-ENDINGS = ["wood", "field", "brook", "view", "ridge", "dale", "crest", "haven", "side", "point", "shire", "ford", "land", "mont", "vale", "stone", "water", "gate", "bury", "ton", "ville", "worth", "port", "wick", "hurst", "ley", "moor", "more", "hall", "spring", "grove", "meadow", "bend", "run", "creek", "shore", "court", "lake", "park", "pond", "rock", "sand", "star", "sun", "wind"]
+ROOTS = [
+    "Oak", "Maple", "Cedar", "Pine", "Elm", "Birch", "Willow", "Aspen", "Spruce", "Hickory", "Walnut",
+    "Chestnut", "Magnolia", "Poplar", "Cypress", "Juniper", "Laurel", "Holly", "Ivy", "Sycamore",
+    "Redwood", "Sequoia", "Hawthorn", "Linden", "Alder", "Beech", "Dogwood", "Fir", "Hemlock", "Larch",
+    "Locust", "Mulberry", "Olive", "Palm", "Pecan", "Plum", "Peach", "Apple", "Cherry", "Pear",
+    "Quince", "Rowan", "Sassafras", "Tupelo", "Yew", "Acorn", "Amber", "Arbor", "Autumn", "Bay",
+    "Bluff", "Briar", "Brook", "Canyon", "Cliff", "Clover", "Coral", "Creek", "Crest", "Crystal",
+    "Dale", "Dawn", "Deer", "Dove", "Eagle", "Echo", "Fern", "Fox", "Glen", "Golden", "Granite",
+    "Hazel", "Heather", "Heron", "Highland", "Hill", "Hollow", "Iris", "Jade", "Lake", "Lark", "Meadow",
+    "Mesa", "Mill", "Mist", "Moss", "North", "Orchard", "Otter", "Park", "Pebble", "Prairie", "Quail",
+    "Rain", "Raven"
+]  # fmt: skip
+ENDINGS = [
+    "wood", "field", "brook", "view", "ridge", "dale", "crest", "haven", "side", "point", "shire",
+    "ford", "land", "mont", "vale", "stone", "water", "gate", "bury", "ton", "ville", "worth", "port",
+    "wick", "hurst", "ley", "moor", "more", "hall", "spring", "grove", "meadow", "bend", "run", "creek",
+    "shore", "court", "lake", "park", "pond", "rock", "sand", "star", "sun", "wind"
+]  # fmt: skip
 SUFFIXES = [
     ("Street", "St"), ("Avenue", "Ave"), ("Road", "Rd"), ("Lane", "Ln"), ("Drive", "Dr"), ("Court", "Ct"),
     ("Boulevard", "Blvd"), ("Way", "Way"), ("Place", "Pl"), ("Terrace", "Ter"),
 ]  # fmt: skip
-FIRST = ["James", "Mary", "John", "Patricia", "Robert", "Jennifer", "Michael", "Linda", "William", "Elizabeth", "David", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah", "Charles", "Karen", "Christopher", "Nancy", "Daniel", "Lisa", "Matthew", "Betty", "Anthony", "Margaret", "Mark", "Sandra", "Donald", "Ashley", "Steven", "Kimberly", "Paul", "Emily", "Andrew", "Donna", "Joshua", "Michelle", "Kenneth", "Carol", "Kevin", "Amanda", "Brian", "Dorothy", "George", "Melissa", "Edward", "Deborah", "Ronald", "Stephanie", "Timothy", "Rebecca", "Jason", "Sharon"]
-LAST = ["Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright", "Scott", "Torres", "Nguyen", "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall", "Rivera", "Campbell", "Mitchell", "Carter", "Roberts", "Whitlock", "Okafor", "Novak", "Kowalski", "Lindqvist"]
+FIRST = [
+    "James", "Mary", "John", "Patricia", "Robert", "Jennifer", "Michael", "Linda", "William",
+    "Elizabeth", "David", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah",
+    "Charles", "Karen", "Christopher", "Nancy", "Daniel", "Lisa", "Matthew", "Betty", "Anthony",
+    "Margaret", "Mark", "Sandra", "Donald", "Ashley", "Steven", "Kimberly", "Paul", "Emily", "Andrew",
+    "Donna", "Joshua", "Michelle", "Kenneth", "Carol", "Kevin", "Amanda", "Brian", "Dorothy", "George",
+    "Melissa", "Edward", "Deborah", "Ronald", "Stephanie", "Timothy", "Rebecca", "Jason", "Sharon"
+]  # fmt: skip
+LAST = [
+    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
+    "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore",
+    "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez", "Clark", "Ramirez",
+    "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright", "Scott", "Torres", "Nguyen",
+    "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall", "Rivera", "Campbell", "Mitchell",
+    "Carter", "Roberts", "Whitlock", "Okafor", "Novak", "Kowalski", "Lindqvist"
+]  # fmt: skip
 ACCENTED = ("José", "Zoë", "Renée", "Łukasz", "François", "Müller", "Peña", "Søren")
 TYPES = (
     "Single Family",

@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 from bench.leadgen import generate
 from sqlalchemy import text
@@ -46,10 +47,10 @@ async def snapshot(database: Database, team: uuid.UUID) -> dict[str, Any]:
 
 
 async def run_file(client: httpx.AsyncClient, admin: Member, path: Path) -> dict[str, Any]:
-    with open(path, "rb") as handle:
-        started = await client.post(
-            "/api/v1/imports", files={"file": ("messy.csv", handle, "text/csv")}, headers=admin.headers
-        )
+    content = await anyio.Path(path).read_bytes()
+    started = await client.post(
+        "/api/v1/imports", files={"file": ("messy.csv", content, "text/csv")}, headers=admin.headers
+    )
     assert started.status_code == 202, started.text
     await run_jobs()
     body: dict[str, Any] = (

@@ -112,9 +112,9 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 async def _copy(raw: Any, table: str, columns: tuple[str, ...], payload: bytes) -> None:
     if not payload:
         return
-    async with raw.cursor() as cursor:
-        async with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            await copy.write(payload)
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    async with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        await copy.write(payload)
 
 
 async def _load(raw: Any, chunk: Chunk) -> None:
@@ -216,12 +216,14 @@ async def merge(
             f"""
             CREATE TEMP TABLE imp_plan ON COMMIT DROP AS
             WITH k AS (
-                SELECT row_no, new_id, {APN_KEY.format(t="r")} AS apn_key, {ADDRESS_KEY.format(t="r")} AS address_key
+                SELECT row_no, new_id, {APN_KEY.format(t="r")} AS apn_key,
+                    {ADDRESS_KEY.format(t="r")} AS address_key
                 FROM imp_rows r
             ), w AS (
                 SELECT k.*,
                        min(row_no) OVER (PARTITION BY address_key) AS first_by_address,
-                       CASE WHEN apn_key IS NOT NULL THEN min(row_no) OVER (PARTITION BY apn_key) END AS first_by_apn
+                       CASE WHEN apn_key IS NOT NULL THEN min(row_no)
+                           OVER (PARTITION BY apn_key) END AS first_by_apn
                 FROM k
             ), by_apn AS (
                 SELECT DISTINCT ON (apn_key) apn_key, id FROM properties
@@ -233,7 +235,8 @@ async def merge(
                 ORDER BY address_key, created_at, id
             ), m AS (
                 SELECT w.row_no, w.new_id,
-                       w.first_by_address = w.row_no AND coalesce(w.first_by_apn = w.row_no, true) AS first_in_file,
+                       w.first_by_address = w.row_no AND coalesce(w.first_by_apn = w.row_no,
+                           true) AS first_in_file,
                        coalesce(a.id, b.id) AS target_id
                 FROM w LEFT JOIN by_apn a ON a.apn_key = w.apn_key
                        LEFT JOIN by_address b ON b.address_key = w.address_key
@@ -268,7 +271,8 @@ async def merge(
         text(
             f"""
             INSERT INTO properties (id, team_id, created_at, updated_at, stage_changed_at, stage, score,
-                                    {columns}, tags, custom, provenance, signal_kinds, import_id, created_by_id)
+                                    {columns}, tags, custom, provenance, signal_kinds, import_id,
+                                        created_by_id)
             SELECT r.new_id, :t, :now, :now, :now, 'new', 0, {", ".join("r." + c for c in FIELDS)},
                    coalesce(r.tags, '{{}}'), '{{}}', '{{}}', coalesce(r.signal_kinds, '{{}}'), :i, :by
             FROM imp_plan f JOIN imp_rows r USING (row_no)
@@ -286,14 +290,16 @@ async def merge(
         )
         tags_diff = (
             "'tags', CASE WHEN r.tags IS NOT NULL AND NOT (r.tags::varchar[] <@ p.tags) "
-            "THEN jsonb_build_array(to_jsonb(p.tags), to_jsonb(ARRAY(SELECT DISTINCT unnest(p.tags || r.tags::varchar[]) ORDER BY 1))) END"
+            "THEN jsonb_build_array(to_jsonb(p.tags), to_jsonb(ARRAY(SELECT DISTINCT unnest(p.tags "
+            "|| r.tags::varchar[]) ORDER BY 1))) END"
         )
         await run(
             text(
                 f"""
                 CREATE TEMP TABLE imp_diff ON COMMIT DROP AS
                 SELECT f.row_no, p.id AS property_id,
-                       jsonb_strip_nulls(jsonb_build_object({diffs}) || jsonb_build_object({tags_diff})) AS fields
+                       jsonb_strip_nulls(jsonb_build_object({diffs})
+                           || jsonb_build_object({tags_diff})) AS fields
                 FROM imp_plan f JOIN imp_rows r USING (row_no)
                 JOIN properties p ON p.team_id = :t AND p.id = f.target_id
                 WHERE f.action = 'match'
@@ -360,7 +366,8 @@ async def merge(
             text(
                 """
                 UPDATE properties p SET signal_kinds = ARRAY(
-                    SELECT s.kind FROM signals s WHERE s.team_id = :t AND s.property_id = p.id ORDER BY s.kind)
+                    SELECT s.kind FROM signals s WHERE s.team_id = :t AND s.property_id = p.id
+                        ORDER BY s.kind)
                 WHERE p.team_id = :t AND p.id IN (SELECT property_id FROM imp_touched)
                 """
             ),
@@ -384,7 +391,8 @@ async def merge(
                 ORDER BY owner_key, created_at, id
             )
             SELECT c.*, e.id AS existing_id,
-                   coalesce(e.id, first_value(c.contact_id) OVER (PARTITION BY c.owner_key ORDER BY c.row_no, c.role DESC))
+                   coalesce(e.id, first_value(c.contact_id) OVER (PARTITION BY c.owner_key
+                       ORDER BY c.row_no, c.role DESC))
                        AS final_id,
                    row_number() OVER (PARTITION BY c.row_no ORDER BY c.role DESC) = 1 AS holds_points
             FROM c LEFT JOIN existing e USING (owner_key)
@@ -396,7 +404,8 @@ async def merge(
     await run(
         text(
             """
-            INSERT INTO contacts (id, team_id, created_at, updated_at, kind, first_name, last_name, entity_name,
+            INSERT INTO contacts (id, team_id, created_at, updated_at, kind, first_name, last_name,
+                entity_name,
                                   street, city, state, zip_code, import_id)
             SELECT contact_id, :t, :now, :now, kind, first_name, last_name, entity_name, street, city, state,
                    zip_code, :i
@@ -409,7 +418,8 @@ async def merge(
         text(
             """
             WITH added AS (
-                INSERT INTO property_contacts (id, team_id, created_at, property_id, contact_id, role, import_id)
+                INSERT INTO property_contacts (id, team_id, created_at, property_id, contact_id, role,
+                    import_id)
                 SELECT gen_random_uuid(), :t, :now, property_id, final_id, role, :i
                 FROM (SELECT DISTINCT property_id, final_id, role FROM imp_owner) o
                 ON CONFLICT (team_id, property_id, contact_id, role) DO NOTHING
@@ -445,10 +455,12 @@ async def merge(
         text(
             """
             WITH added AS (
-                INSERT INTO contact_points (id, team_id, created_at, contact_id, kind, value, is_primary, position,
+                INSERT INTO contact_points (id, team_id, created_at, contact_id, kind, value,
+                    is_primary, position,
                                             status, line_type, dnc, dnc_checked_at, import_id)
                 SELECT gen_random_uuid(), :t, :now, contact_id, kind, value,
-                       new_contact AND position = min(position) OVER (PARTITION BY contact_id, kind), position,
+                       new_contact AND position = min(position) OVER (PARTITION BY contact_id, kind),
+                           position,
                        'unknown', coalesce(line_type, 'unknown'), coalesce(dnc, false),
                        CASE WHEN dnc IS NOT NULL THEN :now END, :i
                 FROM imp_point WHERE existing_id IS NULL
@@ -489,7 +501,8 @@ async def merge(
             """
             INSERT INTO import_errors (id, team_id, created_at, import_id, row_number, "column", reason, raw)
             SELECT gen_random_uuid(), :t, :now, :i, row_no, source_column,
-                   CASE WHEN landed THEN reason || ' (value skipped; the row was imported)' ELSE reason END, raw
+                   CASE WHEN landed THEN reason
+                       || ' (value skipped; the row was imported)' ELSE reason END, raw
             FROM imp_errors ORDER BY row_no
             """
         ),
@@ -500,7 +513,8 @@ async def merge(
             text(
                 """
                 SELECT count(*) FILTER (WHERE action = 'create'),
-                       count(*) FILTER (WHERE action = 'match' AND property_id IN (SELECT property_id FROM imp_touched)),
+                       count(*) FILTER (WHERE action = 'match' AND property_id IN (SELECT property_id
+                           FROM imp_touched)),
                        count(*) FILTER (WHERE action = 'match'),
                        count(*) FILTER (WHERE action = 'duplicate'),
                        (SELECT count(*) FROM imp_errors WHERE landed)

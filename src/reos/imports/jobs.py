@@ -49,7 +49,7 @@ async def run_import(session: AsyncSession, info: JobInfo, *, team_id: str, impo
         async with session.begin_nested():
             await imports.execute(session, db=db, imp=imp, path=path, on_progress=report)
     except Exception as exc:
-        log.warning("import.failed", import_id=import_id, error=repr(exc))
+        log.exception("import.failed", import_id=import_id)
         await imports.mark_failed(db, imp, f"{type(exc).__name__}: {exc}")
         return
     finally:

@@ -67,7 +67,11 @@ _ENTITY = re.compile(
 _HOUSE = re.compile(r"^\s*(\d+[A-Za-z]?(?:-\d+[A-Za-z]?)?)\s+(\S.*)$")
 _ZIP = re.compile(r"^(\d{5})(?:-?(\d{4}))?$", re.ASCII)
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$", re.ASCII)
-_EMAIL = re.compile(r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.[a-z]{2,}$", re.ASCII)  # fmt: skip
+_EMAIL = re.compile(
+    r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@"  # the local part
+    r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.[a-z]{2,}$",
+    re.ASCII,
+)
 _DATE_FORMATS = (
     re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$"),  # ISO, Excel's dates as written by the reader
     re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$"),  # US month/day/year

@@ -111,7 +111,7 @@ def _cell(value: Any) -> str:
 
 
 def _xlsx(stream: IO[bytes]) -> Table:
-    import openpyxl
+    import openpyxl  # type: ignore[import-untyped]
 
     try:
         book = openpyxl.load_workbook(stream, read_only=True, data_only=True)

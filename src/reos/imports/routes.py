@@ -53,12 +53,12 @@ def _read(imp: Import) -> ImportRead:
         percent = 0
     return ImportRead(
         id=imp.id,
-        status=imp.status,  # type: ignore[arg-type]
+        status=imp.status,
         filename=imp.filename,
-        format=imp.format,  # type: ignore[arg-type]
+        format=imp.format,
         size_bytes=imp.size_bytes,
         mapping=imp.mapping,
-        on_duplicate=imp.on_duplicate,  # type: ignore[arg-type]
+        on_duplicate=imp.on_duplicate,
         counts=ImportCounts.model_validate(imp.counts),
         progress=ImportProgress(rows_done=done, rows_total=total, percent=percent),
         error=imp.error,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import io
@@ -9,9 +10,11 @@ import os
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import IO, Any
+from typing import IO, Any, cast
 
+import anyio
 from sqlalchemy import select, text, tuple_, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -194,10 +197,10 @@ async def execute(
     """Run an import over the file at `path` inside the session's transaction."""
     started = clock.now()
     await _side_update(db, imp, status="running", started_at=started)
-    table, stream = reader.open_path(path, imp.filename)
+    table, stream = await asyncio.to_thread(reader.open_path, path, imp.filename)
     try:
         plan = normalise.Plan.build(table.headers, mapping.check_mapping(imp.mapping, table.headers))
-        size = os.path.getsize(path)
+        size = (await anyio.Path(path).stat()).st_size
 
         async def progress(done: int) -> None:
             estimate = None
@@ -239,10 +242,14 @@ async def mark_failed(db: Database, imp: Import, reason: str) -> None:
 async def file_to_path(imp: Import) -> str:
     """The stored upload, copied to a temporary file the reader can stream (caller deletes it)."""
     data = await providers.current().storage.get(imp.file_key)
-    handle, path = tempfile.mkstemp(suffix=f".{imp.format}", prefix="reos-import-")
-    with os.fdopen(handle, "wb") as out:
-        out.write(data)
-    return path
+
+    def write() -> str:
+        handle, path = tempfile.mkstemp(suffix=f".{imp.format}", prefix="reos-import-")
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        return path
+
+    return await asyncio.to_thread(write)
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -340,6 +347,11 @@ CONTACT_USES: tuple[tuple[str, str], ...] = (
 POINT_USES = ("opt_outs", "consent_records", "review_items", "contact_attempts")
 
 
+def _rowcount(result: Any) -> int:
+    """The rows a DELETE or UPDATE touched (a `CursorResult`, typed as plain `Result`)."""
+    return int(cast(CursorResult[Any], result).rowcount or 0)
+
+
 def activity_reasons(
     alias: str, column: str = "property_id", checks: tuple[tuple[str, str], ...] = ACTIVITY
 ) -> str:
@@ -389,20 +401,22 @@ async def undo(
     kept_rows = (
         await run(
             text(
-                "SELECT id, address, city, reasons FROM undo_props WHERE reasons <> '{}' ORDER BY address LIMIT 200"
+                "SELECT id, address, city, reasons FROM undo_props WHERE reasons <> '{}' "
+                "ORDER BY address LIMIT 200"
             )
         )
     ).all()
     kept_count = int((await run(text("SELECT count(*) FROM undo_props WHERE reasons <> '{}'"))).scalar_one())
-    removed_props = (
+    removed_props = _rowcount(
         await run(
             text(
-                "DELETE FROM properties p USING undo_props u WHERE p.team_id = :t AND p.id = u.id AND u.reasons = '{}'"
+                "DELETE FROM properties p USING undo_props u WHERE p.team_id = :t AND p.id = u.id "
+                "AND u.reasons = '{}'"
             ),
             p,
         )
-    ).rowcount
-    removed_roles = (
+    )
+    removed_roles = _rowcount(
         await run(
             text(
                 "DELETE FROM property_contacts pc WHERE pc.team_id = :t AND pc.import_id = :i "
@@ -410,7 +424,7 @@ async def undo(
             ),
             p,
         )
-    ).rowcount
+    )
     signal_props = (
         await run(
             text(
@@ -423,7 +437,8 @@ async def undo(
     if signal_props:
         await run(
             text(
-                "UPDATE properties p SET signal_kinds = ARRAY(SELECT s.kind FROM signals s WHERE s.team_id = :t "
+                "UPDATE properties p SET signal_kinds = ARRAY(SELECT s.kind FROM signals s "
+                "WHERE s.team_id = :t "
                 "AND s.property_id = p.id ORDER BY s.kind) WHERE p.team_id = :t AND p.id = ANY(:ids)"
             ),
             {**p, "ids": list({r[0] for r in signal_props})},
@@ -431,7 +446,8 @@ async def undo(
 
     # Fields the import changed: restored where they still hold what it wrote.
     restorable = ", ".join(
-        f"{c} = CASE WHEN u.restore ? '{c}' THEN (jsonb_populate_record(NULL::properties, u.restore)).{c} ELSE p.{c} END"
+        f"{c} = CASE WHEN u.restore ? '{c}' THEN (jsonb_populate_record(NULL::properties, "
+        f"u.restore)).{c} ELSE p.{c} END"
         for c in (*engine.FIELDS, "tags")
     )
     await run(
@@ -454,7 +470,8 @@ async def undo(
             f"""
             UPDATE properties p SET {restorable},
                 provenance = p.provenance - ARRAY(
-                    SELECT k FROM jsonb_object_keys(u.restore) k WHERE p.provenance -> k ->> 'import_id' = CAST(:i AS text)),
+                    SELECT k FROM jsonb_object_keys(u.restore) k
+                        WHERE p.provenance -> k ->> 'import_id' = CAST(:i AS text)),
                 updated_at = :now
             FROM undo_fields u WHERE p.team_id = :t AND p.id = u.property_id AND u.restore IS NOT NULL
             """
@@ -472,7 +489,8 @@ async def undo(
     kept_fields = (
         await run(
             text(
-                "SELECT property_id, address, kept FROM undo_fields WHERE kept <> '{}' ORDER BY address LIMIT 200"
+                "SELECT property_id, address, kept FROM undo_fields WHERE kept <> '{}' "
+                "ORDER BY address LIMIT 200"
             )
         )
     ).all()
@@ -482,18 +500,19 @@ async def undo(
         f"NOT EXISTS (SELECT 1 FROM {t} x WHERE x.team_id = cp.team_id AND x.point_id = cp.id)"
         for t in POINT_USES
     )
-    removed_points = (
+    removed_points = _rowcount(
         await run(
             text(
                 f"""
                 DELETE FROM contact_points cp USING contacts c
-                WHERE cp.team_id = :t AND cp.import_id = :i AND c.team_id = cp.team_id AND c.id = cp.contact_id
+                WHERE cp.team_id = :t AND cp.import_id = :i AND c.team_id = cp.team_id
+                    AND c.id = cp.contact_id
                   AND c.import_id IS DISTINCT FROM :i AND {point_uses}
                 """
             ),
             p,
         )
-    ).rowcount
+    )
     await run(
         text(
             f"""
@@ -515,14 +534,15 @@ async def undo(
             )
         ).scalar_one()
     )
-    removed_contacts = (
+    removed_contacts = _rowcount(
         await run(
             text(
-                "DELETE FROM contacts c USING undo_contacts u WHERE c.team_id = :t AND c.id = u.id AND u.reasons = '{}'"
+                "DELETE FROM contacts c USING undo_contacts u WHERE c.team_id = :t AND c.id = u.id "
+                "AND u.reasons = '{}'"
             ),
             p,
         )
-    ).rowcount
+    )
     kept_contacts = int(
         (await run(text("SELECT count(*) FROM undo_contacts WHERE reasons <> '{}'"))).scalar_one()
     )
@@ -664,21 +684,30 @@ async def import_path(
     The file is read where it is, not copied into storage (it may be larger than an upload)."""
     if on_duplicate not in ("update", "skip"):
         raise Unprocessable("on_duplicate must be update or skip", details={"field": "on_duplicate"})
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        table = reader.open_table(stream, path)
-        used = _mapping_for(table, given)
-        stream.seek(0)
-        while block := stream.read(4 * 1024 * 1024):
-            digest.update(block)
+
+    def inspect() -> tuple[str, dict[str, str], str, int]:
+        """The file's format, the mapping to use, its SHA-256 and size (blocking: run in a thread)."""
+        digest = hashlib.sha256()
+        size = 0
+        with open(path, "rb") as stream:
+            table = reader.open_table(stream, path)
+            used = _mapping_for(table, given)
+            stream.seek(0)
+            while block := stream.read(4 * 1024 * 1024):
+                digest.update(block)
+                size += len(block)
+        return table.format, used, digest.hexdigest(), size
+
+    file_format, used, sha256, size = await asyncio.to_thread(inspect)
+    absolute = await anyio.Path(path).absolute()
     async with team_session(db, team_id) as session:
         imp = Import(
             team_id=team_id,
-            filename=os.path.basename(path)[:255],
-            format=table.format,
-            file_key=f"local:{os.path.abspath(path)}"[:500],
-            file_sha256=digest.hexdigest(),
-            size_bytes=os.path.getsize(path),
+            filename=absolute.name[:255],
+            format=file_format,
+            file_key=f"local:{absolute}"[:500],
+            file_sha256=sha256,
+            size_bytes=size,
             mapping=used,
             on_duplicate=on_duplicate,
             status="queued",
