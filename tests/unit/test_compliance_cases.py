@@ -467,6 +467,13 @@ add(
 # fmt: on
 
 
+@pytest.fixture(autouse=True)
+def _fresh_memos() -> None:
+    """Each case works its location facts out anew (mutation testing forks one process that
+    has already filled the memos)."""
+    rules.clear_caches()
+
+
 def _facts(case: Case) -> rules.Facts:
     base = rules.Facts(dnc_checked_at=case.at - timedelta(days=1))
     return replace(base, **case.facts)

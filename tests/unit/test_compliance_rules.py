@@ -16,6 +16,13 @@ AL = Location(state="AL", tz="America/Chicago", source="property ZIP")
 NOWHERE = Location(state=None, tz="America/Toronto", source="phone area code")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_memos() -> None:
+    """Each case works its location facts out anew (mutation testing forks one process that
+    has already filled the memos)."""
+    rules.clear_caches()
+
+
 def test_rule_set_values_from_the_file() -> None:
     assert R.version == "us-2025.1" and R.effective == "2025-01-01"
     assert (R.federal.start, R.federal.end) == (time(8), time(21))

@@ -7,7 +7,9 @@ few queries and calls `decide` once per contact. The parameters come from the ru
 A batch asks about thousands of recipients at one instant in a handful of places, so whatever
 depends only on (locations, instant, rule set) — zone conversions, windows, day bans, holidays,
 which caps and consent rules apply — is worked out once and memoised (`_where`, `next_open`);
-a rule set hashes by identity, so a changed rule set never shares an entry.
+a rule set hashes by identity, so a changed rule set never shares an entry. The memoised
+logic is written as plain functions wrapped afterwards (mutation testing skips decorated
+functions); `clear_caches` empties the memos (tests do, before each case).
 """
 
 from __future__ import annotations
@@ -119,8 +121,7 @@ def place_reasons(place: Location, at: datetime, rules: RuleSet) -> list[Reason]
     return list(_place_reasons(place, at, rules))
 
 
-@lru_cache(maxsize=4096)
-def _place_reasons(place: Location, at: datetime, rules: RuleSet) -> tuple[Reason, ...]:
+def _find_place_reasons(place: Location, at: datetime, rules: RuleSet) -> tuple[Reason, ...]:
     rule = rules.rule_for(place.state)
     local = at.astimezone(_zone(place.tz))
     where = f"{place.state or 'outside the US states'} ({place.tz}, from the {place.source})"
@@ -139,8 +140,10 @@ def _place_reasons(place: Location, at: datetime, rules: RuleSet) -> tuple[Reaso
     return tuple(found)
 
 
-@lru_cache(maxsize=4096)
-def _where(
+_place_reasons = lru_cache(maxsize=4096)(_find_place_reasons)
+
+
+def _find_where(
     places: tuple[Location, ...], at: datetime, rules: RuleSet
 ) -> tuple[tuple[Reason, ...], bool, tuple[str, ...]]:
     """What the recipient's locations alone decide at `at`: the quiet-hours and day-ban
@@ -154,8 +157,10 @@ def _where(
     return tuple(found), capped, consent_states
 
 
-@lru_cache(maxsize=4096)
-def next_open(place: Location, after: datetime, rules: RuleSet) -> datetime:
+_where = lru_cache(maxsize=4096)(_find_where)
+
+
+def _find_next_open(place: Location, after: datetime, rules: RuleSet) -> datetime:
     """The first instant at or after `after` when the location's window is open."""
     rule = rules.rule_for(place.state)
     zone = _zone(place.tz)
@@ -172,6 +177,15 @@ def next_open(place: Location, after: datetime, rules: RuleSet) -> datetime:
         if banned_day(rule, place.state, day) is None:
             return datetime.combine(day, rule.start, tzinfo=zone)
     raise ValueError(f"no open day within a year at {place}")  # pragma: no cover - data error
+
+
+next_open = lru_cache(maxsize=4096)(_find_next_open)
+
+
+def clear_caches() -> None:
+    """Forget every memoised location fact (the rule set's holidays and zones stay)."""
+    for memo in (_place_reasons, _where, next_open):
+        memo.cache_clear()
 
 
 def _in_window(attempts: tuple[datetime, ...], at: datetime, hours: int) -> list[datetime]:
