@@ -20,6 +20,7 @@ from reos.imports.models import Import, ImportChange, ImportRowError, MappingPre
 from reos.jobs.models import JobFailure, JobRun
 from reos.lists.models import ListMember, SavedList
 from reos.notifications.models import Notification, NotificationPreference
+from reos.properties.counts import StageCount
 from reos.properties.models import BulkAction, CustomField, DataFlag, Property
 from reos.providers.models import OutboxMessage, ProviderStatus
 from reos.scoring.models import ScoringSettings, Signal
@@ -70,6 +71,7 @@ __all__ = [
     "SavedList",
     "ScoringSettings",
     "Signal",
+    "StageCount",
     "Task",
     "Team",
 ]

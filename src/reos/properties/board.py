@@ -1,9 +1,10 @@
 """The pipeline board: per stage the count, the total estimated value and the first cards in the
 column's sort order, and further cards of one column a keyset page at a time.
 
-Set-based on purpose: one aggregate query for every column's numbers and one windowed query for
-every column's first cards (`row_number() over (partition by stage …)`), whatever the number of
-stages or cards — never a query per column or per card.
+Set-based on purpose: one aggregate query for every column's numbers and one query for every
+column's first cards (a UNION ALL of one `… order by <sort> limit per_stage` range per stage, so a
+column reads its first cards from an index instead of ranking the whole team), whatever the number
+of cards — never a round trip per column or per card.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -25,6 +26,7 @@ from reos.errors import Unprocessable
 from reos.kit import clock
 from reos.lists.models import SavedList
 from reos.properties import listing, pipeline
+from reos.properties.counts import StageCount
 from reos.properties.models import STAGES, Property
 from reos.properties.service import visible
 from reos.teams.models import Account, Market, Membership
@@ -252,6 +254,42 @@ def _with_assignee(rows: Any) -> AnySelect:
     )
 
 
+async def _numbers_query(
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    filters: Filters,
+    viewer: Membership | None,
+    wanted: Sequence[str],
+) -> AnySelect:
+    """(stage, count, total value) per wanted stage. Read from the counts the triggers keep
+    (`StageCount`: a few hundred rows) unless a list filters the board or the viewer sees only
+    some leads; then aggregated over the live leads themselves."""
+    probe = select(Property.id)
+    restricted = await visible(session, probe, team_id=team_id, viewer=viewer) is not probe
+    if filters.list_id is None and not restricted:
+        kept = (
+            select(StageCount.stage, func.sum(StageCount.leads), func.sum(StageCount.total_value))
+            .where(StageCount.team_id == team_id, StageCount.stage.in_(wanted), StageCount.leads > 0)
+            .group_by(StageCount.stage)
+        )
+        if filters.assignee_id is not None:
+            kept = kept.where(StageCount.assigned_to_id == filters.assignee_id)
+        if filters.market_id is not None:
+            kept = kept.where(StageCount.market_id == filters.market_id)
+        return kept
+    scanned = await _live_rows(
+        session,
+        select(Property.stage, func.count(), func.coalesce(func.sum(Property.estimated_value), 0)).where(
+            Property.stage.in_(wanted)
+        ),
+        team_id=team_id,
+        filters=filters,
+        viewer=viewer,
+    )
+    return scanned.group_by(Property.stage)
+
+
 async def board(
     session: AsyncSession,
     *,
@@ -278,33 +316,31 @@ async def board(
     await _check_filters(session, team_id=team_id, filters=filters)
     order = _ORDERS[sort]
 
-    totals_query = await _live_rows(
-        session,
-        select(Property.stage, func.count(), func.coalesce(func.sum(Property.estimated_value), 0)).where(
-            Property.stage.in_(wanted)
-        ),
-        team_id=team_id,
-        filters=filters,
-        viewer=viewer,
+    totals = await session.execute(
+        await _numbers_query(session, team_id=team_id, filters=filters, viewer=viewer, wanted=wanted)
     )
-    totals = await session.execute(totals_query.group_by(Property.stage))
     numbers = {stage: (count, Decimal(total)) for stage, count, total in totals}
 
-    ranked = (
-        await _live_rows(
+    # One index range per column (`… where stage = s order by <sort> limit per_stage`), glued
+    # with UNION ALL: each branch reads per_stage entries of (team_id, stage, score, id) under the
+    # score sort instead of ranking every live lead of the team with a window.
+    branches = []
+    for stage in wanted:
+        branch = await _live_rows(
             session,
-            select(
-                *_CARD_COLUMNS,
-                Property.team_id,
-                order.key.label("sort_key"),
-                func.row_number().over(partition_by=Property.stage, order_by=order.by()).label("rank"),
-            ).where(Property.stage.in_(wanted)),
+            select(*_CARD_COLUMNS, Property.team_id, order.key.label("sort_key")).where(
+                Property.stage == stage
+            ),
             team_id=team_id,
             filters=filters,
             viewer=viewer,
         )
-    ).subquery("ranked")
-    first = _with_assignee(ranked).where(ranked.c.rank <= per_stage).order_by(ranked.c.stage, ranked.c.rank)
+        branches.append(branch.order_by(*order.by()).limit(per_stage).subquery().select())
+    ranked = (branches[0] if len(branches) == 1 else union_all(*branches)).subquery("ranked")
+    again = (ranked.c.sort_key, ranked.c.id)
+    first = _with_assignee(ranked).order_by(
+        ranked.c.stage, *(c.desc() if order.descending else c.asc() for c in again)
+    )
     now = clock.now()
     cards: dict[str, list[Card]] = {stage: [] for stage in wanted}
     for row in await session.execute(first):
