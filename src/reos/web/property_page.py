@@ -25,6 +25,7 @@ from reos.teams import service as teams
 from reos.timeline import service as timeline
 from reos.web.account import form_fields
 from reos.web.render import app_error_fields, field_errors, page, partial, redirect
+from reos.web.scoring import score_context
 from reos.web.tasks import property_tasks_context
 
 router = APIRouter(include_in_schema=False)
@@ -143,6 +144,8 @@ async def _page(
         edit_open=bool(errors or error),
         status_code=status_code,
         **await property_tasks_context(principal, session, property_id=prop.id),
+        # A trashed lead has no live score to explain.
+        **(await score_context(principal, session, prop.id) if prop.deleted_at is None else {}),
     )
 
 
