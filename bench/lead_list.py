@@ -148,8 +148,12 @@ def board_sql(
         )
 
     statements = asyncio.run(_capture(app_url, owner_url, ds, run))
-    totals = [s for s in statements if "count(*)" in s[0] and "GROUP BY" in s[0]]
-    cards = [s for s in statements if "row_number()" in s[0] or "LATERAL" in s[0]]
+    totals = [
+        s
+        for s in statements
+        if "GROUP BY" in s[0] and ("count(*)" in s[0] or "property_stage_counts" in s[0])
+    ]
+    cards = [s for s in statements if "row_number()" in s[0] or "LATERAL" in s[0] or "UNION ALL" in s[0]]
     return totals[-1:] + cards[-1:]
 
 
@@ -200,6 +204,8 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=30, help="wrk seconds (0: no wrk)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--plans", action="store_true", help="print EXPLAIN ANALYZE of each query")
+    parser.add_argument("--workers", type=int, default=1, help="reos serve --workers (web processes)")
+    parser.add_argument("--wrk-only", action="store_true", help="skip the shapes and the board")
     args = parser.parse_args()
     say = lambda *a: print(*a, file=sys.stderr, flush=True)  # noqa: E731
 
@@ -218,6 +224,7 @@ def main() -> int:
         "rows_in_team": ds.rows,
         "cores": os.cpu_count(),
         "requests_per_shape": args.requests,
+        "web_workers": args.workers,
         "shapes": {},
         "board": {},
     }
@@ -226,7 +233,9 @@ def main() -> int:
     port = free_port()
     env = dict(os.environ, REOS_DATA_DIR=str(data_dir), LOG_LEVEL="WARNING")
     server = subprocess.Popen(
-        [str(BIN / "reos"), "serve", "--no-worker", "--port", str(port)], env=env, stdout=subprocess.DEVNULL
+        [str(BIN / "reos"), "serve", "--no-worker", "--port", str(port), "--workers", str(args.workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     plans: list[str] = []
@@ -237,9 +246,10 @@ def main() -> int:
         ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
         with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
-            wanted = shapes(ds)
+            wanted = {} if args.wrk_only else shapes(ds)
             first_page = client.get("/api/v1/properties", params={"limit": 50}).json()
-            wanted["1b_default_second_page"] = {"cursor": first_page["next_cursor"]}
+            if not args.wrk_only:
+                wanted["1b_default_second_page"] = {"cursor": first_page["next_cursor"]}
             for name, params in wanted.items():
                 params = {**params, "limit": 50}
                 say(f"shape {name}")
@@ -266,7 +276,8 @@ def main() -> int:
                     "load_average": [api_load, load()],
                 }
                 say(f"  {json.dumps(results['shapes'][name])}")
-            for name, assignee in (("unfiltered", None), ("by_assignee", ds.members[3])):
+            boards = () if args.wrk_only else (("unfiltered", None), ("by_assignee", ds.members[3]))
+            for name, assignee in boards:
                 say(f"board {name}")
                 params = {"assignee_id": str(assignee)} if assignee else {}
                 time_api(client, "/api/v1/pipeline", params, 2)

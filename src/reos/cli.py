@@ -50,6 +50,10 @@ def serve(
     worker: Annotated[
         bool, typer.Option("--worker/--no-worker", help="also run and supervise a worker process")
     ] = True,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, help="web server processes on the one socket (each with its own database pool)"),
+    ] = 1,
 ) -> None:
     """Serve the web UI and the API (starting and migrating the embedded database if used)."""
     import uvicorn
@@ -64,7 +68,19 @@ def serve(
         supervisor.start()
     typer.echo(f"Real Estate OS at http://{host}:{port}  (data in {settings.data_dir})")
     try:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+        if workers == 1:
+            uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+        else:
+            # Several processes need an import string: each builds its app from the environment.
+            uvicorn.run(
+                "reos.app:create_app",
+                factory=True,
+                workers=workers,
+                host=host,
+                port=port,
+                log_level="warning",
+                access_log=False,
+            )
     finally:
         if supervisor is not None:
             supervisor.stop()
@@ -174,12 +190,17 @@ def demo(
 
 @app.command("import")
 def import_file(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="CSV or XLSX lead list")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="CSV or XLSX lead list")
+    ],
     team: Annotated[str, typer.Option(help="the team's id or exact name")],
     mapping: Annotated[
-        str | None, typer.Option(help='JSON {target_field: source_column}; guessed from the headers if absent')
+        str | None,
+        typer.Option(help="JSON {target_field: source_column}; guessed from the headers if absent"),
     ] = None,
-    on_duplicate: Annotated[str, typer.Option(help="update or skip properties the team already has")] = "update",
+    on_duplicate: Annotated[
+        str, typer.Option(help="update or skip properties the team already has")
+    ] = "update",
     workers: Annotated[int, typer.Option(help="processes normalising rows")] = 2,
 ) -> None:
     """Import a lead list into a team, here and now (the same engine as the API's imports)."""
@@ -201,7 +222,11 @@ def import_file(
             "select id from teams where id::text = %s or name = %s order by created_at limit 2", (team, team)
         ).fetchall()
     if len(found) != 1:
-        typer.secho(f"error: {'no' if not found else 'more than one'} team matches {team!r}", fg=typer.colors.RED, err=True)
+        typer.secho(
+            f"error: {'no' if not found else 'more than one'} team matches {team!r}",
+            fg=typer.colors.RED,
+            err=True,
+        )
         raise typer.Exit(1)
     team_id = uuid.UUID(str(found[0][0]))
     began = time.monotonic()
@@ -214,8 +239,13 @@ def import_file(
         db = make_database(app_url, owner_url)
         try:
             imp = await imports.import_path(
-                db, team_id=team_id, path=str(file), given=given, on_duplicate=on_duplicate,
-                workers=workers, on_progress=progress,
+                db,
+                team_id=team_id,
+                path=str(file),
+                given=given,
+                on_duplicate=on_duplicate,
+                workers=workers,
+                on_progress=progress,
             )
             return dict(imp.counts)
         finally:
@@ -226,7 +256,9 @@ def import_file(
     except AppError as exc:
         typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from exc
-    typer.echo(f"imported in {time.monotonic() - began:.1f} s: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    typer.echo(
+        f"imported in {time.monotonic() - began:.1f} s: " + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+    )
 
 
 if __name__ == "__main__":

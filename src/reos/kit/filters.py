@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, literal, or_, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reos.errors import BadRequest, Unprocessable
@@ -469,6 +469,15 @@ def after(
     id_desc: bool,
 ) -> ColumnElement[bool]:
     """Rows that come after (values, last_id) in the order of `terms` then id, nulls last."""
+    if all(t.desc == id_desc and not t.nullable for t in terms) and all(v is not None for v in values):
+        # One direction and no nulls: a row comparison, which PostgreSQL reads as one index range
+        # start instead of an OR of ranges.
+        here = tuple_(*(t.expr for t in terms), id_expr)
+        there = tuple_(
+            *(literal(v, t.expr.type) for t, v in zip(terms, values, strict=True)),
+            literal(last_id, id_expr.type),
+        )
+        return here < there if id_desc else here > there
     ors: list[ColumnElement[bool]] = []
     equal: list[ColumnElement[bool]] = []
     for term, value in zip(terms, values, strict=True):

@@ -226,6 +226,17 @@ async def property_fields(session: AsyncSession, *, team_id: uuid.UUID) -> dict[
     return _fields(_Lists(team_id=team_id), definitions)
 
 
+def _names_custom(state: _Lists, doc: FilterDocument, sort: Sequence[SortKey] | None) -> bool:
+    """Whether the filter, the sort or a smart list they reach names a `custom.*` field."""
+    docs = [doc] + [
+        filters.parse_document(saved.filter, where=f"list {saved.name}")
+        for saved in state.loaded.values()
+        if saved.kind == "smart" and saved.filter is not None
+    ]
+    named = [c.field for d in docs for c in filters.conditions(d)] + [k.field for k in sort or ()]
+    return any(name.startswith("custom.") for name in named)
+
+
 @dataclass
 class PropertyQuery:
     """What the list shows: a filter document plus the shortcuts the list pages offer."""
@@ -246,7 +257,6 @@ async def select_properties(
     viewer: Membership | None,
 ) -> tuple[Select[Any], list[filters.SortTerm]]:
     """The one query behind every list of properties, and its sort."""
-    definitions = await custom_field_definitions(session, team_id=team_id)
     state = _Lists(team_id=team_id)
     doc = spec.filter
     sort = spec.sort or (doc.sort or None)
@@ -265,6 +275,10 @@ async def select_properties(
             FilterDocument(all=[filters.FilterCondition(field="list", op="eq", value=str(saved.id))]),
         )
     await _load_lists(session, state, doc)
+    # The team's custom fields cost a round trip; only a filter or sort naming one needs them.
+    definitions = (
+        await custom_field_definitions(session, team_id=team_id) if _names_custom(state, doc, sort) else []
+    )
     whitelist = _fields(state, definitions)
     clause = filters.compile_filter(doc, whitelist)
     terms = filters.compile_sort(
