@@ -502,8 +502,10 @@ async def keyset_rows(
     id_expr: Any,
     limit: int | None,
     cursor: str | None,
+    width: int | None = None,
 ) -> tuple[list[Any], str | None]:
-    """One page of `query` (selecting one entity) ordered by `terms` then id."""
+    """One page of `query` ordered by `terms` then id: the first selected element of each row
+    (one entity), or with `width` the first `width` columns as a tuple (Core rows)."""
     size = clamp_limit(limit)
     id_desc = terms[-1].desc if terms else True
     if cursor:
@@ -514,8 +516,10 @@ async def keyset_rows(
         *(t.expr.label(f"sort_{i}") for i, t in enumerate(terms)), id_expr.label("sort_id")
     )
     rows = (await session.execute(query.order_by(*order).limit(size + 1))).all()
-    if len(rows) <= size:
-        return [r[0] for r in rows], None
+    first = 1 if width is None else width
     kept = rows[:size]
+    items = [r[0] for r in kept] if width is None else [tuple(r[:width]) for r in kept]
+    if len(rows) <= size:
+        return items, None
     last = kept[-1]
-    return [r[0] for r in kept], encode_cursor(terms, list(last[1 : 1 + len(terms)]), last[-1])
+    return items, encode_cursor(terms, list(last[first : first + len(terms)]), last[-1])
