@@ -180,6 +180,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--file", type=Path, default=None)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--explain", type=Path, default=None, help="write each merge statement's plan here")
     args = parser.parse_args()
     path = args.file or Path(
         f"var/leads-{args.rows // 1000}k.csv" if args.rows < 1_000_000 else "var/leads-1m.csv"
@@ -208,7 +209,12 @@ def main() -> None:
     load_before = os.getloadavg()
     baseline = copy_baseline(owner, path)
     with PeakMemory(postmaster) as memory:
+        from reos.imports import engine
+
+        engine.EXPLAIN = [] if args.explain else None
         elapsed, counts = asyncio.run(run_import(owner, app, team, path, args.workers))
+        if args.explain and engine.EXPLAIN is not None:
+            args.explain.write_text("\n\n".join(engine.EXPLAIN) + "\n")
     load_after = os.getloadavg()
     merge_seconds = counts.pop("merge_seconds")
     rows = counts.get("total", 0)

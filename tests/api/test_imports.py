@@ -470,3 +470,30 @@ async def test_tenancy_of_imports(client: httpx.AsyncClient, admin: Member, data
     agent = await add_member(client, database, admin, role="agent")
     seen = await client.get(f"/api/v1/imports/{body['id']}", headers=agent.headers)
     assert seen.status_code == 200
+
+
+async def test_provenance_of_an_imported_property_names_the_import_and_its_column(
+    client: httpx.AsyncClient, admin: Member, database: Database
+) -> None:
+    body = await imported(client, admin, csv_bytes([lead(APN="P-77")]))
+    (prop,) = await properties_of(client, admin)
+    response = await client.get(f"/api/v1/properties/{prop['id']}/provenance", headers=admin.headers)
+    assert response.status_code == 200, response.text
+    origins = {o["field"]: o for o in response.json()}
+    assert origins["apn"]["source"] == "import"
+    assert origins["apn"]["detail"]["import_id"] == body["id"]
+
+    # The mapping the import used gives each field its column (callers pass it to provenance).
+    from reos.imports import service as imports
+    from reos.properties import service as properties
+    from reos.properties.models import Property
+
+    team = uuid.UUID(admin.team_id)
+    async with team_session(database, team) as session:
+        found = await session.get(Property, uuid.UUID(prop["id"]))
+        assert found is not None
+        used = await imports.import_mapping(session, team_id=team, import_id=found.import_id)
+        rows = {o.field: o for o in properties.provenance(found, [], used)}
+    assert rows["apn"].source == "import"
+    assert rows["apn"].detail == {"import_id": body["id"], "column": "APN"}
+    assert rows["address"].detail["column"] == "Property Address"

@@ -42,6 +42,9 @@ POOL_MIN_BYTES = 4 * 1024 * 1024
 Progress = Callable[[int], Awaitable[None]]
 # Seconds per merge statement of the last import in this process (read by the benchmark).
 LAST_TIMINGS: dict[str, float] = {}
+# Set to a list by the benchmark (`--explain`): each writing merge statement then runs under
+# EXPLAIN (ANALYZE, BUFFERS) and its plan, with the time of every trigger, is appended here.
+EXPLAIN: list[str] | None = None
 
 STAGING = """
 CREATE TEMP TABLE imp_rows (
@@ -104,8 +107,9 @@ def _batches(rows: Iterator[list[str]], size: int) -> Iterator[list[list[str]]]:
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
-    # Workers fork from a small server that has imported only the normaliser, not the app.
-    context.set_forkserver_preload(["reos.imports.normalise"])
+    # Workers fork from a small server that has imported only the normaliser and built its
+    # tables, not the app.
+    context.set_forkserver_preload(["reos.imports.worker"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
@@ -204,11 +208,22 @@ async def merge(
 
     async def run(statement: Any, params: dict[str, Any] | None = None) -> Any:
         began = time.perf_counter()
-        result = await session.execute(statement, params)
         label = " ".join(str(statement).split())[:60]
+        writes = label.startswith(("INSERT", "UPDATE", "DELETE", "WITH")) or (
+            label.startswith("CREATE TEMP TABLE") and " AS " in label
+        )
+        if EXPLAIN is not None and writes:
+            plan = await session.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {statement}"), params)
+            EXPLAIN.append(label + "\n" + "\n".join(line for (line,) in plan))
+            timings[label] = timings.get(label, 0.0) + time.perf_counter() - began
+            return None
+        result = await session.execute(statement, params)
         timings[label] = timings.get(label, 0.0) + time.perf_counter() - began
         return result
 
+    # Sorts and hashes over a few hundred thousand staging rows stay in memory (the default 4 MB
+    # spilled the window of the points insert to disk); for this transaction only.
+    await run(text("SET LOCAL work_mem = '64MB'"))
     # Each row's keys, whether an earlier row of the file holds one of them, and the team's
     # live property it matches (APN + county first, else street + unit + ZIP).
     await run(

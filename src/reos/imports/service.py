@@ -269,6 +269,19 @@ async def get_import_or_raise(session: AsyncSession, *, team_id: uuid.UUID, impo
     return found
 
 
+async def import_mapping(
+    session: AsyncSession, *, team_id: uuid.UUID, import_id: uuid.UUID | None
+) -> dict[str, str]:
+    """The {field: column} mapping an import used ({} for none, or an import since deleted):
+    what a property's provenance names as the column its imported values came from."""
+    if import_id is None:
+        return {}
+    found = await session.scalar(
+        select(Import.mapping).where(Import.team_id == team_id, Import.id == import_id)
+    )
+    return dict(found or {})
+
+
 async def list_imports(
     session: AsyncSession, *, team_id: uuid.UUID, limit: int | None = None, cursor: str | None = None
 ) -> tuple[list[Import], str | None]:
@@ -715,14 +728,18 @@ async def import_path(
             rows_done=0,
         )
         session.add(imp)
+    import_id = imp.id
     try:
         async with team_session(db, team_id) as session:
-            imp = await get_import_or_raise(session, team_id=team_id, import_id=imp.id)
+            imp = await get_import_or_raise(session, team_id=team_id, import_id=import_id)
             await execute(session, db=db, imp=imp, path=path, workers=workers, on_progress=on_progress)
             from reos.scoring import jobs as scoring_jobs
 
             await scoring_jobs.defer_rescore(session, team_id=team_id)
     except Exception as exc:
-        await mark_failed(db, imp, f"{type(exc).__name__}: {exc}")
+        # The rollback expired `imp`: record the failure on a fresh copy.
+        async with team_session(db, team_id) as session:
+            failed = await get_import_or_raise(session, team_id=team_id, import_id=import_id)
+        await mark_failed(db, failed, f"{type(exc).__name__}: {exc}")
         raise
     return imp

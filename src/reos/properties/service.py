@@ -709,9 +709,12 @@ class Origin:
     detail: dict[str, Any]
 
 
-def provenance(prop: Property, definitions: list[CustomField]) -> list[Origin]:
+def provenance(
+    prop: Property, definitions: list[CustomField], import_mapping: dict[str, str] | None = None
+) -> list[Origin]:
     """Where each field's value came from: its own entry (a manual edit, a merge) or else the
-    row's origin (created by a member)."""
+    row's origin (created by a member, or by an import: `import_mapping` is that import's
+    {field: column}, from `reos.imports.service.import_mapping`)."""
     fields = [*FLAGGABLE, *(f"custom.{d.key}" for d in definitions)]
     rows = []
     for field in fields:
@@ -730,6 +733,9 @@ def provenance(prop: Property, definitions: list[CustomField]) -> list[Origin]:
                     detail,
                 )
             )
+        elif prop.import_id is not None:
+            detail = {"import_id": str(prop.import_id), "column": (import_mapping or {}).get(field)}
+            rows.append(Origin(field, _plain(value), "import", prop.created_by_id, prop.created_at, detail))
         else:
             rows.append(Origin(field, _plain(value), "manual", prop.created_by_id, prop.created_at, {}))
     return rows
