@@ -299,6 +299,8 @@ async def _load(session: AsyncSession, team_id: uuid.UUID, asks: Sequence[Ask], 
     for value, channel, action, recorded_at in found.get("consent", ()):
         state.consent[(value, channel)] = (recorded_at, action)
     for contact_id, value, at, property_id in found.get("attempts", ()):
+        # In UTC: an instant compares with the asks' (UTC) instants without a zone look-up.
+        at = at.astimezone(UTC)
         if contact_id is not None:
             state.attempts_by_contact[contact_id].append((at, property_id))
         else:
@@ -383,20 +385,33 @@ async def decide_many(
     decide, resolve, prefix_of = rules.decide, locations.resolve, locations.phone_prefix
     points, property_zips = state.points, state.property_zips
     answers: list[Answer] = []
+    decided: dict[tuple[Any, ...], rules.Decision] = {}
     for ask in asks:
         point = points.get(ask.value)
         contact_id = ask.contact_id or (point.contact_id if point is not None else None)
         places: tuple[locations.Location, ...] = ()
         if ask.channel in PHONE_CHANNELS:
             property_zip = ask.property_zip or (property_zips.get(ask.subject) if ask.subject else None)
-            mailing = {ask.mailing_zip, point.zip_code if point is not None else None}
-            places = resolve(prefix_of(ask.value), tuple(sorted(z for z in mailing if z)), property_zip)
+            # The mailing ZIPs sent and on file: each once, sorted.
+            sent, kept = ask.mailing_zip, point.zip_code if point is not None else None
+            if sent and kept and sent != kept:
+                mailing: tuple[str, ...] = (sent, kept) if sent < kept else (kept, sent)
+            else:
+                mailing = (sent,) if sent else (kept,) if kept else ()
+            places = resolve(prefix_of(ask.value), mailing, property_zip)
         facts = _facts(ask, contact_id, point, state, cap_hours)
-        prospect = rules.Prospect(channel=ask.channel, at=ask.at, locations=places, automated=ask.automated)  # type: ignore[arg-type]
+        # `decide` is a pure function of (prospect, facts, rule set): recipients in the same
+        # situation (same instant, places and stored facts) share one decision.
+        key = (ask.channel, ask.at, places, ask.automated, facts)
+        decision = decided.get(key)
+        if decision is None:
+            channel: Any = ask.channel  # "call" | "sms" | "email", checked where the ask was built
+            prospect = rules.Prospect(channel=channel, at=ask.at, locations=places, automated=ask.automated)
+            decision = decided[key] = decide(prospect, facts, rule_set)
         answers.append(
             Answer(
                 ask=ask,
-                decision=decide(prospect, facts, rule_set),
+                decision=decision,
                 point_id=point.id if point is not None else ask.point_id,
                 contact_id=contact_id,
             )
