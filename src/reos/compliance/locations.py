@@ -131,9 +131,13 @@ def phone_locations(e164: str) -> tuple[Location, ...]:
 
 @cache
 def _zip_table() -> dict[str, tuple[str, str]]:
-    """ZIP → (state, zone), built once from the `zipcodes` data (its own look-up scans)."""
+    """ZIP → (state, zone), built once from the `zipcodes` data (its own look-up scans).
+
+    Read with `filter_by()` (a fresh list), not `list_all()`, which keeps its 42,789 dicts
+    (and their lists) for the life of the process: every full cyclic garbage collection then
+    walked them, 0.4 s of each 10,000-contact batch on the shared machine."""
     table: dict[str, tuple[str, str]] = {}
-    for row in zipcodes.list_all():  # type: ignore[no-untyped-call]
+    for row in zipcodes.filter_by():  # type: ignore[no-untyped-call]
         if row.get("timezone") and row.get("state"):
             table[row["zip_code"]] = (row["state"], row["timezone"])
     return table

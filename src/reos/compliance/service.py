@@ -7,9 +7,11 @@ suppressions, settings), then applies `reos.compliance.rules.decide` to each in 
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
@@ -380,12 +382,41 @@ async def decide_many(
     if not asks:
         return []
     rule_set = rule_set or current()
-    state = await _load(session, team_id, asks, rule_set)
+    answers: list[Answer] = []
+    decided: dict[tuple[Any, ...], rules.Decision] = {}
+    with _collector_paused():
+        state = await _load(session, team_id, asks, rule_set)
+        _decide_all(asks, state, rule_set, answers, decided)
+    return answers
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """A batch makes about ten objects per contact (rows, state, answers), alive until the batch
+    is answered and then freed by reference counting: a cyclic collection in the middle frees
+    nothing, yet it promoted them all, and once per batch that forced a full collection walking
+    every object of the process (0.3–0.7 s of a 1.5 s batch on the shared machine). The pause
+    is bounded by one batch; cycles made meanwhile are collected afterwards. A batch that finds
+    the collector already paused (another batch running) leaves it to the one that paused it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _decide_all(
+    asks: Sequence[Ask],
+    state: _State,
+    rule_set: RuleSet,
+    answers: list[Answer],
+    decided: dict[tuple[Any, ...], rules.Decision],
+) -> None:
     cap_hours = timedelta(hours=rule_set.cap_hours)
     decide, resolve, prefix_of = rules.decide, locations.resolve, locations.phone_prefix
     points, property_zips = state.points, state.property_zips
-    answers: list[Answer] = []
-    decided: dict[tuple[Any, ...], rules.Decision] = {}
     for ask in asks:
         point = points.get(ask.value)
         contact_id = ask.contact_id or (point.contact_id if point is not None else None)
@@ -416,7 +447,6 @@ async def decide_many(
                 contact_id=contact_id,
             )
         )
-    return answers
 
 
 def _subject(value: str | None) -> uuid.UUID | None:
