@@ -187,7 +187,8 @@ async def measure(
             del answers  # as a request would: the answers do not outlive the batch
             # The database half alone (the same queries, no decisions), for the split.
             read_started = time.perf_counter()
-            await compliance._load(session, team, asks, current())
+            with compliance._collector_paused():  # as inside decide_many
+                await compliance._load(session, team, asks, current())
             read = time.perf_counter() - read_started
         if run < warmup:
             cold = cold or elapsed  # the first batch of a process fills the ZIP table and the memos
