@@ -144,6 +144,13 @@ class Property(Base, TenantMixin):
         ),
         # De-duplication of imports: APN + county, else street + unit + ZIP.
         Index("ix_properties_team_id_apn_key", "team_id", "apn_key"),
+        # The merge link's referencing side: deleting a property checks it (migration 0011).
+        Index(
+            "ix_properties_team_id_merged_into_id",
+            "team_id",
+            "merged_into_id",
+            postgresql_where=text("merged_into_id IS NOT NULL"),
+        ),
         Index("ix_properties_team_id_address_key", "team_id", "address_key"),
         ForeignKeyConstraint(
             ["team_id", "import_id"], ["imports.team_id", "imports.id"], ondelete="SET NULL (import_id)"

@@ -141,10 +141,8 @@ async def get_provenance(property_id: uuid.UUID, principal: Reader, session: Ses
     prop = await properties.get_property_or_raise(
         session, team_id=principal.team_id, property_id=property_id, viewer=principal.membership
     )
-    definitions = await properties.custom_field_definitions(session, team_id=principal.team_id)
-    return [
-        FieldOrigin.model_validate(o, from_attributes=True) for o in properties.provenance(prop, definitions)
-    ]
+    origins = await properties.field_origins(session, team_id=principal.team_id, prop=prop)
+    return [FieldOrigin.model_validate(o, from_attributes=True) for o in origins]
 
 
 @router.get("/{property_id}/flags")

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reos.audit import service as audit
 from reos.errors import Conflict, NotFound, Unprocessable
 from reos.events import service as events
+from reos.imports.models import Import
 from reos.kit import clock
 from reos.kit.address import normalise_street
 from reos.kit.patch import sent_changes
@@ -739,6 +740,19 @@ def provenance(
         else:
             rows.append(Origin(field, _plain(value), "manual", prop.created_by_id, prop.created_at, {}))
     return rows
+
+
+async def field_origins(session: AsyncSession, *, team_id: uuid.UUID, prop: Property) -> list[Origin]:
+    """`provenance` of a property with what it needs read: the team's custom fields and, for an
+    imported property, the mapping (field → file column) of its import."""
+    definitions = await custom_field_definitions(session, team_id=team_id)
+    mapping: dict[str, str] = {}
+    if prop.import_id is not None:
+        found = await session.scalar(
+            select(Import.mapping).where(Import.team_id == team_id, Import.id == prop.import_id)
+        )
+        mapping = dict(found or {})
+    return provenance(prop, definitions, mapping)
 
 
 # --- custom fields -------------------------------------------------------------------------------

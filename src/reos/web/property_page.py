@@ -94,7 +94,7 @@ async def _page(
     team_id = principal.team_id
     members = await teams.list_members(session, team_id=team_id)
     definitions = await properties.custom_field_definitions(session, team_id=team_id)
-    origins = {o.field: o for o in properties.provenance(prop, definitions)}
+    origins = {o.field: o for o in await properties.field_origins(session, team_id=team_id, prop=prop)}
     flags = await properties.list_flags(session, team_id=team_id, property_id=prop.id)
     links = await contacts.list_property_contacts(
         session, team_id=team_id, property_id=prop.id, viewer=principal.membership, include_deleted=True
