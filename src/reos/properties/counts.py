@@ -1,11 +1,10 @@
 """The pipeline board's numbers kept in step: per team, stage, assignee and market, how many live
 leads and their total estimated value.
 
-Written only by triggers on `properties` (migration 0010), in the same transaction as the change:
-statement-level with transition tables for INSERT and DELETE (an import's set-based insert pays
-one grouped upsert, not one per row), row-level for UPDATE of the five columns that move a lead
-between buckets (stage, assigned_to_id, market_id, estimated_value, deleted_at), so that a
-rescoring of a million rows neither fires nor materialises anything. The board reads this table
+Written only by statement-level triggers with transition tables on `properties` (migration
+0010), in the same transaction as the change: one grouped upsert per INSERT, UPDATE or DELETE
+statement, however many rows it touches (an import's set-based insert or a bulk move of 200,000
+rows pays one aggregate, never one upsert per row on the same counts row). The board reads this table
 when it is unfiltered or filtered by assignee or market (a few hundred rows instead of a million
 index entries); a list filter or an agent who sees only their own leads falls back to the scan.
 """

@@ -4,16 +4,16 @@ The unfiltered board aggregated every live lead of the team per request (420 ms 
 properties, a million index entries however the index is shaped). The counts and value sums per
 (team, stage, assignee, market) are now kept by triggers on `properties`, in the same transaction
 as the change:
-- INSERT and DELETE: statement-level with a transition table, one grouped upsert per statement
-  (an import's set-based insert of a million rows pays one aggregate, not a million upserts);
-- UPDATE: row-level, only `UPDATE OF stage, assigned_to_id, market_id, estimated_value,
-  deleted_at, team_id` and only when one of them really changed. A statement-level UPDATE
-  trigger with transition tables may not name columns, so every rescoring of the whole team
-  would materialise a million old and new rows for nothing.
+- INSERT, UPDATE and DELETE: statement-level with transition tables, one grouped upsert per
+  statement (an import's set-based insert of a million rows pays one aggregate, not a million
+  upserts). A row-level UPDATE trigger was tried first (it can be limited to the bucket columns)
+  and dropped: a set-based stage move of 200,000 rows upserted the same counts row 200,000 times
+  in one transaction, each walking the row's growing chain of versions (over 16 minutes).
+  The price of statement level: an UPDATE that changes no bucket column (a rescoring) still
+  materialises its old and new rows and aggregates deltas that cancel out.
 The functions run as the invoker: the app role may only change its own team's properties (RLS),
 so the counts rows it writes are its own team's, which the counts table's policy checks again.
-Upserts of two buckets in one row change go in key order to keep concurrent moves from
-deadlocking each other.
+Upserts go in key order to keep concurrent statements from deadlocking each other.
 
 Revision ID: 0010
 Revises: 0008
@@ -53,15 +53,6 @@ def _rows(table: str, sign: str) -> str:
     )
 
 
-# Both sides of a row change, each counted only while live; the upsert groups them in key order.
-UPDATED = (
-    "select team_id, stage, assigned_to_id, market_id, n, v from (values "
-    "(old.team_id, old.stage, old.assigned_to_id, old.market_id, -1, -coalesce(old.estimated_value, 0), "
-    "old.deleted_at is null), "
-    "(new.team_id, new.stage, new.assigned_to_id, new.market_id, 1, coalesce(new.estimated_value, 0), "
-    "new.deleted_at is null)) as b(team_id, stage, assigned_to_id, market_id, n, v, live) where live"
-)
-
 FUNCTIONS = f"""
 create function property_stage_counts_inserted() returns trigger language plpgsql as $$
 begin
@@ -77,12 +68,10 @@ end $$;
 
 create function property_stage_counts_updated() returns trigger language plpgsql as $$
 begin
-    {UPSERT.format(rows=UPDATED)};
+    {UPSERT.format(rows=_rows("old_rows", "-") + " union all " + _rows("new_rows", ""))};
     return null;
 end $$;
 """
-
-BUCKET = ("stage", "assigned_to_id", "market_id", "estimated_value", "deleted_at", "team_id")
 
 
 def upgrade() -> None:
@@ -134,10 +123,10 @@ def upgrade() -> None:
         "referencing old table as old_rows for each statement "
         "execute function property_stage_counts_deleted()"
     )
-    changed = " or ".join(f"old.{c} is distinct from new.{c}" for c in BUCKET)
     op.execute(
-        f"create trigger property_stage_counts_updated after update of {', '.join(BUCKET)} on properties "
-        f"for each row when ({changed}) execute function property_stage_counts_updated()"
+        "create trigger property_stage_counts_updated after update on properties "
+        "referencing old table as old_rows new table as new_rows for each statement "
+        "execute function property_stage_counts_updated()"
     )
 
 
