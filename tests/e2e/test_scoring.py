@@ -72,18 +72,8 @@ def test_weights_preview_save_and_breakdown(live_server: LiveServer) -> None:
         return page
 
     def breakdown_on_property_page(page: Page, property_id: str) -> None:
-        # The lead includes the partial on the property page; until then, show it in the page's frame.
         page.goto(f"{base}/properties/{property_id}")
-        page.evaluate(
-            """async (id) => {
-                const html = await (await fetch(`/properties/${id}/score`)).text();
-                const main = document.querySelector('main') || document.body;
-                main.insertAdjacentHTML('afterbegin', html);
-                window.htmx.process(main.firstElementChild);
-                window.scrollTo(0, 0);
-            }""",
-            property_id,
-        )
+        page.locator("#score-breakdown").scroll_into_view_if_needed()
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
