@@ -327,6 +327,10 @@ async def rescore(
     if property_id is None:
         # A whole team sorts and hashes a million rows: room for it in memory, this transaction only.
         await session.execute(text("set local work_mem = '256MB'"))
+        # Right after a big import the planner has no statistics for the new rows (the app role
+        # may not ANALYZE) and estimates one row per join input; its nested loops then ran for
+        # minutes over 45,000 leads. A whole-team pass is hash joins by nature: say so.
+        await session.execute(text("set local enable_nestloop = off"))
     only = _only(property_id)
     params: dict[str, Any] = {"team_id": team_id, "as_of": as_of, "now": at, "property_id": property_id}
     derived = (
