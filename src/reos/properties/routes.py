@@ -203,15 +203,12 @@ async def add_note(
     property_id: uuid.UUID, body: NoteCreate, principal: Editor, session: SessionDep
 ) -> NoteRead:
     """Add a note to the property's timeline."""
-    await properties.get_property_or_raise(
-        session, team_id=principal.team_id, property_id=property_id, viewer=principal.membership
-    )
-    note = await timeline.add_note(
+    note = await properties.add_note(
         session,
         team_id=principal.team_id,
-        author_id=principal.membership.id,
-        body=body.body,
         property_id=property_id,
+        body=body.body,
+        viewer=principal.membership,
     )
     return NoteRead.model_validate(note)
 

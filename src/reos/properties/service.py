@@ -31,6 +31,7 @@ from reos.properties.schemas import (
 )
 from reos.teams.models import Market, Membership, Role, Team
 from reos.timeline import service as timeline
+from reos.timeline.models import Note
 
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 
@@ -753,6 +754,20 @@ async def field_origins(session: AsyncSession, *, team_id: uuid.UUID, prop: Prop
         )
         mapping = dict(found or {})
     return provenance(prop, definitions, mapping)
+
+
+async def add_note(
+    session: AsyncSession, *, team_id: uuid.UUID, property_id: uuid.UUID, body: str, viewer: Membership | None
+) -> Note:
+    """A note on a property the viewer may see (404 otherwise), on its timeline."""
+    await get_property_or_raise(session, team_id=team_id, property_id=property_id, viewer=viewer)
+    return await timeline.add_note(
+        session,
+        team_id=team_id,
+        author_id=viewer.id if viewer is not None else None,
+        body=body,
+        property_id=property_id,
+    )
 
 
 # --- custom fields -------------------------------------------------------------------------------

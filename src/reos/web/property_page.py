@@ -261,12 +261,12 @@ async def add_note(
     body = data.get("body", "").strip()
     if not body:
         return redirect(f"/properties/{property_id}#timeline", flash="A note needs some text.", kind="error")
-    await timeline.add_note(
+    await properties.add_note(
         session,
         team_id=principal.team_id,
-        author_id=principal.membership.id,
-        body=body[:20_000],
         property_id=property_id,
+        body=body[:20_000],
+        viewer=principal.membership,
     )
     return redirect(f"/properties/{property_id}#timeline", flash="Note added.")
 
