@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from reos.db.base import Base, TenantMixin, tenant_table_args
 
-IMPORT_STATUSES = ("queued", "running", "completed", "failed", "undone")
+IMPORT_STATUSES = ("draft", "queued", "running", "completed", "failed", "undone")
 CHANGE_ACTIONS = ("created", "updated")
 
 
