@@ -6,6 +6,7 @@ Handlers read like prose: `session: SessionDep`, `principal: Annotated[Principal
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -68,6 +69,11 @@ async def current_principal(
             token = request.headers.get("X-CSRF-Token")
             if token is None:
                 form = await request.form()
+                # A multipart form's files are spooled to disk; close them once the response is
+                # sent, whether or not the route reads them (a refused upload never does).
+                stack = request.scope.get("fastapi_middleware_astack")
+                if isinstance(stack, AsyncExitStack):
+                    stack.push_async_callback(form.close)
                 value = form.get("csrf_token")
                 token = value if isinstance(value, str) else None
             if not security.csrf_matches(principal.session_id, token):

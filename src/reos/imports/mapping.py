@@ -68,6 +68,42 @@ TARGETS: tuple[str, ...] = (
 )
 
 
+_WORDS = {
+    "address": "Street address",
+    "zip_code": "ZIP code",
+    "apn": "APN (parcel number)",
+    "lot_size_sqft": "Lot size (sq ft)",
+    "square_feet": "Living area (sq ft)",
+    "last_sale_date": "Last sale date",
+    "last_sale_price": "Last sale price",
+    "equity_percent": "Equity %",
+    "owner_name": "Owner full name",
+    "owner_entity_name": "Owner company / trust",
+    "mailing_street": "Mailing street",
+    "mailing_zip": "Mailing ZIP",
+}
+
+
+def target_label(target: str) -> str:
+    """The words the import wizard shows for a target ("phone_2_dnc" → "Phone 2 DNC")."""
+    if target in _WORDS:
+        return _WORDS[target]
+    if target in SIGNAL_TARGETS:
+        from reos.scoring.rules import KIND_LABELS
+
+        return f"Signal: {KIND_LABELS[target]}"
+    words = target.replace("_", " ").replace(" dnc", " DNC").replace("owner 2", "2nd owner")
+    return words[:1].upper() + words[1:]
+
+
+TARGET_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Property", PROPERTY_TARGETS + DERIVED_TARGETS),
+    ("Owner", OWNER_TARGETS),
+    ("Phones and emails", POINT_TARGETS),
+    ("Signals (yes / no or a date)", SIGNAL_TARGETS),
+)
+
+
 def header_key(header: str) -> str:
     """A header reduced to lower-case letters and digits: "Property Zip" → "propertyzip"."""
     return re.sub(r"[^a-z0-9%#]", "", header.lower()).replace("%", "percent").replace("#", "number")

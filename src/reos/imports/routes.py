@@ -44,13 +44,6 @@ def _mapping(raw: str | None) -> dict[str, Any] | None:
 
 
 def _read(imp: Import) -> ImportRead:
-    done, total = imp.rows_done, imp.rows_total
-    if imp.status in ("completed", "undone"):
-        percent = 100
-    elif total:
-        percent = min(99, done * 100 // total)
-    else:
-        percent = 0
     return ImportRead(
         id=imp.id,
         status=imp.status,
@@ -60,7 +53,9 @@ def _read(imp: Import) -> ImportRead:
         mapping=imp.mapping,
         on_duplicate=imp.on_duplicate,
         counts=ImportCounts.model_validate(imp.counts),
-        progress=ImportProgress(rows_done=done, rows_total=total, percent=percent),
+        progress=ImportProgress(
+            rows_done=imp.rows_done, rows_total=imp.rows_total, percent=imports.percent_done(imp)
+        ),
         error=imp.error,
         undo_report=imp.undo_report,
         created_by_id=imp.created_by_id,

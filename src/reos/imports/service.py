@@ -10,6 +10,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from typing import IO, Any, cast
 
 import anyio
@@ -129,10 +130,34 @@ async def start(
     defer_job: bool = True,
 ) -> Import:
     """Check the file and mapping, keep the file, record the import and defer its job."""
-    if on_duplicate not in ("update", "skip"):
-        raise Unprocessable("on_duplicate must be update or skip", details={"field": "on_duplicate"})
+    _check_on_duplicate(on_duplicate)
     table = reader.open_table(upload, filename)
     used = _mapping_for(table, given)
+    imp = await _keep_upload(
+        session, team_id=team_id, actor=actor, upload=upload, filename=filename, table=table, used=used
+    )
+    imp.on_duplicate = on_duplicate
+    await _queue(session, imp, defer_job=defer_job)
+    return imp
+
+
+def _check_on_duplicate(on_duplicate: str) -> None:
+    if on_duplicate not in ("update", "skip"):
+        raise Unprocessable("on_duplicate must be update or skip", details={"field": "on_duplicate"})
+
+
+async def _keep_upload(
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    actor: Membership | None,
+    upload: IO[bytes],
+    filename: str,
+    table: reader.Table,
+    used: dict[str, str],
+    status: str = "queued",
+) -> Import:
+    """Record the import row and store its file under the row's id."""
     upload.seek(0)
     data, sha = _read_upload(upload)
     imp = Import(
@@ -143,8 +168,8 @@ async def start(
         file_sha256=sha,
         size_bytes=len(data),
         mapping=used,
-        on_duplicate=on_duplicate,
-        status="queued",
+        on_duplicate="update",
+        status=status,
         counts=dict.fromkeys(COUNT_KEYS, 0),
         rows_done=0,
         created_by_id=actor.id if actor is not None else None,
@@ -152,15 +177,150 @@ async def start(
     session.add(imp)
     await session.flush()
     imp.file_key = f"imports/{team_id}/{imp.id}/source.{table.format}"
-    await providers.current().storage.put(imp.file_key, data)
+    storage = providers.current().storage
+    await storage.put(imp.file_key, data)
+    if table.format == "csv" and len(data) > DRAFT_HEAD_BYTES:
+        # Previews read the first rows only; a draft keeps them apart so each change of the
+        # mapping does not read a file of hundreds of megabytes again.
+        await storage.put(_head_key(imp), _head(data))
+    await session.flush()
+    return imp
+
+
+async def _queue(session: AsyncSession, imp: Import, *, defer_job: bool = True) -> None:
+    imp.status = "queued"
     await session.flush()
     if defer_job:
         from reos.imports.jobs import run_import
         from reos.jobs.queue import defer
 
-        await defer(session, run_import, team_id=team_id, import_id=imp.id)
-    await events.publish(session, team_id=team_id, type="import.progress", data=progress_data(imp))
+        await defer(session, run_import, team_id=imp.team_id, import_id=imp.id)
+    await events.publish(session, team_id=imp.team_id, type="import.progress", data=progress_data(imp))
+
+
+# --- drafts: the web wizard's file while its columns are mapped ----------------------------------
+
+DRAFT_HEAD_BYTES = 1024 * 1024
+DRAFT_MAX_AGE = timedelta(days=1)
+
+
+def _head_key(imp: Import) -> str:
+    return f"imports/{imp.team_id}/{imp.id}/head.csv"
+
+
+def _head(data: bytes) -> bytes:
+    """The file's first megabyte, cut after its last whole line."""
+    head = data[:DRAFT_HEAD_BYTES]
+    cut = head.rfind(b"\n")
+    return head[: cut + 1] if cut > 0 else head
+
+
+async def create_draft(
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    actor: Membership | None,
+    upload: IO[bytes],
+    filename: str,
+) -> Import:
+    """Keep an uploaded file as a draft import with the mapping guessed from its headers (which
+    may still lack the address: the person mapping the columns chooses it)."""
+    table = reader.open_table(upload, filename)
+    return await _keep_upload(
+        session,
+        team_id=team_id,
+        actor=actor,
+        upload=upload,
+        filename=filename,
+        table=table,
+        used=mapping.guess_mapping(table.headers),
+        status="draft",
+    )
+
+
+async def get_draft_or_raise(session: AsyncSession, *, team_id: uuid.UUID, import_id: uuid.UUID) -> Import:
+    found = await get_import(session, team_id=team_id, import_id=import_id, drafts=True)
+    if found is None or found.status != "draft":
+        raise NotFound("draft import not found", details={"id": str(import_id)})
+    return found
+
+
+async def draft_table(imp: Import) -> reader.Table:
+    """The draft's file (its first megabyte when it is a large CSV) opened for reading."""
+    return reader.open_table(io.BytesIO(await _draft_bytes(imp)), imp.filename)
+
+
+async def _draft_bytes(imp: Import) -> bytes:
+    storage = providers.current().storage
+    key = _head_key(imp)
+    return await storage.get(key if await storage.exists(key) else imp.file_key)
+
+
+async def draft_preview(imp: Import, given: dict[str, Any]) -> dict[str, Any]:
+    """What `preview` answers for the draft's file and the mapping being edited."""
+    data = await _draft_bytes(imp)
+    return await asyncio.to_thread(preview, io.BytesIO(data), filename=imp.filename, given=given)
+
+
+async def start_draft(
+    session: AsyncSession,
+    *,
+    imp: Import,
+    given: dict[str, Any],
+    on_duplicate: str,
+    preset_name: str | None = None,
+) -> Import:
+    """Start a draft with the mapping chosen for it, saving the mapping as a preset on the way
+    when named. Everything is checked before anything is written, so a refusal leaves the draft
+    as it was."""
+    _check_on_duplicate(on_duplicate)
+    table = await draft_table(imp)
+    used = mapping.check_mapping(given, table.headers)
+    if preset_name:
+        await create_preset(session, team_id=imp.team_id, name=preset_name, value=used)
+    imp.mapping, imp.on_duplicate = used, on_duplicate
+    await providers.current().storage.delete(_head_key(imp))
+    await _queue(session, imp)
     return imp
+
+
+async def discard_draft(session: AsyncSession, *, imp: Import) -> None:
+    """Forget a draft and its file."""
+    await _forget(session, imp)
+
+
+async def _forget(session: AsyncSession, imp: Import) -> None:
+    storage = providers.current().storage
+    await session.delete(imp)
+    await session.flush()
+    for key in (imp.file_key, _head_key(imp)):
+        if key:
+            await storage.delete(key)
+
+
+async def remove_stale_drafts(session: AsyncSession, *, team_id: uuid.UUID) -> int:
+    """Drafts left for more than a day, with their files (the nightly maintenance runs it)."""
+    stale = (
+        await session.scalars(
+            select(Import).where(
+                Import.team_id == team_id,
+                Import.status == "draft",
+                Import.created_at < clock.now() - DRAFT_MAX_AGE,
+            )
+        )
+    ).all()
+    for imp in stale:
+        await _forget(session, imp)
+    return len(stale)
+
+
+def percent_done(imp: Import) -> int:
+    """How far an import is, in whole percent: 100 only once it has finished (the row total is
+    an estimate while the file is still being read)."""
+    if imp.status in ("completed", "undone"):
+        return 100
+    done, total = imp.rows_done, imp.rows_total
+    return min(99, done * 100 // total) if total else 0
 
 
 def progress_data(imp: Import, done: int | None = None, total: int | None = None) -> dict[str, Any]:
@@ -255,10 +415,14 @@ async def file_to_path(imp: Import) -> str:
 # --- reading -------------------------------------------------------------------------------------
 
 
-async def get_import(session: AsyncSession, *, team_id: uuid.UUID, import_id: uuid.UUID) -> Import | None:
-    found: Import | None = await session.scalar(
-        select(Import).where(Import.team_id == team_id, Import.id == import_id)
-    )
+async def get_import(
+    session: AsyncSession, *, team_id: uuid.UUID, import_id: uuid.UUID, drafts: bool = False
+) -> Import | None:
+    """The import; a draft (a file still being mapped in the web wizard) only when asked for."""
+    query = select(Import).where(Import.team_id == team_id, Import.id == import_id)
+    if not drafts:
+        query = query.where(Import.status != "draft")
+    found: Import | None = await session.scalar(query)
     return found
 
 
@@ -283,12 +447,33 @@ async def import_mapping(
 
 
 async def list_imports(
-    session: AsyncSession, *, team_id: uuid.UUID, limit: int | None = None, cursor: str | None = None
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    limit: int | None = None,
+    cursor: str | None = None,
+    drafts: bool = False,
 ) -> tuple[list[Import], str | None]:
+    """The team's imports, newest first; drafts only when asked for (the web history shows them)."""
     query = select(Import).where(Import.team_id == team_id)
+    if not drafts:
+        query = query.where(Import.status != "draft")
     return await keyset_page(
         session, query, created=Import.created_at, row_id=Import.id, limit=limit, cursor=cursor
     )
+
+
+async def first_errors(
+    session: AsyncSession, *, team_id: uuid.UUID, import_id: uuid.UUID, limit: int = 50
+) -> list[ImportRowError]:
+    """The import's first bad rows and warnings by row number (the report page lists them)."""
+    rows = await session.scalars(
+        select(ImportRowError)
+        .where(ImportRowError.team_id == team_id, ImportRowError.import_id == import_id)
+        .order_by(ImportRowError.row_number, ImportRowError.id)
+        .limit(limit)
+    )
+    return list(rows)
 
 
 def _safe(value: str) -> str:
@@ -388,7 +573,9 @@ async def undo(
     """Remove what the import created, unless it has gained activity since; restore the fields it
     changed that still hold its values; report what was kept and why. Undoing twice is a no-op."""
     imp = await session.scalar(
-        select(Import).where(Import.team_id == team_id, Import.id == import_id).with_for_update()
+        select(Import)
+        .where(Import.team_id == team_id, Import.id == import_id, Import.status != "draft")
+        .with_for_update()
     )
     if imp is None:
         raise NotFound("import not found", details={"id": str(import_id)})

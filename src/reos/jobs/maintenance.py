@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reos.db.session import set_team
 from reos.events.models import LiveEvent
 from reos.idempotency.models import IdempotencyKey
+from reos.imports import service as imports
 from reos.jobs.queue import JobInfo, queue_app, runtime, task
 from reos.kit import clock
 from reos.tasks import jobs as task_jobs
@@ -45,14 +46,14 @@ async def team_ids(session: AsyncSession) -> list[uuid.UUID]:
 @queue_app.periodic(cron="17 * * * *")
 @task(name="jobs.expire_records", queue="maintenance")
 async def expire_records(session: AsyncSession, job: JobInfo, *, timestamp: int) -> dict[str, int]:
-    """Drop expired idempotency keys and old live events, team by team."""
+    """Drop expired idempotency keys, old live events and abandoned import drafts, team by team."""
     return await expire_old_records(session)
 
 
 async def expire_old_records(session: AsyncSession) -> dict[str, int]:
     now = clock.now()
     cutoff = now - timedelta(hours=LIVE_EVENT_RETENTION_HOURS)
-    removed = {"idempotency_keys": 0, "live_events": 0}
+    removed = {"idempotency_keys": 0, "live_events": 0, "import_drafts": 0}
     for team_id in await team_ids(session):
         await set_team(session, team_id)
         keys = await session.execute(
@@ -63,6 +64,7 @@ async def expire_old_records(session: AsyncSession) -> dict[str, int]:
         )
         removed["idempotency_keys"] += keys.rowcount or 0  # type: ignore[attr-defined]
         removed["live_events"] += events.rowcount or 0  # type: ignore[attr-defined]
+        removed["import_drafts"] += await imports.remove_stale_drafts(session, team_id=team_id)
     return removed
 
 

@@ -23,6 +23,7 @@ from reos.web import (
     team,
 )
 from reos.web import board as board_pages
+from reos.web import imports as import_pages
 from reos.web import scoring as scoring_pages
 from reos.web import tasks as task_pages
 from reos.web.render import handle_web_error, render_error
@@ -44,6 +45,7 @@ for module in (
 router.include_router(task_pages.router)
 router.include_router(board_pages.router)
 router.include_router(scoring_pages.router)
+router.include_router(import_pages.router)
 # After the list page's fixed paths under /properties, which must win over /properties/{id}.
 router.include_router(property_page.router)
 

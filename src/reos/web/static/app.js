@@ -169,7 +169,59 @@
     });
   }
 
+  // A button or link with data-confirm asks first; delegated, so content swapped in by htmx
+  // (an import's report turning up in place of its progress) is covered too.
+  document.addEventListener("click", function (event) {
+    var el = event.target.closest && event.target.closest("[data-confirm]");
+    if (el && !window.confirm(el.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  // The import upload: the chosen file's name in the drop zone, a highlight while a file is
+  // dragged over it, and a busy button while a large file uploads.
+  function watchUpload() {
+    document.querySelectorAll("[data-dropzone]").forEach(function (zone) {
+      var input = zone.querySelector("[data-file-input]");
+      var name = zone.querySelector("[data-file-name]");
+      function show() {
+        if (input.files && input.files.length) {
+          name.textContent = input.files[0].name + " · " + Math.max(1, Math.round(input.files[0].size / 1024)).toLocaleString() + " KB";
+          zone.classList.add("has-file");
+        }
+      }
+      input.addEventListener("change", show);
+      ["dragenter", "dragover"].forEach(function (type) {
+        zone.addEventListener(type, function (event) { event.preventDefault(); zone.classList.add("is-over"); });
+      });
+      ["dragleave", "drop"].forEach(function (type) {
+        zone.addEventListener(type, function () { zone.classList.remove("is-over"); });
+      });
+      zone.addEventListener("drop", function (event) {
+        event.preventDefault();
+        if (event.dataTransfer && event.dataTransfer.files.length) {
+          input.files = event.dataTransfer.files;
+          show();
+        }
+      });
+    });
+    document.querySelectorAll("[data-upload-form]").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        var button = form.querySelector("[data-upload-button]");
+        if (button) { button.disabled = true; button.querySelector("span").textContent = "Uploading…"; }
+      });
+    });
+    // A saved column mapping is applied by reloading the mapping step with it.
+    document.querySelectorAll("[data-preset-select]").forEach(function (select) {
+      select.addEventListener("change", function () {
+        if (select.value) { window.location.href = select.getAttribute("data-base") + "?preset=" + encodeURIComponent(select.value); }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    watchUpload();
     watchLive();
     watchNotifications();
   });

@@ -1,4 +1,4 @@
-// The property page: the edit form toggle, confirmations, and "task from this" on timeline items.
+// The property page: the edit form toggle and "task from this" on timeline items.
 (function () {
   "use strict";
 
@@ -20,12 +20,6 @@
       if (!form) { return; }
       form.hidden = !form.hidden;
       if (!form.hidden) { form.querySelector("input, select")?.focus(); }
-    });
-  });
-
-  document.querySelectorAll("[data-confirm]").forEach(function (el) {
-    el.addEventListener("click", function (event) {
-      if (!window.confirm(el.getAttribute("data-confirm"))) { event.preventDefault(); }
     });
   });
 

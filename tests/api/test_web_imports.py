@@ -1,0 +1,239 @@
+"""The import wizard's pages over HTTP: upload → draft → mapping with its preview → start (with a
+saved preset) → report → undo; bad files and bad mappings answered on the page with what is
+wrong; drafts kept out of the API; another team's draft unreachable; stale drafts swept."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from reos.db.session import Database, team_session
+from reos.imports import service as imports
+from reos.imports.models import Import
+from reos.jobs import maintenance
+from reos.kit import clock
+from reos.providers import registry as providers
+from tests.api.test_imports import HEADERS, csv_bytes, lead
+from tests.api.test_web_pages import csrf_of, web_login
+from tests.fixtures.api import Member, add_member, register
+from tests.fixtures.jobs import run_jobs
+
+pytestmark = pytest.mark.usefixtures("job_queue")
+
+
+def _file() -> bytes:
+    return csv_bytes(
+        [
+            lead(),
+            lead(**{"Property Address": "18 Birch Hollow Rd", "APN": "A-1002", "Phone 1": "(813) 555-0143"}),
+            lead(**{"Property Address": "", "APN": "A-1003"}),  # no street: refused
+            lead(**{"Property Address": "9 Cedar Ct", "APN": "A-1004", "Property Zip": "3361"}),
+        ]
+    )
+
+
+def _selected(html: str, header: str) -> str:
+    """The target chosen for a column on the mapping page ('' for "Don't import")."""
+    row = re.search(
+        r"<tr[^>]*>\s*<td><span class=\"cell-main\">" + re.escape(header) + r"</span></td>(.*?)</tr>",
+        html,
+        re.S,
+    )
+    assert row, f"no row for column {header!r}"
+    chosen = re.search(r'<option value="([a-z0-9_]*)" selected>', row.group(1))
+    return chosen.group(1) if chosen else ""
+
+
+def _form(html: str) -> dict[str, str]:
+    """The mapping form as the page shows it: one `col__N` per column with its chosen target."""
+    values = {}
+    for index, header in enumerate(HEADERS):
+        values[f"col__{index}"] = _selected(html, header)
+    return values
+
+
+async def _upload(client: httpx.AsyncClient, csrf: str, data: bytes, name: str = "leads.csv") -> httpx.Response:
+    return await client.post(
+        "/imports/upload", files={"file": (name, data, "text/csv")}, data={"csrf_token": csrf}
+    )
+
+
+async def test_wizard_end_to_end(client: httpx.AsyncClient, admin: Member, database: Database) -> None:
+    csrf = await web_login(client, admin.email)
+    empty = await client.get("/imports")
+    assert empty.status_code == 200 and "No imports yet" in empty.text
+
+    uploaded = await _upload(client, csrf, _file())
+    assert uploaded.status_code == 303, uploaded.text
+    draft_url = uploaded.headers["location"]
+    draft_id = draft_url.split("/")[2]
+    assert draft_url == f"/imports/{draft_id}/mapping"
+
+    # A draft is not an import yet: the API neither lists nor shows it, and nothing landed.
+    listed = await client.get("/api/v1/imports", headers=admin.headers)
+    assert listed.json()["items"] == []
+    assert (await client.get(f"/api/v1/imports/{draft_id}", headers=admin.headers)).status_code == 404
+    assert (await client.post(f"/api/v1/imports/{draft_id}/undo", headers=admin.headers)).status_code == 404
+    assert (await client.get(f"/api/v1/imports/{draft_id}/errors", headers=admin.headers)).status_code == 404
+    # The report page of a draft leads back to its mapping.
+    assert (await client.get(f"/imports/{draft_id}")).headers["location"] == draft_url
+
+    page = await client.get(draft_url)
+    assert page.status_code == 200
+    assert _selected(page.text, "Property Address") == "address"
+    assert _selected(page.text, "Owner 1 First Name") == "owner_first_name"
+    assert _selected(page.text, "Phone 1 DNC") == "phone_1_dnc"
+    assert _selected(page.text, "Tax Delinquent") == "tax_delinquent"
+    assert "18 Birch Hollow Rd" in page.text  # a sample value
+    assert "row refused" in page.text  # the preview's problems: the row without a street
+
+    form = _form(page.text)
+    # The preview follows an edited mapping: without the tax column the signal disappears.
+    tax = f"col__{HEADERS.index('Tax Delinquent')}"
+    previewed = await client.post(
+        f"/imports/{draft_id}/preview", data={**form, tax: "", "csrf_token": csrf}
+    )
+    assert previewed.status_code == 200
+    assert "tax delinquent" not in previewed.text and "4417 QUILLFEATHER LN" in previewed.text
+    # Two columns on one field are named, on the preview and when starting.
+    clash = {**form, tax: "vacant", f"col__{HEADERS.index('Vacant')}": "vacant", "csrf_token": csrf}
+    clashed = await client.post(f"/imports/{draft_id}/preview", data=clash)
+    assert "Two columns are set to the same field" in clashed.text
+    refused = await client.post(f"/imports/{draft_id}/start", data=clash)
+    assert refused.status_code == 422
+    assert "Vacant is already the column “Tax Delinquent”" in refused.text.replace("Signal: ", "")
+    # No street column: refused with the reason, the choices kept.
+    no_street = {**form, "col__0": "", "csrf_token": csrf, "on_duplicate": "skip"}
+    refused = await client.post(f"/imports/{draft_id}/start", data=no_street)
+    assert refused.status_code == 422 and "no column is mapped to address" in refused.text
+    assert 'value="skip" checked' in refused.text
+    assert (await client.get("/api/v1/imports", headers=admin.headers)).json()["items"] == []
+
+    started = await client.post(
+        f"/imports/{draft_id}/start",
+        data={**form, "csrf_token": csrf, "on_duplicate": "update", "preset_name": "County list"},
+    )
+    assert started.status_code == 303, started.text
+    assert started.headers["location"] == f"/imports/{draft_id}"
+    presets = (await client.get("/api/v1/imports/presets", headers=admin.headers)).json()
+    assert [p["name"] for p in presets] == ["County list"]
+    assert presets[0]["mapping"]["address"] == "Property Address"
+    running = await client.get(f"/imports/{draft_id}")
+    assert running.status_code == 200 and "Waiting for a worker" in running.text
+
+    await run_jobs()
+    done = await client.get(f"/imports/{draft_id}")
+    assert done.status_code == 200
+    counts = re.findall(r'data-count="(\w+)">([\d,]+)<', done.text)
+    assert dict(counts) == {"created": "3", "duplicates": "0", "errors": "1"}
+    assert "Download all as CSV" in done.text and f"/api/v1/imports/{draft_id}/errors" in done.text
+    assert "Undo import" in done.text
+    history = await client.get("/imports")
+    assert "leads.csv" in history.text and "Completed" in history.text
+
+    undone = await client.post(f"/imports/{draft_id}/undo", data={"csrf_token": csrf})
+    assert undone.status_code == 303
+    report = await client.get(f"/imports/{draft_id}")
+    assert "Undone" in report.text and "Undo import" not in report.text
+    assert re.search(r"<strong>3</strong> properties removed", report.text)
+    properties = await client.get("/api/v1/properties", headers=admin.headers)
+    assert properties.json()["items"] == []
+    # Undoing again is a no-op; the mapping step of a started import leads to its report.
+    assert (await client.post(f"/imports/{draft_id}/undo", data={"csrf_token": csrf})).status_code == 303
+    assert (await client.get(draft_url)).headers["location"] == f"/imports/{draft_id}"
+
+
+async def test_a_saved_mapping_applies_to_a_new_file(client: httpx.AsyncClient, admin: Member) -> None:
+    csrf = await web_login(client, admin.email)
+    preset = await client.post(
+        "/api/v1/imports/presets",
+        json={"name": "Skip tracer", "mapping": {"address": "Mailing Address", "city": "Gone Column"}},
+        headers=admin.headers,
+    )
+    assert preset.status_code == 201
+    draft_url = (await _upload(client, csrf, _file())).headers["location"]
+    applied = await client.get(f"{draft_url}?preset={preset.json()['id']}")
+    assert applied.status_code == 200
+    assert "Applied “Skip tracer”; this file has no column “Gone Column”" in applied.text
+    assert _selected(applied.text, "Mailing Address") == "address"
+    assert _selected(applied.text, "Property Address") == ""
+
+
+async def test_bad_uploads_are_answered_on_the_page(client: httpx.AsyncClient, admin: Member) -> None:
+    csrf = await web_login(client, admin.email)
+    missing = await client.post("/imports/upload", data={"csrf_token": csrf})
+    assert missing.status_code == 422 and "Choose a CSV or Excel file" in missing.text
+    picture = await _upload(client, csrf, b"\x89PNG\r\n\x1a\n" + bytes(200), name="photo.png")
+    assert picture.status_code == 415 and "photo.png:" in picture.text
+    empty = await _upload(client, csrf, b"", name="empty.csv")
+    assert empty.status_code == 422 and "empty.csv:" in empty.text
+    assert (await client.get("/imports")).text.count("Draft") == 0
+
+
+async def test_a_viewer_sees_the_history_but_cannot_import(
+    client: httpx.AsyncClient, admin: Member, database: Database
+) -> None:
+    viewer = await add_member(client, database, admin, role="viewer")
+    csrf = await web_login(client, admin.email)
+    draft_url = (await _upload(client, csrf, _file())).headers["location"]
+    csrf = await web_login(client, viewer.email)
+    history = await client.get("/imports")
+    assert history.status_code == 200 and "New import" not in history.text
+    assert (await client.get(draft_url)).status_code == 403
+    assert (await _upload(client, csrf, _file())).status_code == 403
+
+
+async def test_another_team_never_reaches_a_draft(
+    client: httpx.AsyncClient, admin: Member, database: Database
+) -> None:
+    csrf = await web_login(client, admin.email)
+    draft_url = (await _upload(client, csrf, _file())).headers["location"]
+    draft_id = draft_url.split("/")[2]
+    other = await register(client)
+    csrf_b = await web_login(client, other.email)
+    assert (await client.get(draft_url)).status_code == 404
+    assert (await client.get(f"/imports/{draft_id}")).status_code == 404
+    assert (await client.get(f"/imports/{draft_id}/status")).status_code == 404
+    for action in ("preview", "start", "discard", "undo"):
+        response = await client.post(f"/imports/{draft_id}/{action}", data={"csrf_token": csrf_b})
+        assert response.status_code == 404, action
+    assert "leads.csv" not in (await client.get("/imports")).text
+    async with team_session(database, admin.team_id) as session:
+        still = await session.get(Import, draft_id)
+        assert still is not None and still.status == "draft"
+
+
+async def test_discard_and_the_sweep_of_stale_drafts_remove_their_files(
+    client: httpx.AsyncClient, admin: Member, database: Database
+) -> None:
+    csrf = await web_login(client, admin.email)
+    big = csv_bytes([lead(**{"APN": f"B-{i}"}) for i in range(5000)])  # > 1 MB: a head is kept
+    assert len(big) > imports.DRAFT_HEAD_BYTES
+    kept_url = (await _upload(client, csrf, big, name="big.csv")).headers["location"]
+    gone_url = (await _upload(client, csrf, _file(), name="gone.csv")).headers["location"]
+    storage = providers.current().storage
+    async with team_session(database, admin.team_id) as session:
+        drafts = {d.filename: d for d in (await session.scalars(select(Import))).all()}
+    big_draft = drafts["big.csv"]
+    assert await storage.exists(big_draft.file_key)
+    assert await storage.exists(f"imports/{admin.team_id}/{big_draft.id}/head.csv")
+    assert "4417 QUILLFEATHER LN" in (await client.get(kept_url)).text  # previewed from the head
+
+    discarded = await client.post(gone_url.replace("/mapping", "/discard"), data={"csrf_token": csrf})
+    assert discarded.status_code == 303
+    assert not await storage.exists(drafts["gone.csv"].file_key)
+    assert (await client.get(gone_url)).status_code == 404
+
+    async with team_session(database, None) as session:
+        await maintenance.expire_old_records(session)
+    assert await storage.exists(big_draft.file_key)  # a fresh draft stays
+    with clock.shifted(timedelta(hours=25)):
+        async with team_session(database, None) as session:
+            assert (await maintenance.expire_old_records(session))["import_drafts"] >= 1
+    assert not await storage.exists(big_draft.file_key)
+    assert not await storage.exists(f"imports/{admin.team_id}/{big_draft.id}/head.csv")
+    assert (await client.get(kept_url)).status_code == 404
