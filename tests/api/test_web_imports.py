@@ -18,7 +18,7 @@ from reos.jobs import maintenance
 from reos.kit import clock
 from reos.providers import registry as providers
 from tests.api.test_imports import HEADERS, csv_bytes, lead
-from tests.api.test_web_pages import csrf_of, web_login
+from tests.api.test_web_pages import web_login
 from tests.fixtures.api import Member, add_member, register
 from tests.fixtures.jobs import run_jobs
 
@@ -56,7 +56,9 @@ def _form(html: str) -> dict[str, str]:
     return values
 
 
-async def _upload(client: httpx.AsyncClient, csrf: str, data: bytes, name: str = "leads.csv") -> httpx.Response:
+async def _upload(
+    client: httpx.AsyncClient, csrf: str, data: bytes, name: str = "leads.csv"
+) -> httpx.Response:
     return await client.post(
         "/imports/upload", files={"file": (name, data, "text/csv")}, data={"csrf_token": csrf}
     )
@@ -94,9 +96,7 @@ async def test_wizard_end_to_end(client: httpx.AsyncClient, admin: Member, datab
     form = _form(page.text)
     # The preview follows an edited mapping: without the tax column the signal disappears.
     tax = f"col__{HEADERS.index('Tax Delinquent')}"
-    previewed = await client.post(
-        f"/imports/{draft_id}/preview", data={**form, tax: "", "csrf_token": csrf}
-    )
+    previewed = await client.post(f"/imports/{draft_id}/preview", data={**form, tax: "", "csrf_token": csrf})
     assert previewed.status_code == 200
     assert "tax delinquent" not in previewed.text and "4417 QUILLFEATHER LN" in previewed.text
     # Two columns on one field are named, on the preview and when starting.
