@@ -166,8 +166,9 @@ def _columns(table: reader.Table, used: dict[str, str]) -> list[dict[str, Any]]:
     samples: list[list[str]] = [[] for _ in table.headers]
     for seen, cells in enumerate(table.rows):
         for index, cell in enumerate(cells[: len(table.headers)]):
-            if cell.strip() and len(samples[index]) < SAMPLES:
-                samples[index].append(cell.strip()[:60])
+            value = cell.strip()[:60]
+            if value and len(samples[index]) < SAMPLES and value not in samples[index]:
+                samples[index].append(value)
         if seen >= 200 or all(len(s) >= SAMPLES for s in samples):
             break
     by_column = {column: target for target, column in used.items()}
@@ -266,6 +267,8 @@ async def preview_partial(
         request,
         "import_preview.html",
         principal=principal,
+        oob=True,
+        total=len(headers),
         mapped=len(used),
         clashes=clashes,
         **await _preview_context(imp, used, clashes),

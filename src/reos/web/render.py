@@ -137,6 +137,9 @@ templates.env.filters["initials"] = _initials
 templates.env.filters["task_label"] = task_label
 templates.env.filters["action_label"] = _action_label
 templates.env.filters["detail_value"] = _detail_value
+templates.env.filters["plural"] = lambda count, one, many=None: (
+    f"{_number(count)} {one if count == 1 else (many or one + 's')}"
+)
 templates.env.filters["short_id"] = lambda value: str(value)[:8]
 templates.env.filters["stage_label"] = lambda s: STAGE_LABELS.get(s, s)
 templates.env.filters["role_label"] = lambda r: ROLE_LABELS.get(str(r), str(r))
