@@ -191,7 +191,18 @@ async def update_contact(
     if changes:
         contact.updated_at = clock.now()
     await session.flush()
+    if MAILING_FACTS.intersection(changes):
+        linked = await session.scalars(
+            select(PropertyContact.property_id).where(
+                PropertyContact.team_id == team_id, PropertyContact.contact_id == contact.id
+            )
+        )
+        await properties.facts_changed(session, team_id=team_id, property_ids=list(linked))
     return contact
+
+
+# A contact's fields the derived signals read (absentee and out-of-state owners).
+MAILING_FACTS = frozenset({"street", "city", "state", "zip_code"})
 
 
 async def delete_contact(
@@ -419,6 +430,7 @@ async def link_contact(
     )
     session.add(link)
     await session.flush()
+    await properties.facts_changed(session, team_id=team_id, property_ids=[property_id])
     found: PropertyContact = (
         await session.scalars(_links_query(team_id).where(PropertyContact.id == link.id))
     ).one()
@@ -446,6 +458,7 @@ async def unlink_contact(
         raise NotFound("contact link not found", details={"id": str(link_id)})
     await session.delete(link)
     await session.flush()
+    await properties.facts_changed(session, team_id=team_id, property_ids=[property_id])
     await audit.record(
         session,
         action="contact.unlinked",

@@ -15,6 +15,7 @@ from reos.idempotency.models import IdempotencyKey
 from reos.imports import service as imports
 from reos.jobs.queue import JobInfo, queue_app, runtime, task
 from reos.kit import clock
+from reos.scoring import jobs as scoring_jobs
 from reos.tasks import jobs as task_jobs
 
 log = structlog.get_logger(__name__)
@@ -83,3 +84,20 @@ async def sweep_tasks(session: AsyncSession) -> dict[str, int]:
         for key, count in (await task_jobs.mark_deadlines(session, team_id=team_id, now=now)).items():
             marked[key] += count
     return marked
+
+
+@queue_app.periodic(cron="30 3 * * *")
+@task(name="scoring.nightly_rescore", queue="maintenance")
+async def nightly_rescore(session: AsyncSession, job: JobInfo, *, timestamp: int) -> int:
+    """Queue every team's rescoring once a night: a signal loses weight with its age, so stored
+    scores drift from the formula by the day even when nothing else changes."""
+    return await queue_nightly_rescores(session)
+
+
+async def queue_nightly_rescores(session: AsyncSession) -> int:
+    queued = 0
+    for team_id in await team_ids(session):
+        await set_team(session, team_id)
+        if await scoring_jobs.defer_rescore(session, team_id=team_id) is not None:
+            queued += 1
+    return queued

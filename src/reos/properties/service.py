@@ -231,6 +231,27 @@ def _normalised_address(address: str, unit: str | None) -> tuple[str, str | None
 # --- writing -------------------------------------------------------------------------------------
 
 
+# The property fields the derived signals read (equity, tenure, where the owner gets mail).
+SCORED_FACTS = frozenset(
+    {"estimated_value", "mortgage_balance", "last_sale_date", "address", "unit", "city", "state", "zip_code"}
+)
+
+
+async def facts_changed(session: AsyncSession, *, team_id: uuid.UUID, property_ids: list[uuid.UUID]) -> None:
+    """Rescore properties whose scored facts (their own, or their owners' mailing addresses) just
+    changed, so the list and the page show the new score at once and not after the next rescoring."""
+    # scoring.service reads properties through this module, so it is imported when first needed.
+    from reos.scoring import service as scoring
+
+    wanted = set(property_ids)
+    for property_id in dict.fromkeys(property_ids):
+        await scoring.rescore_property(session, team_id=team_id, property_id=property_id)
+    # The rescoring wrote the rows in SQL; loaded objects would answer their old score.
+    for held in list(session.identity_map.values()):
+        if isinstance(held, Property) and held.id in wanted:
+            await session.refresh(held, ["score", "signal_kinds", "updated_at"])
+
+
 async def create_property(
     session: AsyncSession, *, team_id: uuid.UUID, created_by_id: uuid.UUID | None, data: PropertyCreate
 ) -> Property:
@@ -262,6 +283,7 @@ async def create_property(
         actor_id=created_by_id,
         data={"stage": prop.stage},
     )
+    await facts_changed(session, team_id=team_id, property_ids=[prop.id])
     await events.publish(session, **_counts_changed(team_id))
     return prop
 
@@ -331,6 +353,8 @@ async def update_property(
         )
     elif "estimated_value" in edited or "mortgage_balance" in edited:
         await events.publish(session, **_counts_changed(team_id))
+    if SCORED_FACTS.intersection(edited):
+        await facts_changed(session, team_id=team_id, property_ids=[prop.id])
     return prop
 
 
