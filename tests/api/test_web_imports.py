@@ -4,6 +4,7 @@ wrong; drafts kept out of the API; another team's draft unreachable; stale draft
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
@@ -132,6 +133,10 @@ async def test_wizard_end_to_end(client: httpx.AsyncClient, admin: Member, datab
     assert dict(counts) == {"created": "3", "duplicates": "0", "errors": "1"}
     assert "Download all as CSV" in done.text and f"/api/v1/imports/{draft_id}/errors" in done.text
     assert "Undo import" in done.text
+    # Each imported lead's page names the file it came from, linked to this report.
+    lead_id = (await client.get("/api/v1/properties?limit=1", headers=admin.headers)).json()["items"][0]["id"]
+    lead_page = await client.get(f"/properties/{lead_id}")
+    assert f'<a href="/imports/{draft_id}" data-source-import>leads.csv</a>' in lead_page.text
     history = await client.get("/imports")
     assert "leads.csv" in history.text and "Completed" in history.text
 
@@ -237,3 +242,35 @@ async def test_discard_and_the_sweep_of_stale_drafts_remove_their_files(
     assert not await storage.exists(big_draft.file_key)
     assert not await storage.exists(f"imports/{admin.team_id}/{big_draft.id}/head.csv")
     assert (await client.get(kept_url)).status_code == 404
+
+
+async def test_an_excel_file_goes_through_the_same_steps(client: httpx.AsyncClient, admin: Member) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Site Address", "Site City", "Site State", "Site Zip", "Owner Name", "Phone"])
+    sheet.append(["77 Heron Way", "Orlando", "FL", "32801", "Gail Porter", "(407) 555-0101"])
+    sheet.append(["5 Lime Ct", "Orlando", "FL", "32801", "Ivan Dale", "(407) 555-0102"])
+    out = io.BytesIO()
+    book.save(out)
+    csrf = await web_login(client, admin.email)
+    uploaded = await client.post(
+        "/imports/upload",
+        files={"file": ("county.xlsx", out.getvalue(), "application/octet-stream")},
+        data={"csrf_token": csrf},
+    )
+    assert uploaded.status_code == 303, uploaded.text
+    page = await client.get(uploaded.headers["location"])
+    assert page.status_code == 200 and "XLSX" in page.text
+    assert _selected(page.text, "Site Address") == "address"
+    assert "77 HERON WAY" in page.text  # previewed
+    form = {f"col__{i}": _selected(page.text, h) for i, h in enumerate(
+        ["Site Address", "Site City", "Site State", "Site Zip", "Owner Name", "Phone"])}  # fmt: skip
+    draft_id = uploaded.headers["location"].split("/")[2]
+    started = await client.post(f"/imports/{draft_id}/start", data={**form, "csrf_token": csrf})
+    assert started.status_code == 303, started.text
+    await run_jobs()
+    done = (await client.get(f"/api/v1/imports/{draft_id}", headers=admin.headers)).json()
+    assert done["status"] == "completed" and done["counts"]["created"] == 2

@@ -15,6 +15,7 @@ from reos.auth.principal import Principal
 from reos.contacts import service as contacts
 from reos.deps import Deleter, Editor, Reader, SessionDep
 from reos.errors import AppError
+from reos.imports import service as imports
 from reos.kit import clock
 from reos.properties import pipeline
 from reos.properties import service as properties
@@ -101,6 +102,9 @@ async def _page(
     )
     items = await timeline.property_timeline(session, team_id=team_id, property_id=prop.id, limit=100)
     markets = await teams.list_markets(session, team_id=team_id)
+    source_import = None
+    if prop.import_id is not None:
+        source_import = await imports.get_import(session, team_id=team_id, import_id=prop.import_id)
     merged_into = None
     if prop.merged_into_id is not None:
         merged_into = await properties.get_property(
@@ -123,6 +127,7 @@ async def _page(
         },
         definitions=definitions,
         origins=origins,
+        source_import=source_import,
         sources=SOURCES,
         flags=flags,
         open_flags={f.field for f in flags if f.status == "open"},
