@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from reos.auth import security
-from reos.db.session import TEAM_KEY
+from reos.db.session import BEGIN_READ_KEY, BEGIN_READ_ROW, TEAM_KEY, set_team
 from reos.errors import Unauthorized
-from reos.teams.models import Account, AuthSession, Membership, Role
+from reos.teams.models import Account, Membership, Role
 
 
 @dataclass(frozen=True)
@@ -31,30 +35,63 @@ class Principal:
         return Role(self.membership.role)
 
 
+# The caller's account and membership as plain columns, in mapper order, read with the team
+# setting in one round trip (reos.db.session.BEGIN_READ_KEY) instead of an ORM query of its own.
+_ACCOUNT_COLUMNS = tuple(c.key for c in Account.__table__.columns)
+_MEMBERSHIP_COLUMNS = tuple(c.key for c in Membership.__table__.columns)
+
+
+def _principal_read(claims: security.TokenClaims, session_id: uuid.UUID | None) -> str:
+    # Literals, not parameters (the statement rides a simple-protocol query): every value is a
+    # uuid.UUID, whose text is only hex digits and dashes.
+    account, team = uuid.UUID(str(claims.account_id)), uuid.UUID(str(claims.team_id))
+    live = (
+        "null"
+        if session_id is None
+        else "exists(select 1 from auth_sessions s where s.id = "
+        f"'{uuid.UUID(str(session_id))}' and s.revoked_at is null)"
+    )
+    columns = ", ".join([*(f"a.{c}" for c in _ACCOUNT_COLUMNS), *(f"m.{c}" for c in _MEMBERSHIP_COLUMNS)])
+    return (
+        f"select {columns}, {live} from accounts a join memberships m on m.account_id = a.id "
+        f"where a.id = '{account}' and m.team_id = '{team}'"
+    )
+
+
+def _attach(session: AsyncSession, entity: type[Any], names: tuple[str, ...], values: Sequence[Any]) -> Any:
+    """A row read as plain columns, made the session's persistent instance (no SQL)."""
+    obj = entity(**dict(zip(names, values, strict=True)))
+    make_transient_to_detached(obj)
+    if identity_key(entity, obj.id) in session.identity_map:
+        # Already loaded in this transaction: the session keeps one instance per row.
+        return session.sync_session.merge(obj, load=False)
+    session.add(obj)
+    return obj
+
+
 async def load_principal(
     session: AsyncSession, claims: security.TokenClaims, *, session_id: uuid.UUID | None = None
 ) -> Principal:
     """Scope the session to the token's team and check the account and membership now, so a
-    deactivation or password change takes effect on the very next request."""
-    session.info[TEAM_KEY] = claims.team_id
-    row = (
-        await session.execute(
-            select(Account, Membership)
-            .join(Membership, Membership.account_id == Account.id)
-            .where(Account.id == claims.account_id, Membership.team_id == claims.team_id)
-        )
-    ).one_or_none()
+    deactivation, role change or password change takes effect on the very next request."""
+    read = _principal_read(claims, session_id)
+    if session.in_transaction():
+        await set_team(session, claims.team_id)
+        row = (await session.execute(text(read))).first()
+    else:
+        session.info[TEAM_KEY] = claims.team_id
+        session.info[BEGIN_READ_KEY] = read
+        await session.connection()  # begins: sets the team and runs `read` (reos.db.session)
+        row = session.info.pop(BEGIN_READ_ROW, None)
     if row is None:
         raise Unauthorized("token is not valid")
-    account, membership = row
+    split = len(_ACCOUNT_COLUMNS)
+    account: Account = _attach(session, Account, _ACCOUNT_COLUMNS, row[:split])
+    membership: Membership = _attach(session, Membership, _MEMBERSHIP_COLUMNS, row[split:-1])
     if not account.is_active or not membership.is_active:
         raise Unauthorized("this account is deactivated in this team")
     if account.token_version != claims.version:
         raise Unauthorized("token was revoked; log in again")
-    if session_id is not None:
-        live = await session.scalar(
-            select(AuthSession.id).where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
-        )
-        if live is None:
-            raise Unauthorized("session ended; log in again")
+    if session_id is not None and not row[-1]:
+        raise Unauthorized("session ended; log in again")
     return Principal(account=account, membership=membership, session_id=session_id)

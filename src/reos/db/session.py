@@ -27,16 +27,44 @@ class AppSession(Session):
     """Sessions of the app role. `info["team_id"]` names the team whose rows are visible."""
 
 
+# A read that authentication needs right after the team is set (the caller's account and
+# membership): a statement without parameters, put here before the transaction begins. It is
+# sent with the team setting as one query, so it costs no round trip of its own, and runs after
+# it, so row-level security already sees the team. Its first row lands in `BEGIN_READ_ROW`.
+BEGIN_READ_KEY = "begin_read"
+BEGIN_READ_ROW = "begin_read_row"
+
+
 @event.listens_for(AppSession, "after_begin")
 def _set_team_on_begin(session: Session, _tx: SessionTransaction, connection: Connection) -> None:
     # set_config(..., true) is transaction-local, so a pooled connection never carries a team
     # into someone else's transaction; an empty value makes every RLS policy fail closed.
     team = session.info.get(TEAM_KEY)
     operator = "on" if session.info.get(OPERATOR_KEY) else ""
-    connection.exec_driver_sql(
-        "select set_config('app.team_id', %s, true), set_config('app.operator', %s, true)",
-        (str(team) if team else "", operator),
+    follow = session.info.pop(BEGIN_READ_KEY, None)
+    if follow is None:
+        connection.exec_driver_sql(
+            "select set_config('app.team_id', %s, true), set_config('app.operator', %s, true)",
+            (str(team) if team else "", operator),
+        )
+        return
+    # Two statements in one query need the simple protocol, which takes no parameters: the team
+    # goes in as text, and the text of a UUID is only hex digits and dashes.
+    team_text = str(uuid.UUID(str(team))) if team else ""
+    query = (
+        f"select set_config('app.team_id', '{team_text}', true), "
+        f"set_config('app.operator', '{operator}', true); {follow}"
     )
+
+    async def read(driver: Any) -> Any:
+        async with driver.cursor() as cursor:
+            await cursor.execute(query)
+            cursor.nextset()
+            return await cursor.fetchone()
+
+    # The driver's own cursor: SQLAlchemy's adapted cursor keeps only the first result set.
+    adapted: Any = connection.connection.dbapi_connection
+    session.info[BEGIN_READ_ROW] = adapted.run_async(read)
 
 
 async def enter_operator_view(session: AsyncSession) -> None:
