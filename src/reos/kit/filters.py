@@ -494,6 +494,49 @@ def after(
     return or_(*ors)
 
 
+def _id_desc(terms: Sequence[SortTerm]) -> bool:
+    return terms[-1].desc if terms else True
+
+
+def keyset_statement(
+    query: Select[Any], *, terms: Sequence[SortTerm], id_expr: Any, size: int
+) -> Select[Any]:
+    """`query` ordered by `terms` then id, `size + 1` rows, with each row's sort values selected
+    after its own columns (for the next cursor). The same for every page of one list: a caller
+    may keep it, and `keyset_fetch` adds the cursor's condition per page."""
+    id_desc = _id_desc(terms)
+    order = [o for t in terms for o in t.order()] + [id_expr.desc() if id_desc else id_expr.asc()]
+    query = query.add_columns(
+        *(t.expr.label(f"sort_{i}") for i, t in enumerate(terms)), id_expr.label("sort_id")
+    )
+    return query.order_by(*order).limit(size + 1)
+
+
+async def keyset_fetch(
+    session: AsyncSession,
+    statement: Select[Any],
+    *,
+    terms: Sequence[SortTerm],
+    id_expr: Any,
+    size: int,
+    cursor: str | None,
+    width: int | None = None,
+) -> tuple[list[Any], str | None]:
+    """One page of a `keyset_statement`: the first selected element of each row (one entity),
+    or with `width` the first `width` columns as a tuple (Core rows)."""
+    if cursor:
+        values, last_id = decode_cursor(cursor, terms)
+        statement = statement.where(after(terms, values, id_expr, last_id, _id_desc(terms)))
+    rows = (await session.execute(statement)).all()
+    first = 1 if width is None else width
+    kept = rows[:size]
+    items = [r[0] for r in kept] if width is None else [tuple(r[:width]) for r in kept]
+    if len(rows) <= size:
+        return items, None
+    last = kept[-1]
+    return items, encode_cursor(terms, list(last[first : first + len(terms)]), last[-1])
+
+
 async def keyset_rows(
     session: AsyncSession,
     query: Select[Any],
@@ -504,22 +547,9 @@ async def keyset_rows(
     cursor: str | None,
     width: int | None = None,
 ) -> tuple[list[Any], str | None]:
-    """One page of `query` ordered by `terms` then id: the first selected element of each row
-    (one entity), or with `width` the first `width` columns as a tuple (Core rows)."""
+    """One page of `query` ordered by `terms` then id (see `keyset_fetch`)."""
     size = clamp_limit(limit)
-    id_desc = terms[-1].desc if terms else True
-    if cursor:
-        values, last_id = decode_cursor(cursor, terms)
-        query = query.where(after(terms, values, id_expr, last_id, id_desc))
-    order = [o for t in terms for o in t.order()] + [id_expr.desc() if id_desc else id_expr.asc()]
-    query = query.add_columns(
-        *(t.expr.label(f"sort_{i}") for i, t in enumerate(terms)), id_expr.label("sort_id")
+    statement = keyset_statement(query, terms=terms, id_expr=id_expr, size=size)
+    return await keyset_fetch(
+        session, statement, terms=terms, id_expr=id_expr, size=size, cursor=cursor, width=width
     )
-    rows = (await session.execute(query.order_by(*order).limit(size + 1))).all()
-    first = 1 if width is None else width
-    kept = rows[:size]
-    items = [r[0] for r in kept] if width is None else [tuple(r[:width]) for r in kept]
-    if len(rows) <= size:
-        return items, None
-    last = kept[-1]
-    return items, encode_cursor(terms, list(last[first : first + len(terms)]), last[-1])
