@@ -30,10 +30,11 @@ from typing import Any
 import httpx
 import psycopg
 from psycopg import sql
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from reos.db import embedded, migrate
 from reos.db.session import make_database, team_session
+from reos.scoring import jobs as scoring_jobs
 from reos.scoring import rules
 from reos.scoring import service as scoring
 from reos.scoring.models import ScoringSettings
@@ -152,32 +153,74 @@ def baseline(owner_libpq: str, team: uuid.UUID) -> dict[str, float]:
             conn.execute(query, {"team": team})
             conn.commit()
             out[name] = round(time.perf_counter() - started, 2)
+            out[f"{name}_load"] = _load()
     return out
 
 
-async def measure(owner: str, app: str, team: uuid.UUID) -> dict[str, Any]:
+def _load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+async def measure(owner: str, app: str, team: uuid.UUID, args: argparse.Namespace) -> dict[str, Any]:
     database = make_database(app, owner)
     out: dict[str, Any] = {}
 
     async def run(name: str) -> None:
+        load = _load()
         started = time.perf_counter()
-        async with team_session(database, team) as session:
-            result = await scoring.rescore_team(session, team_id=team, at=NOW)
+        parts: list[float] = []
+
+        async def progress(done: int, total: int) -> None:
+            parts.append(time.perf_counter() - started)
+
+        if args.one_transaction:
+            async with team_session(database, team) as session:
+                result = await scoring.rescore_team(session, team_id=team, at=NOW)
+        else:
+            parted = await scoring_jobs.rescore_in_parts(
+                database,
+                team_id=team,
+                at=NOW,
+                parts=args.parts,
+                connections=args.connections,
+                progress=progress,
+            )
+            result = parted.result
         out[name] = {
             "seconds": round(time.perf_counter() - started, 2),
             "changed": result.changed,
             "derived_added": result.derived_added,
+            "derived_removed": result.derived_removed,
+            "parts": len(parts),
+            "first_part_done_at": round(parts[0], 2) if parts else None,
+            "load": [load, _load()],
         }
 
+    async def reweigh(changes: dict[str, rules.KindWeight], gate: int) -> None:
+        async with team_session(database, team) as session:
+            row = await session.scalar(select(ScoringSettings).where(ScoringSettings.team_id == team))
+            if row is None:
+                row = ScoringSettings(team_id=team, version=1)
+                session.add(row)
+            weights = rules.weights_from_json(row.weights) if row.weights else dict(rules.DEFAULT_WEIGHTS)
+            weights.update(changes)
+            row.weights, row.equity_gate_percent = rules.weights_to_json(weights), gate
+
     await run("first_rescore")
-    async with team_session(database, team) as session:
-        weights = dict(rules.DEFAULT_WEIGHTS)
-        weights["vacant"] = rules.KindWeight(40, 90)
-        weights["tax_delinquent"] = rules.KindWeight(35, 500)
-        session.add(
-            ScoringSettings(team_id=team, weights=rules.weights_to_json(weights), equity_gate_percent=25)
-        )
-    await run("rescore_after_weight_change")
+    # Kinds most leads hold (equity, tenure, owners' mail) and the gate: most scores move.
+    await reweigh(
+        {
+            "high_equity": rules.KindWeight(14, 730),
+            "free_and_clear": rules.KindWeight(15, 1825),
+            "absentee_owner": rules.KindWeight(13, 1825),
+            "long_tenure": rules.KindWeight(11, 3650),
+        },
+        25,
+    )
+    await run("rescore_after_broad_weight_change")
+    # Two imported kinds a quarter of the leads hold (the run reported before this one).
+    await reweigh({"vacant": rules.KindWeight(40, 90), "tax_delinquent": rules.KindWeight(35, 500)}, 25)
+    await run("rescore_after_narrow_weight_change")
     await run("rescore_nothing_changed")
     async with team_session(database, team) as session:
         out["properties"] = await session.scalar(text("select count(*) from properties"))
@@ -185,24 +228,70 @@ async def measure(owner: str, app: str, team: uuid.UUID) -> dict[str, Any]:
     return out
 
 
+def reuse(owner_libpq: str, n: int) -> uuid.UUID | None:
+    """The team of an earlier run with `n` properties, put back as generated: no derived
+    signals, no scores, default settings. None when there is no such team."""
+    with psycopg.connect(owner_libpq, autocommit=True) as conn:
+        row = conn.execute(
+            "select team_id from properties group by team_id having count(*) = %s", (n,)
+        ).fetchone()
+        if row is None:
+            return None
+        team: uuid.UUID = row[0]
+        conn.execute("select set_config('app.team_id', %s, false)", (str(team),))
+        conn.execute("delete from signals where team_id = %s and source = 'derived'", (team,))
+        conn.execute("delete from scoring_settings where team_id = %s", (team,))
+        conn.execute(
+            "update properties set score = 0, signal_kinds = '{}', score_updated_at = null "
+            "where team_id = %s and (score <> 0 or signal_kinds <> '{}')",
+            (team,),
+        )
+        conn.execute("vacuum analyze properties, contacts, property_contacts, signals")
+    return team
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--properties", type=int, default=1_000_000)
+    parser.add_argument("--connections", type=int, default=scoring_jobs.CONNECTIONS)
+    parser.add_argument("--parts", type=int, default=None, help="default: one per 40,000 leads")
+    parser.add_argument(
+        "--one-transaction",
+        action="store_true",
+        help="rescore in one statement, one transaction (scoring.service.rescore_team), not in parts",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse the database of an earlier run (same --properties): migrate it, reset the scores",
+    )
     args = parser.parse_args()
     data_dir = Path(os.environ.get("REOS_DATA_DIR", "var/bench-rescore"))
     owner, app = embedded.start(data_dir)
     name = "reos_bench_rescore"
     admin = owner.replace("postgresql+psycopg://", "postgresql://").replace("/reos?", "/postgres?")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    owner, app = owner.replace("/reos?", f"/{name}?"), app.replace("/reos?", f"/{name}?")
-    migrate.upgrade(owner, app)
-    team = asyncio.run(register(owner, app))
-    owner_libpq = owner.replace("postgresql+psycopg://", "postgresql://")
+    bench_owner = owner.replace("/reos?", f"/{name}?")
+    owner_libpq = bench_owner.replace("postgresql+psycopg://", "postgresql://")
     report: dict[str, Any] = {"properties_requested": args.properties}
-    report.update(generate(owner_libpq, team, args.properties))
-    report.update(asyncio.run(measure(owner, app, team)))
+    team: uuid.UUID | None = None
+    if args.reuse:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            exists = conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone()
+        if exists:
+            migrate.upgrade(bench_owner, app.replace("/reos?", f"/{name}?"))
+            team = reuse(owner_libpq, args.properties)
+    if team is None:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    owner, app = bench_owner, app.replace("/reos?", f"/{name}?")
+    if team is None:
+        migrate.upgrade(owner, app)
+        team = asyncio.run(register(owner, app))
+        report.update(generate(owner_libpq, team, args.properties))
+    else:
+        report["reused"] = True
+    report.update(asyncio.run(measure(owner, app, team, args)))
     report.update(baseline(owner_libpq, team))
     print(json.dumps(report, indent=2))
 

@@ -3,6 +3,7 @@ with the Python breakdown on every property of the demo team."""
 
 from __future__ import annotations
 
+import itertools
 import random
 import uuid
 from collections import defaultdict
@@ -365,6 +366,59 @@ async def test_sql_rescoring_agrees_with_the_python_breakdown_on_the_demo_team(
     async with team_session(database, team_id) as session:
         again = await scoring.rescore_team(session, team_id=team_id, at=at)
     assert (again.changed, again.derived_added, again.derived_removed) == (0, 0, 0)
+
+
+async def test_rescoring_in_parts_ends_where_one_pass_ends(demo_team: tuple[Database, uuid.UUID]) -> None:
+    """The job rescores a team in id ranges on two connections, each range committing apart;
+    the scores, kinds and derived signals must be exactly those of one whole-team statement."""
+    from reos.scoring.jobs import rescore_in_parts
+
+    database, team_id = demo_team
+    at = datetime(2026, 5, 2, 9, 0, tzinfo=UTC)
+
+    async def reset() -> None:
+        async with team_session(database, team_id) as session:
+            await session.execute(text("delete from signals where source = 'derived'"))
+            await session.execute(text("update properties set score = 0, signal_kinds = '{}'"))
+
+    async def state() -> tuple[dict[uuid.UUID, tuple[int, list[str]]], set[tuple[Any, ...]]]:
+        async with team_session(database, team_id) as session:
+            scores = {
+                r.id: (r.score, list(r.signal_kinds))
+                for r in await session.execute(select(Property.id, Property.score, Property.signal_kinds))
+            }
+            derived = {
+                (s.property_id, s.kind, s.observed_on, str(s.detail))
+                for s in await session.scalars(select(Signal).where(Signal.source == "derived"))
+            }
+        return scores, derived
+
+    await reset()
+    async with team_session(database, team_id) as session:
+        whole = await scoring.rescore_team(session, team_id=team_id, at=at)
+    expected = await state()
+    await reset()
+    progress: list[tuple[int, int]] = []
+
+    async def report(done: int, total: int) -> None:
+        progress.append((done, total))
+
+    run = await rescore_in_parts(database, team_id=team_id, at=at, parts=7, progress=report)
+    assert await state() == expected
+    assert (run.result, run.parts) == (whole, 7)
+    assert sorted(progress) == [(i, 7) for i in range(1, 8)]
+    assert whole.changed > 1000 and whole.derived_added > 1000
+    again = await rescore_in_parts(database, team_id=team_id, at=at)
+    assert again.parts == 1 and again.result == scoring.RescoreResult(0, 0, 0)
+
+
+def test_id_ranges_cover_every_id_once() -> None:
+    assert scoring.id_ranges(1) == [(uuid.UUID(int=0), None)]
+    ranges = scoring.id_ranges(5)
+    assert ranges[0][0] == uuid.UUID(int=0) and ranges[-1][1] is None
+    assert all(hi == lo for (_, hi), (lo, _) in itertools.pairwise(ranges))
+    for probe in (uuid.uuid4() for _ in range(200)):
+        assert sum(lo <= probe and (hi is None or probe < hi) for lo, hi in ranges) == 1
 
 
 def test_derived_rules_are_documented() -> None:

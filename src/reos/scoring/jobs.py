@@ -4,53 +4,141 @@
 deferred on the caller's connection, so it exists if and only if their write commits. A queueing
 lock keeps at most one waiting rescore per team: a burst of changes costs one run, and a change
 made while a run is under way queues the next one, which sees it.
+
+A team is rescored in parts (ranges of property ids, about `LEADS_PER_PART` leads each) on
+`CONNECTIONS` connections at once, each part in its own transaction: rescoring is idempotent, so
+a part committed before a failure is simply rescored again (to the same result) by the retry.
+Progress is reported per part.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
 
 from procrastinate.exceptions import AlreadyEnqueued
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reos.db.session import Database, team_session
 from reos.events import service as events
 from reos.jobs import service as jobs
 from reos.jobs.models import JobRun
 from reos.jobs.queue import JobInfo, runtime, task
 from reos.kit import clock
+from reos.properties.models import Property
 from reos.scoring import service as scoring
 
 LABEL = "Rescoring leads"
+LEADS_PER_PART = 40_000
+MAX_PARTS = 256
+# Two statements at once keep two cores busy; more only queue behind each other.
+CONNECTIONS = 2
+
+
+@dataclass(frozen=True)
+class TeamRescore:
+    result: scoring.RescoreResult
+    parts: int
+    version: int
+
+
+async def rescore_in_parts(
+    database: Database,
+    *,
+    team_id: uuid.UUID,
+    at: datetime | None = None,
+    parts: int | None = None,
+    connections: int = CONNECTIONS,
+    progress: Callable[[int, int], Awaitable[None]] | None = None,
+) -> TeamRescore:
+    """Rescore the whole team, part by part, `connections` parts at a time, every part with the
+    same settings and time; `progress(done, total)` after each part has committed."""
+    at = at or clock.now()
+    async with team_session(database, team_id) as session:
+        settings = await scoring.get_settings(session, team_id=team_id)
+        if parts is None:
+            leads = await session.scalar(
+                select(func.count()).select_from(Property).where(Property.team_id == team_id)
+            )
+            parts = min(MAX_PARTS, max(1, -(-int(leads or 0) // LEADS_PER_PART)))
+    ranges = iter(scoring.id_ranges(parts))
+    totals = [0, 0, 0]
+    done = 0
+
+    async def work() -> None:
+        nonlocal done
+        for ids in ranges:  # shared: each part is taken by one of the connections
+            async with team_session(database, team_id) as session:
+                result = await scoring.rescore(
+                    session,
+                    team_id=team_id,
+                    at=at,
+                    ids=ids,
+                    weights=settings.weights,
+                    gate=settings.equity_gate_percent,
+                )
+            totals[0] += result.changed
+            totals[1] += result.derived_added
+            totals[2] += result.derived_removed
+            done += 1
+            if progress is not None:
+                await progress(done, parts)
+
+    async with asyncio.TaskGroup() as group:
+        for _ in range(max(1, min(connections, parts))):
+            group.create_task(work())
+    return TeamRescore(scoring.RescoreResult(*totals), parts, settings.version)
 
 
 @task(name=scoring.RESCORE_TASK, queue="maintenance")
 async def rescore_team(session: AsyncSession, info: JobInfo, *, team_id: str) -> dict[str, int]:
     team = uuid.UUID(team_id)
-    assert runtime.database is not None
-    await jobs.report_progress(
-        runtime.database,
-        team_id=team,
-        job_id=info.job_id,
-        task_name=scoring.RESCORE_TASK,
-        label=LABEL,
-        done=0,
-        total=1,
-    )
-    result = await scoring.rescore_team(session, team_id=team)
-    # Completion is written with the scores themselves, so a page that sees "done" sees them too.
+    database = runtime.database
+    assert database is not None
+
+    async def progress(done: int, total: int) -> None:
+        await jobs.report_progress(
+            database,
+            team_id=team,
+            job_id=info.job_id,
+            task_name=scoring.RESCORE_TASK,
+            label=LABEL,
+            done=done,
+            total=total,
+        )
+
+    await progress(0, 1)
+    run = await rescore_in_parts(database, team_id=team, progress=progress)
+    if run.result.changed:
+        await events.publish(
+            session,
+            team_id=team,
+            type="scores.updated",
+            data={"changed": run.result.changed, "version": run.version},
+        )
+    # Every part has committed its scores before the job is marked done.
     await session.execute(
         update(JobRun)
         .where(JobRun.team_id == team, JobRun.job_id == info.job_id)
-        .values(done=1, total=1, status="completed", updated_at=clock.now())
+        .values(done=run.parts, total=run.parts, status="completed", updated_at=clock.now())
     )
     await events.publish(
         session,
         team_id=team,
         type="job.progress",
-        data={"job_id": info.job_id, "label": LABEL, "done": 1, "total": 1, "status": "completed"},
+        data={
+            "job_id": info.job_id,
+            "label": LABEL,
+            "done": run.parts,
+            "total": run.parts,
+            "status": "completed",
+        },
     )
-    return {"changed": result.changed}
+    return {"changed": run.result.changed}
 
 
 async def defer_rescore(session: AsyncSession, *, team_id: uuid.UUID) -> int | None:

@@ -1,13 +1,15 @@
 """Signals, the team's scoring settings, set-based rescoring in SQL and the explained score.
 
-The score's formula lives in `reos.scoring.rules`; `_SCORE_SQL` below computes the very same
-thing for a whole team in one statement (integer micro-points, the gate as an exact fraction),
-and a test checks that the two agree on every property of the demo team. Time is a parameter
-(`as_of`), never `now()`.
+The score's formula lives in `reos.scoring.rules`; `_RESCORE_SQL` below computes the very same
+thing set-based (integer micro-points, the gate as an exact fraction) for a team, a range of its
+property ids or one property, and a test checks that the two agree on every property of the demo
+team. Time is a parameter (`as_of`), never `now()`.
 
-Derived signals come from the property's own facts and its owners' mailing addresses, written
-by `_DERIVE_SQL` before each rescoring (source `derived`, dated the day they were first found,
-removed when the fact no longer holds; a signal from an import or a person always wins):
+Derived signals come from the property's own facts and its owners' mailing addresses (source
+`derived`, dated the day they were first found, removed when the fact no longer holds; a signal
+from an import or a person always wins). The same statement derives them, writes only the
+differences (new, changed, gone) and scores from the signals as they stand after those writes,
+so the signals are read once and an unchanged derived signal is neither written nor locked:
 
 - `high_equity`: equity ≥ 50 % of the estimated value;
 - `free_and_clear`: an estimated value and no mortgage balance (none or 0);
@@ -40,8 +42,14 @@ from reos.teams.models import Membership
 
 # --- SQL (kept as data; `{only_*}` narrow a statement to one property) -------------------------
 
-_DERIVE_SQL = """
-with owners as (
+_DERIVED_SQL = """
+props as materialized (
+    select p.id, p.address, p.zip_code, p.state, p.equity_percent, p.estimated_value,
+           p.mortgage_balance, p.last_sale_date, p.score, p.signal_kinds
+    from properties p
+    where p.team_id = :team_id {only_p}
+),
+owners as (
     select pc.property_id,
            bool_or(c.street is not null and c.zip_code is not null) as any_mailing,
            bool_or(upper(c.street) = upper(p.address) and left(c.zip_code, 5) = left(p.zip_code, 5))
@@ -52,14 +60,20 @@ with owners as (
                filter (where c.street is not null))[1] as mailing,
            (array_agg(c.state order by c.id) filter (where c.state <> p.state))[1] as mailing_state
     from property_contacts pc
-    join contacts c on c.team_id = pc.team_id and c.id = pc.contact_id
-    join properties p on p.team_id = pc.team_id and p.id = pc.property_id
+    join props p on p.id = pc.property_id
+    -- One index probe per owner link: a part of the team never hashes all its contacts.
+    cross join lateral (
+        select c.id, c.street, c.city, c.state, c.zip_code
+        from contacts c
+        where c.team_id = pc.team_id and c.id = pc.contact_id
+        offset 0
+    ) c
     where pc.team_id = :team_id and pc.role in ('owner', 'co_owner') {only_pc}
     group by pc.property_id
 ),
 derived as (
     select p.id as property_id, k.kind, k.detail
-    from properties p
+    from props p
     left join owners o on o.property_id = p.id
     cross join lateral (values
         ('high_equity', p.equity_percent >= :high_equity,
@@ -73,24 +87,51 @@ derived as (
         ('out_of_state_owner', o.any_state and not coalesce(o.in_state, false),
             jsonb_build_object('mailing_state', o.mailing_state, 'property_state', p.state))
     ) as k(kind, holds, detail)
-    where p.team_id = :team_id and k.holds {only_p}
+    where k.holds
+),
+-- Every signal of the part beside what the facts say now: one row per (property, kind).
+merged as materialized (
+    select coalesce(s.property_id, d.property_id) as property_id,
+           coalesce(s.kind, d.kind)::text as kind,
+           s.id as signal_id, s.source, s.observed_on, s.detail as old_detail,
+           d.detail as new_detail, d.property_id is not null as holds
+    from (
+        select s.id, s.property_id, s.kind, s.source, s.observed_on, s.detail
+        from signals s
+        where s.team_id = :team_id {only_s}
+    ) s
+    full join derived d on d.property_id = s.property_id and d.kind = s.kind
 ),
 gone as (
     delete from signals s
-    where s.team_id = :team_id and s.source = 'derived' {only_s}
-      and not exists (select 1 from derived d where d.property_id = s.property_id and d.kind = s.kind)
+    where s.team_id = :team_id {only_s}
+      and s.id in (select m.signal_id from merged m where m.source = 'derived' and not m.holds)
+    returning 1
+),
+redone as (
+    update signals s
+    set detail = m.new_detail, updated_at = :now
+    from merged m
+    where s.team_id = :team_id {only_s} and s.id = m.signal_id
+      and m.source = 'derived' and m.holds and m.old_detail is distinct from m.new_detail
     returning 1
 ),
 added as (
     insert into signals (id, team_id, created_at, updated_at, property_id, kind, source, observed_on, detail)
-    select gen_random_uuid(), :team_id, :now, :now, d.property_id, d.kind, 'derived', :as_of, d.detail
-    from derived d
-    on conflict (team_id, property_id, kind) do update
-        set detail = excluded.detail, updated_at = excluded.updated_at
-        where signals.source = 'derived' and signals.detail is distinct from excluded.detail
+    select gen_random_uuid(), :team_id, :now, :now, m.property_id, m.kind, 'derived', :as_of, m.new_detail
+    from merged m
+    where m.signal_id is null
+    -- A signal recorded meanwhile by a person or an import wins (and rescores its property).
+    on conflict (team_id, property_id, kind) do nothing
     returning 1
+),
+-- The signals as they stand once the statement is done: a person's or an import's as they are,
+-- a derived one while its fact holds (dated the day it was first found).
+kept as (
+    select m.property_id, m.kind, coalesce(m.observed_on, cast(:as_of as date)) as observed_on
+    from merged m
+    where m.holds or (m.signal_id is not null and m.source <> 'derived')
 )
-select (select count(*) from gone) as removed, (select count(*) from added) as added
 """
 
 
@@ -126,29 +167,39 @@ _WEIGHTS_SQL = (
     "as w(kind, weight, half_life)"
 )
 
-_SCORE_SQL = f"""
-with w as ({_WEIGHTS_SQL.format(w="weights", h="half_lives")}),
+_RESCORE_SQL = (
+    "with w as ("
+    + _WEIGHTS_SQL.format(w="weights", h="half_lives")
+    + "),"
+    + _DERIVED_SQL
+    + f""",
 points as (
     select s.property_id,
            sum({_micro_sql("w")})::bigint as micro,
            array_agg(s.kind order by s.kind) as kinds
-    from signals s join w on w.kind = s.kind
-    where s.team_id = :team_id {{only_s}}
+    from kept s join w on w.kind = s.kind
     group by s.property_id
 ),
 scored as (
     select p.id, coalesce(points.kinds, '{{{{}}}}') as kinds, {_score_sql("points.micro", "g")} as score
-    from properties p
+    from props p
     left join points on points.property_id = p.id
     cross join lateral (select {_gate_sql("p", ":gate")}) g
-    where p.team_id = :team_id {{only_p}}
+    where p.score <> {_score_sql("points.micro", "g")}
+       or p.signal_kinds::text[] <> coalesce(points.kinds, '{{{{}}}}')
+),
+written as (
+    update properties p
+    set score = scored.score, signal_kinds = scored.kinds, score_updated_at = :now
+    from scored
+    where p.team_id = :team_id {{only_p}} and p.id = scored.id
+    returning 1
 )
-update properties p
-set score = scored.score, signal_kinds = scored.kinds, score_updated_at = :now
-from scored
-where p.team_id = :team_id and p.id = scored.id
-  and (p.score <> scored.score or p.signal_kinds <> scored.kinds)
+select (select count(*) from written) as changed,
+       (select count(*) from added) + (select count(*) from redone) as added,
+       (select count(*) from gone) as removed
 """
+)
 
 _PREVIEW_SQL = f"""
 with before_w as ({_WEIGHTS_SQL.format(w="weights_before", h="half_lives_before")}),
@@ -187,14 +238,33 @@ select * from ranked where rank_before <= :limit or rank_after <= :limit order b
 RESCORE_TASK = "scoring.rescore_team"
 
 
-def _only(property_id: uuid.UUID | None) -> dict[str, str]:
-    if property_id is None:
+IdRange = tuple[uuid.UUID, uuid.UUID | None]
+
+
+def _part(property_id: uuid.UUID | None, ids: IdRange | None) -> dict[str, str]:
+    """Narrow the statement to one property, or to the properties whose id is in [lo, hi)."""
+    if property_id is not None:
+        return {
+            "only_pc": "and pc.property_id = :property_id",
+            "only_p": "and p.id = :property_id",
+            "only_s": "and s.property_id = :property_id",
+        }
+    if ids is None:
         return {"only_pc": "", "only_p": "", "only_s": ""}
+    hi = ids[1] is not None
     return {
-        "only_pc": "and pc.property_id = :property_id",
-        "only_p": "and p.id = :property_id",
-        "only_s": "and s.property_id = :property_id",
+        alias: f"and {column} >= :lo" + (f" and {column} < :hi" if hi else "")
+        for alias, column in (("only_pc", "pc.property_id"), ("only_p", "p.id"), ("only_s", "s.property_id"))
     }
+
+
+def id_ranges(parts: int) -> list[IdRange]:
+    """`parts` ranges of equal width covering every UUID, in order (ids are random, version 4, so
+    each holds about the same share of a team's properties)."""
+    bounds = [uuid.UUID(int=(i << 128) // parts) for i in range(1, parts)]
+    lows = [uuid.UUID(int=0), *bounds]
+    highs: list[uuid.UUID | None] = [*bounds, None]
+    return list(zip(lows, highs, strict=True))
 
 
 def today() -> date:
@@ -314,49 +384,49 @@ async def rescore(
     team_id: uuid.UUID,
     at: datetime | None = None,
     property_id: uuid.UUID | None = None,
+    ids: IdRange | None = None,
     weights: dict[str, rules.KindWeight] | None = None,
     gate: int | None = None,
 ) -> RescoreResult:
-    """Derive signals from the facts, then write every property's score and signal kinds, set-based
-    (one property with `property_id`). Rows whose score and kinds are unchanged are not written."""
+    """Derive signals from the facts and write the score and signal kinds of every property
+    (one with `property_id`, those whose id is in `ids`), set-based, in one statement. Rows
+    whose score and kinds are unchanged are not written. Rescoring is idempotent, so a team's
+    parts can each commit on their own (`scoring.jobs.rescore_in_parts`)."""
     at = at or clock.now()
     as_of = at.astimezone(UTC).date()
     if weights is None or gate is None:
         settings = await get_settings(session, team_id=team_id)
         weights, gate = settings.weights, settings.equity_gate_percent
     if property_id is None:
-        # A whole team sorts and hashes a million rows: room for it in memory, this transaction only.
+        # Many properties sort and hash many rows: room for it in memory, this transaction only.
         await session.execute(text("set local work_mem = '256MB'"))
         # Right after a big import the planner has no statistics for the new rows (the app role
         # may not ANALYZE) and estimates one row per join input; its nested loops then ran for
-        # minutes over 45,000 leads. A whole-team pass is hash joins by nature: say so.
+        # minutes over 45,000 leads. Over many properties this is hash joins by nature: say so
+        # (the owners' contacts are probed through a LATERAL, which stays a nested loop).
         await session.execute(text("set local enable_nestloop = off"))
-    only = _only(property_id)
-    params: dict[str, Any] = {"team_id": team_id, "as_of": as_of, "now": at, "property_id": property_id}
-    derived = (
+    kinds = list(SIGNAL_KINDS)
+    row = (
         await session.execute(
-            text(_DERIVE_SQL.format(**only)),
+            text(_RESCORE_SQL.format(**_part(property_id, ids))),
             {
-                **params,
+                "team_id": team_id,
+                "as_of": as_of,
+                "now": at,
+                "property_id": property_id,
+                "lo": ids[0] if ids else None,
+                "hi": ids[1] if ids else None,
                 "high_equity": rules.HIGH_EQUITY_PERCENT,
                 "tenure_cutoff": _years_before(as_of, rules.LONG_TENURE_YEARS),
+                "kinds": kinds,
+                "weights": [weights[k].weight for k in kinds],
+                "half_lives": [weights[k].half_life_days for k in kinds],
+                "gate": gate,
             },
         )
     ).one()
-    kinds = list(SIGNAL_KINDS)
-    result = await session.execute(
-        text(_SCORE_SQL.format(**only)),
-        {
-            **params,
-            "kinds": kinds,
-            "weights": [weights[k].weight for k in kinds],
-            "half_lives": [weights[k].half_life_days for k in kinds],
-            "gate": gate,
-        },
-    )
-    changed = int(getattr(result, "rowcount", 0) or 0)
     return RescoreResult(
-        changed=changed, derived_added=int(derived.added), derived_removed=int(derived.removed)
+        changed=int(row.changed), derived_added=int(row.added), derived_removed=int(row.removed)
     )
 
 
