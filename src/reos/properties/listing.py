@@ -286,11 +286,11 @@ async def _select_team_properties(
             raise NotFound("list not found", details={"id": str(spec.list_id)})
         if sort is None and saved.kind == "smart" and saved.filter:
             sort = filters.parse_document(saved.filter).sort or None
-        await _load_lists(
-            session,
-            state,
-            FilterDocument(all=[filters.FilterCondition(field="list", op="eq", value=str(saved.id))]),
-        )
+        # Loaded once: what follows loads only the lists its filter names (was read twice).
+        state.loaded[saved.id] = saved
+        if saved.kind == "smart" and saved.filter is not None:
+            named = filters.parse_document(saved.filter, where=f"list {saved.name}")
+            await _load_lists(session, state, named)
     await _load_lists(session, state, doc)
     # The team's custom fields cost a round trip; only a filter or sort naming one needs them.
     definitions = (
