@@ -95,7 +95,9 @@ async def test_each_stage_has_its_count_total_value_and_cards_in_pipeline_order(
     card = next(c for c in columns["under_contract"]["cards"])
     assert card["address"] == "14 PALM AVE" and card["city"] == "Tampa" and card["state"] == "FL"
     assert card["zip_code"] == "33610" and Decimal(card["estimated_value"]) == 410000
-    assert card["score"] == 0 and card["days_in_stage"] == 0
+    # Owned outright (no mortgage on record): free and clear and high equity, scored on creation.
+    stored = (await client.get(f"/api/v1/properties/{card['id']}", headers=admin.headers)).json()["score"]
+    assert card["score"] == stored > 0 and card["days_in_stage"] == 0
     assert card["assigned_to_id"] is None and card["assignee_name"] is None
 
 
