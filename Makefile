@@ -62,7 +62,7 @@ bench-http: setup
 	$(BIN)/python bench/http_load.py --duration 30 --connections 32
 
 bench-rescore: setup
-	REOS_DATA_DIR=var/bench-rescore $(BIN)/python bench/rescore.py --properties 1000000
+	REOS_DATA_DIR=var/bench-rescore $(BIN)/python bench/rescore.py --properties 1000000 --reuse
 
 .PHONY: bench-list
 bench: bench-list

@@ -2,17 +2,21 @@
 
 A fresh database with one team; properties, one owner each (a third of them absentee, a fifth of
 those out of state) and ~1.3 signals per property of the imported kinds are generated directly
-in SQL as the owner. Then, as the app role inside the team's context (what the job does):
+in SQL as the owner (~13 minutes at a million; `--reuse` keeps an earlier run's database, brings
+it to the latest migration and puts the team back as generated: no derived signals, no scores).
+Then, as the app role inside the team's context, as the job does it (`scoring.jobs.
+rescore_in_parts`: parts of ~40,000 leads, two connections; `--one-transaction` for one statement):
 
 1. the first rescoring: derives the signals of equity, tenure and owners, writes every score;
-2. a rescoring after a weight change: every score changes, nothing to derive;
-3. a rescoring with nothing changed: reads everything, writes nothing.
+2. after a broad weight change (kinds most leads hold, and the gate): most scores change;
+3. after a narrow weight change (two imported kinds): a fifth of the scores change;
+4. with nothing changed: reads everything, writes nothing.
 
-Baselines: one `update properties set score = …` of every row of the team (the cost of writing
-every score once, no reading of signals) and one `group by` over the signals (the read side).
-Prints JSON.
+Baselines: one `update properties set score = …` of every row of the team on one connection (the
+cost of writing every score once, no reading of signals) and one `group by` over the signals (the
+read side). Load averages with every figure. Prints JSON.
 
-    REOS_DATA_DIR=var/bench-rescore .venv/bin/python bench/rescore.py --properties 1000000
+    REOS_DATA_DIR=var/bench-rescore .venv/bin/python bench/rescore.py --properties 1000000 --reuse
 """
 
 from __future__ import annotations
