@@ -5,7 +5,8 @@ those out of state) and ~1.3 signals per property of the imported kinds are gene
 in SQL as the owner (~13 minutes at a million; `--reuse` keeps an earlier run's database, brings
 it to the latest migration and puts the team back as generated: no derived signals, no scores).
 Then, as the app role inside the team's context, as the job does it (`scoring.jobs.
-rescore_in_parts`: parts of ~40,000 leads, two connections; `--one-transaction` for one statement):
+rescore_in_parts`: parts of ~40,000 leads, two connections; `--one-transaction`: the same parts in
+turn, in one transaction on one connection):
 
 1. the first rescoring: derives the signals of equity, tenure and owners, writes every score;
 2. after a broad weight change (kinds most leads hold, and the gate): most scores change;
@@ -262,7 +263,7 @@ def main() -> None:
     parser.add_argument(
         "--one-transaction",
         action="store_true",
-        help="rescore in one statement, one transaction (scoring.service.rescore_team), not in parts",
+        help="rescore in one transaction on one connection, the parts in turn (scoring.service.rescore_team)",
     )
     parser.add_argument(
         "--reuse",

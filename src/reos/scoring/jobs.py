@@ -5,7 +5,7 @@ deferred on the caller's connection, so it exists if and only if their write com
 lock keeps at most one waiting rescore per team: a burst of changes costs one run, and a change
 made while a run is under way queues the next one, which sees it.
 
-A team is rescored in parts (ranges of property ids, about `LEADS_PER_PART` leads each) on
+A team is rescored in parts (ranges of property ids, about `scoring.LEADS_PER_PART` leads each) on
 `CONNECTIONS` connections at once, each part in its own transaction: rescoring is idempotent, so
 a part committed before a failure is simply rescored again (to the same result) by the retry.
 Progress is reported per part.
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from procrastinate.exceptions import AlreadyEnqueued
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reos.db.session import Database, team_session
@@ -29,12 +29,9 @@ from reos.jobs import service as jobs
 from reos.jobs.models import JobRun
 from reos.jobs.queue import JobInfo, runtime, task
 from reos.kit import clock
-from reos.properties.models import Property
 from reos.scoring import service as scoring
 
 LABEL = "Rescoring leads"
-LEADS_PER_PART = 40_000
-MAX_PARTS = 256
 # Two statements at once keep two cores busy; more only queue behind each other.
 CONNECTIONS = 2
 
@@ -61,16 +58,13 @@ async def rescore_in_parts(
     async with team_session(database, team_id) as session:
         settings = await scoring.get_settings(session, team_id=team_id)
         if parts is None:
-            leads = await session.scalar(
-                select(func.count()).select_from(Property).where(Property.team_id == team_id)
-            )
-            parts = min(MAX_PARTS, max(1, -(-int(leads or 0) // LEADS_PER_PART)))
+            parts = await scoring.part_count(session, team_id=team_id)
     ranges = iter(scoring.id_ranges(parts))
-    totals = [0, 0, 0]
+    totals = scoring.RescoreResult(0, 0, 0)
     done = 0
 
     async def work() -> None:
-        nonlocal done
+        nonlocal done, totals
         for ids in ranges:  # shared: each part is taken by one of the connections
             async with team_session(database, team_id) as session:
                 result = await scoring.rescore(
@@ -81,9 +75,7 @@ async def rescore_in_parts(
                     weights=settings.weights,
                     gate=settings.equity_gate_percent,
                 )
-            totals[0] += result.changed
-            totals[1] += result.derived_added
-            totals[2] += result.derived_removed
+            totals += result
             done += 1
             if progress is not None:
                 await progress(done, parts)
@@ -91,7 +83,7 @@ async def rescore_in_parts(
     async with asyncio.TaskGroup() as group:
         for _ in range(max(1, min(connections, parts))):
             group.create_task(work())
-    return TeamRescore(scoring.RescoreResult(*totals), parts, settings.version)
+    return TeamRescore(totals, parts, settings.version)
 
 
 @task(name=scoring.RESCORE_TASK, queue="maintenance")

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reos.audit import service as audit
@@ -371,11 +371,22 @@ async def update_settings(
 # --- rescoring ---------------------------------------------------------------------------------
 
 
+LEADS_PER_PART = 40_000
+MAX_PARTS = 256
+
+
 @dataclass(frozen=True)
 class RescoreResult:
     changed: int
     derived_added: int
     derived_removed: int
+
+    def __add__(self, other: RescoreResult) -> RescoreResult:
+        return RescoreResult(
+            self.changed + other.changed,
+            self.derived_added + other.derived_added,
+            self.derived_removed + other.derived_removed,
+        )
 
 
 async def rescore(
@@ -430,22 +441,43 @@ async def rescore(
     )
 
 
+async def part_count(session: AsyncSession, *, team_id: uuid.UUID) -> int:
+    """How many id ranges a whole-team rescoring takes: about `LEADS_PER_PART` leads each. One
+    statement over a whole large team is far slower than its parts (it sorts and hashes every
+    signal at once and spills to disk: 236 s against ~76 s in parts for a million leads)."""
+    leads = await session.scalar(
+        select(func.count()).select_from(Property).where(Property.team_id == team_id)
+    )
+    return min(MAX_PARTS, max(1, -(-int(leads or 0) // LEADS_PER_PART)))
+
+
 async def rescore_team(
     session: AsyncSession, *, team_id: uuid.UUID, at: datetime | None = None
 ) -> RescoreResult:
-    """Rescore the whole team and announce it (`scores.updated`) when any score changed."""
+    """Rescore the whole team in this one transaction, part after part, and announce it
+    (`scores.updated`) when any score changed. The job does the same on two connections
+    (`scoring.jobs.rescore_in_parts`)."""
+    at = at or clock.now()
     settings = await get_settings(session, team_id=team_id)
-    result = await rescore(
-        session, team_id=team_id, at=at, weights=settings.weights, gate=settings.equity_gate_percent
-    )
-    if result.changed:
+    totals = RescoreResult(0, 0, 0)
+    for ids in id_ranges(await part_count(session, team_id=team_id)):
+        result = await rescore(
+            session,
+            team_id=team_id,
+            at=at,
+            ids=ids,
+            weights=settings.weights,
+            gate=settings.equity_gate_percent,
+        )
+        totals = totals + result
+    if totals.changed:
         await events.publish(
             session,
             team_id=team_id,
             type="scores.updated",
-            data={"changed": result.changed, "version": settings.version},
+            data={"changed": totals.changed, "version": settings.version},
         )
-    return result
+    return totals
 
 
 async def rescore_property(session: AsyncSession, *, team_id: uuid.UUID, property_id: uuid.UUID) -> int:
