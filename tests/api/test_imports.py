@@ -484,7 +484,6 @@ async def test_provenance_of_an_imported_property_names_the_import_and_its_colum
     assert origins["apn"]["detail"]["import_id"] == body["id"]
 
     # The mapping the import used gives each field its column (callers pass it to provenance).
-    from reos.imports import service as imports
     from reos.properties import service as properties
     from reos.properties.models import Property
 
@@ -492,7 +491,9 @@ async def test_provenance_of_an_imported_property_names_the_import_and_its_colum
     async with team_session(database, team) as session:
         found = await session.get(Property, uuid.UUID(prop["id"]))
         assert found is not None
-        used = await imports.import_mapping(session, team_id=team, import_id=found.import_id)
+        source = await properties.source_import(session, team_id=team, prop=found)
+        assert source is not None
+        used = dict(source.mapping)
         rows = {o.field: o for o in properties.provenance(found, [], used)}
     assert rows["apn"].source == "import"
     assert rows["apn"].detail == {"import_id": body["id"], "column": "APN"}

@@ -245,20 +245,20 @@ async def get_draft_or_raise(session: AsyncSession, *, team_id: uuid.UUID, impor
     return found
 
 
-async def draft_table(imp: Import) -> reader.Table:
-    """The draft's file (its first megabyte when it is a large CSV) opened for reading."""
-    return reader.open_table(io.BytesIO(await _draft_bytes(imp)), imp.filename)
-
-
-async def _draft_bytes(imp: Import) -> bytes:
+async def draft_file(imp: Import) -> bytes:
+    """The draft's file as previews read it: its first megabyte when it is a large CSV. A page
+    reads it once and hands it to `open_draft`, `draft_preview` and `start_draft`."""
     storage = providers.current().storage
     key = _head_key(imp)
     return await storage.get(key if await storage.exists(key) else imp.file_key)
 
 
-async def draft_preview(imp: Import, given: dict[str, Any]) -> dict[str, Any]:
+def open_draft(imp: Import, data: bytes) -> reader.Table:
+    return reader.open_table(io.BytesIO(data), imp.filename)
+
+
+async def draft_preview(imp: Import, data: bytes, given: dict[str, Any]) -> dict[str, Any]:
     """What `preview` answers for the draft's file and the mapping being edited."""
-    data = await _draft_bytes(imp)
     return await asyncio.to_thread(preview, io.BytesIO(data), filename=imp.filename, given=given)
 
 
@@ -269,12 +269,13 @@ async def start_draft(
     given: dict[str, Any],
     on_duplicate: str,
     preset_name: str | None = None,
+    data: bytes | None = None,
 ) -> Import:
     """Start a draft with the mapping chosen for it, saving the mapping as a preset on the way
-    when named. Everything is checked before anything is written, so a refusal leaves the draft
-    as it was."""
+    when named (`data`: the draft's file when the caller has read it already). Everything is
+    checked before anything is written, so a refusal leaves the draft as it was."""
     _check_on_duplicate(on_duplicate)
-    table = await draft_table(imp)
+    table = open_draft(imp, data if data is not None else await draft_file(imp))
     used = mapping.check_mapping(given, table.headers)
     if preset_name:
         await create_preset(session, team_id=imp.team_id, name=preset_name, value=used)
@@ -431,19 +432,6 @@ async def get_import_or_raise(session: AsyncSession, *, team_id: uuid.UUID, impo
     if found is None:
         raise NotFound("import not found", details={"id": str(import_id)})
     return found
-
-
-async def import_mapping(
-    session: AsyncSession, *, team_id: uuid.UUID, import_id: uuid.UUID | None
-) -> dict[str, str]:
-    """The {field: column} mapping an import used ({} for none, or an import since deleted):
-    what a property's provenance names as the column its imported values came from."""
-    if import_id is None:
-        return {}
-    found = await session.scalar(
-        select(Import.mapping).where(Import.team_id == team_id, Import.id == import_id)
-    )
-    return dict(found or {})
 
 
 async def list_imports(

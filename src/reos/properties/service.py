@@ -740,7 +740,7 @@ def provenance(
 ) -> list[Origin]:
     """Where each field's value came from: its own entry (a manual edit, a merge) or else the
     row's origin (created by a member, or by an import: `import_mapping` is that import's
-    {field: column}, from `reos.imports.service.import_mapping`)."""
+    {field: column}, from `source_import`)."""
     fields = [*FLAGGABLE, *(f"custom.{d.key}" for d in definitions)]
     rows = []
     for field in fields:
@@ -767,17 +767,22 @@ def provenance(
     return rows
 
 
+async def source_import(session: AsyncSession, *, team_id: uuid.UUID, prop: Property) -> Import | None:
+    """The import a property came from (None when made by hand or when that import is gone)."""
+    if prop.import_id is None:
+        return None
+    found: Import | None = await session.scalar(
+        select(Import).where(Import.team_id == team_id, Import.id == prop.import_id)
+    )
+    return found
+
+
 async def field_origins(session: AsyncSession, *, team_id: uuid.UUID, prop: Property) -> list[Origin]:
     """`provenance` of a property with what it needs read: the team's custom fields and, for an
     imported property, the mapping (field → file column) of its import."""
     definitions = await custom_field_definitions(session, team_id=team_id)
-    mapping: dict[str, str] = {}
-    if prop.import_id is not None:
-        found = await session.scalar(
-            select(Import.mapping).where(Import.team_id == team_id, Import.id == prop.import_id)
-        )
-        mapping = dict(found or {})
-    return provenance(prop, definitions, mapping)
+    source = await source_import(session, team_id=team_id, prop=prop)
+    return provenance(prop, definitions, dict(source.mapping) if source is not None else {})
 
 
 async def add_note(

@@ -55,12 +55,11 @@ def _sentence(exc: AppError) -> str:
 
 
 def _size(num: int) -> str:
-    value = float(num)
-    for unit in ("bytes", "KB", "MB"):
-        if value < 1024 or unit == "MB":
-            return f"{value:,.0f} {unit}" if unit == "bytes" else f"{value:,.1f} {unit}"
-        value /= 1024
-    return f"{value:,.1f} MB"
+    if num < 1024:
+        return f"{num:,} bytes"
+    if num < 1024 * 1024:
+        return f"{num / 1024:,.1f} KB"
+    return f"{num / (1024 * 1024):,.1f} MB"
 
 
 # --- history and upload ------------------------------------------------------------------------
@@ -178,14 +177,13 @@ def _columns(table: reader.Table, used: dict[str, str]) -> list[dict[str, Any]]:
     ]
 
 
-async def _preview_context(imp: Import, used: dict[str, str], clashes: dict[int, str]) -> dict[str, Any]:
+async def _preview_context(
+    imp: Import, data: bytes, used: dict[str, str], clashes: dict[int, str]
+) -> dict[str, Any]:
     if clashes:
-        return {
-            "preview": None,
-            "preview_error": "Two columns are set to the same field; fix the marked rows",
-        }
+        return {"preview": None, "preview_error": CLASH}
     try:
-        found = await imports.draft_preview(imp, used)
+        found = await imports.draft_preview(imp, data, used)
     except Unprocessable as exc:
         return {"preview": None, "preview_error": _sentence(exc)}
     refused = sum(1 for r in found["rows"] if not r["lands"])
@@ -197,6 +195,7 @@ async def _mapping_page(
     principal: Principal,
     session: SessionDep,
     imp: Import,
+    data: bytes,
     *,
     used: dict[str, str],
     clashes: dict[int, str] | None = None,
@@ -206,7 +205,7 @@ async def _mapping_page(
     notice: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    table = await imports.draft_table(imp)
+    table = imports.open_draft(imp, data)
     clashes = clashes or {}
     return await page(
         request,
@@ -226,7 +225,7 @@ async def _mapping_page(
         size_words=_size,
         mapped=len(used),
         status_code=status_code,
-        **await _preview_context(imp, used, clashes),
+        **await _preview_context(imp, data, used, clashes),
     )
 
 
@@ -242,17 +241,18 @@ async def mapping_step(
     if imp is not None and imp.status != "draft":
         return redirect(f"/imports/{imp.id}")
     imp = await imports.get_draft_or_raise(session, team_id=principal.team_id, import_id=import_id)
+    data = await imports.draft_file(imp)
     used = dict(imp.mapping)
     notice = None
     if preset is not None:
         saved = await imports.get_preset_or_raise(session, team_id=principal.team_id, preset_id=preset)
-        headers = set((await imports.draft_table(imp)).headers)
+        headers = set(imports.open_draft(imp, data).headers)
         used = {t: c for t, c in saved.mapping.items() if c in headers and t in mapping.TARGETS}
         missing = sorted(c for c in saved.mapping.values() if c not in headers)
         notice = f"Applied “{saved.name}”" + (
             f"; this file has no column {', '.join(f'“{c}”' for c in missing)}" if missing else ""
         )
-    return await _mapping_page(request, principal, session, imp, used=used, notice=notice)
+    return await _mapping_page(request, principal, session, imp, data, used=used, notice=notice)
 
 
 @router.post("/imports/{import_id}/preview")
@@ -261,7 +261,8 @@ async def preview_partial(
 ) -> HTMLResponse:
     imp = await imports.get_draft_or_raise(session, team_id=principal.team_id, import_id=import_id)
     values = await form_fields(request)
-    headers = (await imports.draft_table(imp)).headers
+    data = await imports.draft_file(imp)
+    headers = imports.open_draft(imp, data).headers
     used, clashes = _form_mapping(values, headers)
     return partial(
         request,
@@ -271,7 +272,7 @@ async def preview_partial(
         total=len(headers),
         mapped=len(used),
         clashes=clashes,
-        **await _preview_context(imp, used, clashes),
+        **await _preview_context(imp, data, used, clashes),
     )
 
 
@@ -279,7 +280,8 @@ async def preview_partial(
 async def start(request: Request, import_id: uuid.UUID, principal: Importer, session: SessionDep) -> Response:
     imp = await imports.get_draft_or_raise(session, team_id=principal.team_id, import_id=import_id)
     values = await form_fields(request)
-    headers = (await imports.draft_table(imp)).headers
+    data = await imports.draft_file(imp)
+    headers = imports.open_draft(imp, data).headers
     used, clashes = _form_mapping(values, headers)
     on_duplicate = values.get("on_duplicate", "update")
     preset_name = values.get("preset_name", "")
@@ -290,6 +292,7 @@ async def start(request: Request, import_id: uuid.UUID, principal: Importer, ses
             principal,
             session,
             imp,
+            data,
             used=used,
             clashes=clashes,
             on_duplicate=on_duplicate,
@@ -302,7 +305,12 @@ async def start(request: Request, import_id: uuid.UUID, principal: Importer, ses
         return await again(CLASH)
     try:
         await imports.start_draft(
-            session, imp=imp, given=used, on_duplicate=on_duplicate, preset_name=preset_name or None
+            session,
+            imp=imp,
+            given=used,
+            on_duplicate=on_duplicate,
+            preset_name=preset_name or None,
+            data=data,
         )
     except AppError as exc:
         if exc.status_code not in (409, 422):

@@ -15,7 +15,6 @@ from reos.auth.principal import Principal
 from reos.contacts import service as contacts
 from reos.deps import Deleter, Editor, Reader, SessionDep
 from reos.errors import AppError
-from reos.imports import service as imports
 from reos.kit import clock
 from reos.properties import pipeline
 from reos.properties import service as properties
@@ -95,16 +94,21 @@ async def _page(
     team_id = principal.team_id
     members = await teams.list_members(session, team_id=team_id)
     definitions = await properties.custom_field_definitions(session, team_id=team_id)
-    origins = {o.field: o for o in await properties.field_origins(session, team_id=team_id, prop=prop)}
+    # The page reads the source import for its link, so provenance is built from it here rather
+    # than through `field_origins`, which would read it (and the custom fields) again.
+    source_import = await properties.source_import(session, team_id=team_id, prop=prop)
+    origins = {
+        o.field: o
+        for o in properties.provenance(
+            prop, definitions, dict(source_import.mapping) if source_import is not None else {}
+        )
+    }
     flags = await properties.list_flags(session, team_id=team_id, property_id=prop.id)
     links = await contacts.list_property_contacts(
         session, team_id=team_id, property_id=prop.id, viewer=principal.membership, include_deleted=True
     )
     items = await timeline.property_timeline(session, team_id=team_id, property_id=prop.id, limit=100)
     markets = await teams.list_markets(session, team_id=team_id)
-    source_import = None
-    if prop.import_id is not None:
-        source_import = await imports.get_import(session, team_id=team_id, import_id=prop.import_id)
     merged_into = None
     if prop.merged_into_id is not None:
         merged_into = await properties.get_property(
