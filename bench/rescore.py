@@ -59,7 +59,7 @@ IMPORTED_KINDS = [
 GENERATE = """
 insert into properties (id, team_id, created_at, updated_at, stage_changed_at, address, city, state, zip_code,
     stage, score, tags, custom, provenance, signal_kinds, estimated_value, mortgage_balance, last_sale_date)
-select gen_random_uuid(), %(team)s, %(now)s, %(now)s, %(now)s,
+select uuid_v7(), %(team)s, %(now)s, %(now)s, %(now)s,
     (100 + i %% 9000)::text || ' ' || 'STREET ' || (i %% 50000)::text || ' RD',
     'City ' || (i %% 700)::text, (array['FL','TX','GA','OH','AZ','NC','TN','OK'])[1 + (i %% 8)::int],
     lpad((10000 + i %% 89999)::text, 5, '0'),
@@ -79,7 +79,7 @@ with p as (
 ),
 c as (
     insert into contacts (id, team_id, created_at, kind, first_name, last_name, street, city, state, zip_code)
-    select gen_random_uuid(), %(team)s, %(now)s, 'person', 'Owner', p.i::text,
+    select uuid_v7(), %(team)s, %(now)s, 'person', 'Owner', p.i::text,
         case when p.i %% 3 = 0 then (p.i %% 777)::text || ' ELSEWHERE AVE' else p.address end,
         p.city,
         case when p.i %% 15 = 0 then 'CA' else p.state end,
@@ -88,13 +88,13 @@ c as (
     returning id, last_name
 )
 insert into property_contacts (id, team_id, created_at, property_id, contact_id, role)
-select gen_random_uuid(), %(team)s, %(now)s, p.id, c.id, 'owner'
+select uuid_v7(), %(team)s, %(now)s, p.id, c.id, 'owner'
 from c join p on p.i = c.last_name::bigint
 """
 
 SIGNALS = """
 insert into signals (id, team_id, created_at, updated_at, property_id, kind, source, observed_on, detail)
-select gen_random_uuid(), %(team)s, %(now)s, %(now)s, p.id, k.kind, 'import',
+select uuid_v7(), %(team)s, %(now)s, %(now)s, p.id, k.kind, 'import',
     date '2026-07-15' - ((hashtext(p.id::text || k.kind) & 2047)), '{}'
 from properties p
 cross join unnest(%(kinds)s::text[]) as k(kind)
@@ -212,6 +212,9 @@ async def measure(owner: str, app: str, team: uuid.UUID, args: argparse.Namespac
             row.weights, row.equity_gate_percent = rules.weights_to_json(weights), gate
 
     await run("first_rescore")
+    if args.first_only:
+        await database.dispose()
+        return out
     # Kinds most leads hold (equity, tenure, owners' mail) and the gate: most scores move.
     await reweigh(
         {
@@ -265,6 +268,7 @@ def main() -> None:
         action="store_true",
         help="rescore in one transaction on one connection, the parts in turn (scoring.service.rescore_team)",
     )
+    parser.add_argument("--first-only", action="store_true", help="only the first rescoring, no baselines")
     parser.add_argument(
         "--reuse",
         action="store_true",
@@ -297,7 +301,8 @@ def main() -> None:
     else:
         report["reused"] = True
     report.update(asyncio.run(measure(owner, app, team, args)))
-    report.update(baseline(owner_libpq, team))
+    if not args.first_only:
+        report.update(baseline(owner_libpq, team))
     print(json.dumps(report, indent=2))
 
 

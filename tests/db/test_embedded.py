@@ -105,3 +105,56 @@ def test_a_server_killed_with_sigkill_is_recovered(data_dir: Path) -> None:
     assert _run(data_dir, "read") == ROW
     # That start's own server has stopped cleanly behind it: no lock left over.
     assert _postmaster_pid(data_dir) is None
+
+
+# Starts the server in argv[1] and prints the settings `reos.db.embedded.server_settings` names,
+# each as "name=true" when the running server has the wanted value.
+SETTINGS_SCRIPT = """
+import sys
+from pathlib import Path
+import psycopg
+from reos.db import embedded
+
+owner, _app = embedded.start(Path(sys.argv[1]))
+with psycopg.connect(owner.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+    for name, value in embedded.server_settings().items():
+        if name == "checkpoint_timeout":
+            same = conn.execute("select current_setting(%s) = %s", (name, value)).fetchone()[0]
+        else:
+            same = conn.execute(
+                "select pg_size_bytes(current_setting(%s)) = pg_size_bytes(%s)", (name, value)
+            ).fetchone()[0]
+        print(f"{name}={str(same).lower()}", flush=True)
+"""
+
+
+def _settings(data_dir: Path) -> list[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATABASE_OWNER_URL")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "reos-test-pycache")
+    done = subprocess.run(
+        [sys.executable, "-c", SETTINGS_SCRIPT, str(data_dir)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout.split()
+
+
+WANTED = ["shared_buffers=true", "max_wal_size=true", "checkpoint_timeout=true"]
+
+
+def test_a_new_server_runs_with_the_products_settings_from_its_first_start(data_dir: Path) -> None:
+    assert _settings(data_dir) == WANTED
+    assert _postmaster_pid(data_dir) is None, "the restarted server must still stop with its last user"
+
+
+def test_a_data_folder_made_before_the_settings_gets_them_on_its_next_start(data_dir: Path) -> None:
+    assert _run(data_dir, "write") == ROW
+    conf = data_dir / "pg" / "postgresql.conf"
+    conf.write_text(conf.read_text().replace("include_if_exists = 'reos.conf'", ""))
+    (data_dir / "pg" / "reos.conf").unlink()
+    assert _settings(data_dir) == WANTED
+    assert _run(data_dir, "read") == ROW

@@ -49,12 +49,12 @@ def email_of(line: str) -> str | None:
 
 _INSERT_NUMBERS = text(
     "insert into dnc_numbers (id, team_id, phone, kind, upload_id, created_at) "
-    "select gen_random_uuid(), :team_id, p, :kind, :upload_id, :now from unnest(:phones) as p "
+    "select uuid_v7(), :team_id, p, :kind, :upload_id, :now from unnest(:phones) as p "
     "on conflict (team_id, phone, kind) do nothing"
 ).bindparams(bindparam("phones", type_=ARRAY(String)))
 _INSERT_EMAILS = text(
     "insert into email_suppressions (id, team_id, email, reason, source, created_at) "
-    "select gen_random_uuid(), :team_id, e, :reason, 'upload', :now from unnest(:emails) as e "
+    "select uuid_v7(), :team_id, e, :reason, 'upload', :now from unnest(:emails) as e "
     "on conflict (team_id, email, reason) do nothing"
 ).bindparams(bindparam("emails", type_=ARRAY(String)))
 

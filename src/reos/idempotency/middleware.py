@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -29,6 +28,7 @@ from reos.db.session import Database, team_session
 from reos.errors import AppError
 from reos.idempotency.models import IdempotencyKey
 from reos.kit import clock
+from reos.kit.ids import new_id
 
 log = structlog.get_logger(__name__)
 HEADER = b"idempotency-key"
@@ -148,7 +148,7 @@ async def _claim(db: Database, scope_key: dict[str, Any], digest: str) -> tuple[
         inserted = await session.scalar(
             insert(IdempotencyKey)
             .values(
-                id=uuid.uuid4(),
+                id=new_id(),
                 created_at=now,
                 request_hash=digest,
                 state="running",

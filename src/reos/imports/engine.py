@@ -297,6 +297,7 @@ async def merge(
                    coalesce(r.tags, '{{}}'), '{{}}', '{{}}', coalesce(r.signal_kinds, '{{}}'), :i, :by
             FROM imp_plan f JOIN imp_rows r USING (row_no)
             WHERE f.action = 'create'
+            ORDER BY r.new_id
             """
         ),
         p,
@@ -352,7 +353,7 @@ async def merge(
             text(
                 """
                 INSERT INTO import_changes (id, team_id, created_at, import_id, property_id, action, fields)
-                SELECT gen_random_uuid(), :t, :now, :i, property_id, 'updated', fields FROM imp_diff
+                SELECT uuid_v7(), :t, :now, :i, property_id, 'updated', fields FROM imp_diff
                 """
             ),
             p,
@@ -366,12 +367,13 @@ async def merge(
             WITH added AS (
                 INSERT INTO signals (id, team_id, created_at, updated_at, property_id, kind, source,
                                      observed_on, detail, import_id)
-                SELECT gen_random_uuid(), :t, :now, :now, f.property_id, kind, 'import', :today,
+                SELECT uuid_v7(), :t, :now, :now, f.property_id, kind, 'import', :today,
                        jsonb_build_object('column', CAST(:mapping AS jsonb) ->> kind), :i
                 FROM imp_plan f JOIN imp_rows r USING (row_no), unnest(r.signal_kinds) AS kind
                 WHERE r.signal_kinds IS NOT NULL AND """
             + landed
             + """
+                ORDER BY f.property_id
                 ON CONFLICT (team_id, property_id, kind) DO NOTHING
                 RETURNING property_id
             )
@@ -430,6 +432,7 @@ async def merge(
             SELECT contact_id, :t, :now, :now, kind, first_name, last_name, entity_name, street, city, state,
                    zip_code, :i
             FROM imp_owner WHERE existing_id IS NULL AND contact_id = final_id
+            ORDER BY contact_id
             """
         ),
         p,
@@ -440,8 +443,9 @@ async def merge(
             WITH added AS (
                 INSERT INTO property_contacts (id, team_id, created_at, property_id, contact_id, role,
                     import_id)
-                SELECT gen_random_uuid(), :t, :now, property_id, final_id, role, :i
+                SELECT uuid_v7(), :t, :now, property_id, final_id, role, :i
                 FROM (SELECT DISTINCT property_id, final_id, role FROM imp_owner) o
+                ORDER BY property_id, final_id
                 ON CONFLICT (team_id, property_id, contact_id, role) DO NOTHING
                 RETURNING property_id
             )
@@ -478,7 +482,7 @@ async def merge(
                 INSERT INTO contact_points (id, team_id, created_at, contact_id, kind, value,
                     is_primary, position,
                                             status, line_type, dnc, dnc_checked_at, import_id)
-                SELECT gen_random_uuid(), :t, :now, contact_id, kind, value,
+                SELECT uuid_v7(), :t, :now, contact_id, kind, value,
                        new_contact AND position = min(position) OVER (PARTITION BY contact_id, kind),
                            position,
                        'unknown', coalesce(line_type, 'unknown'), coalesce(dnc, false),
@@ -520,7 +524,7 @@ async def merge(
         text(
             """
             INSERT INTO import_errors (id, team_id, created_at, import_id, row_number, "column", reason, raw)
-            SELECT gen_random_uuid(), :t, :now, :i, row_no, source_column,
+            SELECT uuid_v7(), :t, :now, :i, row_no, source_column,
                    CASE WHEN landed THEN reason
                        || ' (value skipped; the row was imported)' ELSE reason END, raw
             FROM imp_errors ORDER BY row_no

@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -24,6 +23,7 @@ from typing import Any
 from reos.compliance.area_codes import AREA_CODE_STATES
 from reos.imports.mapping import EMAILS, PHONES
 from reos.kit.address import US_STATES, normalise_street
+from reos.kit.ids import new_id
 from reos.scoring.models import SIGNAL_KINDS
 
 STATE_NAMES = {
@@ -665,7 +665,7 @@ def process_chunk(plan: Plan, first: int, batch: list[list[str]]) -> Chunk:
             refused += 1
             continue
         values = row.values
-        line = [str(number), str(uuid.uuid4())]
+        line = [str(number), str(new_id())]
         for name in VALUE_FIELDS:
             line.append(_text(values.get(name)))
         line.append(_text(_array(values["tags"])) if "tags" in values else "\\N")
@@ -676,7 +676,7 @@ def process_chunk(plan: Plan, first: int, batch: list[list[str]]) -> Chunk:
                 "\t".join(
                     (
                         str(number),
-                        str(uuid.uuid4()),
+                        str(new_id()),
                         person.role,
                         person.kind,
                         _text(person.first_name),

@@ -16,6 +16,7 @@ from reos.db.session import Database, team_session
 from reos.errors import Conflict, NotFound
 from reos.jobs.models import JobFailure, JobRun
 from reos.kit import clock
+from reos.kit.ids import new_id
 from reos.kit.pagination import keyset_page
 from reos.teams.models import Account
 
@@ -29,7 +30,7 @@ async def record_failure(
         await session.execute(
             insert(JobFailure)
             .values(
-                id=uuid.uuid4(),
+                id=new_id(),
                 created_at=clock.now(),
                 team_id=team_id,
                 job_id=job.id,
@@ -177,7 +178,7 @@ async def report_progress(
     now = clock.now()
     async with team_session(db, team_id) as session:
         stmt = insert(JobRun).values(
-            id=uuid.uuid4(),
+            id=new_id(),
             created_at=now,
             team_id=team_id,
             job_id=job_id,

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reos.errors import Conflict, NotFound, Unprocessable
 from reos.kit import clock
 from reos.kit.filters import FilterDocument
+from reos.kit.ids import new_id
 from reos.kit.pagination import keyset_page
 from reos.lists.models import ListMember, SavedList
 from reos.lists.schemas import ListCreate, ListUpdate
@@ -181,7 +182,7 @@ async def add_members(
         .values(
             [
                 {
-                    "id": uuid.uuid4(),
+                    "id": new_id(),
                     "created_at": now,
                     "team_id": team_id,
                     "list_id": saved.id,

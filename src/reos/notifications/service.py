@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reos.errors import BadRequest, NotFound
 from reos.events import service as events
 from reos.kit import clock
+from reos.kit.ids import new_id
 from reos.kit.pagination import keyset_page
 from reos.notifications.models import Notification, NotificationPreference
 from reos.teams.models import Membership, Role
@@ -191,7 +192,7 @@ async def set_preferences(
         )
     for kind, wanted in email.items():
         stmt = insert(NotificationPreference).values(
-            id=uuid.uuid4(),
+            id=new_id(),
             created_at=clock.now(),
             team_id=team_id,
             membership_id=membership_id,

@@ -118,7 +118,7 @@ redone as (
 ),
 added as (
     insert into signals (id, team_id, created_at, updated_at, property_id, kind, source, observed_on, detail)
-    select gen_random_uuid(), :team_id, :now, :now, m.property_id, m.kind, 'derived', :as_of, m.new_detail
+    select uuid_v7(), :team_id, :now, :now, m.property_id, m.kind, 'derived', :as_of, m.new_detail
     from merged m
     where m.signal_id is null
     -- A signal recorded meanwhile by a person or an import wins (and rescores its property).

@@ -23,6 +23,7 @@ from reos.db.session import set_team
 from reos.errors import BadRequest, Conflict, NotFound, Unauthorized
 from reos.events import service as events
 from reos.kit import clock
+from reos.kit.ids import new_id
 from reos.kit.patch import sent_changes
 from reos.providers import email as email_provider
 from reos.settings import get_settings
@@ -81,7 +82,7 @@ async def register(
 
 
 async def create_team(session: AsyncSession, *, account: Account, name: str) -> Membership:
-    team_id = uuid.uuid4()
+    team_id = new_id()
     await set_team(session, team_id)
     session.add(
         Team(
@@ -113,7 +114,7 @@ async def create_account(
     if await get_account_by_email(session, email) is not None:
         raise Conflict(taken_message, details={"field": "email"})
     account = Account(
-        id=uuid.uuid4(),
+        id=new_id(),
         # The CLI passes the email as typed: store it the way login looks it up.
         email=email.strip().lower(),
         full_name=full_name.strip(),

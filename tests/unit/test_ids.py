@@ -1,0 +1,39 @@
+"""Time-ordered row ids (`reos.kit.ids.new_id`) and the embedded server's memory sizing."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from reos.db.embedded import server_settings
+from reos.kit.ids import new_id
+
+
+def test_ids_are_version_7_with_the_rfc_variant() -> None:
+    for _ in range(1000):
+        value = new_id()
+        assert value.version == 7
+        assert value.variant == uuid.RFC_4122
+
+
+def test_ids_carry_the_creation_millisecond_and_grow_with_time() -> None:
+    before = time.time_ns() // 1_000_000
+    first = new_id()
+    time.sleep(0.003)
+    second = new_id()
+    after = time.time_ns() // 1_000_000
+    assert before <= first.int >> 80 <= second.int >> 80 <= after
+    assert first < second
+
+
+def test_ids_made_in_the_same_millisecond_differ() -> None:
+    ids = [new_id() for _ in range(50_000)]
+    assert len(set(ids)) == len(ids)
+    # 74 random bits: the low 62 bits alone are spread over their whole range.
+    assert max(i.int & ((1 << 62) - 1) for i in ids) > 1 << 60
+
+
+def test_shared_buffers_are_a_quarter_of_memory_within_bounds() -> None:
+    assert server_settings(256 * 2**20)["shared_buffers"] == "128MB"
+    assert server_settings(4 * 2**30)["shared_buffers"] == "1024MB"
+    assert server_settings(64 * 2**30)["shared_buffers"] == "2048MB"
