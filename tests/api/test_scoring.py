@@ -22,6 +22,7 @@ from reos import demo
 from reos.db import migrate
 from reos.db.session import Database, make_database, team_session
 from reos.kit import clock
+from reos.kit.ids import new_id
 from reos.properties.models import Property
 from reos.scoring import rules
 from reos.scoring import service as scoring
@@ -412,12 +413,22 @@ async def test_rescoring_in_parts_ends_where_one_pass_ends(demo_team: tuple[Data
     assert again.parts == 1 and again.result == scoring.RescoreResult(0, 0, 0)
 
 
-def test_id_ranges_cover_every_id_once() -> None:
-    assert scoring.id_ranges(1) == [(uuid.UUID(int=0), None)]
-    ranges = scoring.id_ranges(5)
+async def test_part_ranges_split_the_team_evenly_and_cover_every_id(
+    demo_team: tuple[Database, uuid.UUID],
+) -> None:
+    """Bounds come from the team's own ids: time-ordered ids share a narrow band of the UUID
+    space, where equal-width ranges would put the whole team in one part."""
+    database, team_id = demo_team
+    async with team_session(database, team_id) as session:
+        ids = sorted(await session.scalars(select(Property.id)))
+        ranges = await scoring.part_ranges(session, team_id=team_id, parts=4)
+        assert await scoring.part_ranges(session, team_id=team_id) == [(uuid.UUID(int=0), None)]
+    assert len(ids) > 100 and len(ranges) == 4
     assert ranges[0][0] == uuid.UUID(int=0) and ranges[-1][1] is None
     assert all(hi == lo for (_, hi), (lo, _) in itertools.pairwise(ranges))
-    for probe in (uuid.uuid4() for _ in range(200)):
+    sizes = [sum(lo <= i and (hi is None or i < hi) for i in ids) for lo, hi in ranges]
+    assert sum(sizes) == len(ids) and max(sizes) - min(sizes) <= 3, sizes
+    for probe in [*(uuid.uuid4() for _ in range(100)), *(new_id() for _ in range(100))]:
         assert sum(lo <= probe and (hi is None or probe < hi) for lo, hi in ranges) == 1
 
 

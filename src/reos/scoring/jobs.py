@@ -57,9 +57,9 @@ async def rescore_in_parts(
     at = at or clock.now()
     async with team_session(database, team_id) as session:
         settings = await scoring.get_settings(session, team_id=team_id)
-        if parts is None:
-            parts = await scoring.part_count(session, team_id=team_id)
-    ranges = iter(scoring.id_ranges(parts))
+        bounds = await scoring.part_ranges(session, team_id=team_id, parts=parts)
+    parts = len(bounds)
+    ranges = iter(bounds)
     totals = scoring.RescoreResult(0, 0, 0)
     done = 0
 
