@@ -3,6 +3,8 @@
 1. Only the transaction boundaries commit: the request session dependency and the
    `team_session` helper for jobs and the CLI. Services flush.
 2. Routes and web views hold no queries: they import nothing from SQLAlchemy and call services.
+3. Rows made in SQL get time-ordered ids, `uuid_v7()`, never `gen_random_uuid()` (CONVENTIONS,
+   "Keys"); migrations, which record history, are exempt.
 """
 
 from __future__ import annotations
@@ -43,6 +45,13 @@ def check(path: Path) -> list[str]:
             problems.append(
                 f"{rel}:{node.lineno}: routes and views must not import SQLAlchemy (queries go in services)"
             )
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and "gen_random_uuid(" in node.value
+            and "migrations" not in path.parts
+        ):
+            problems.append(f"{rel}:{node.lineno}: gen_random_uuid() makes random ids; use uuid_v7()")
     return problems
 
 
