@@ -5,8 +5,10 @@ Handlers read like prose: `session: SessionDep`, `principal: Annotated[Principal
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -15,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reos.auth import security
 from reos.auth.permissions import Action, allowed
-from reos.auth.principal import Principal, load_principal
-from reos.db.session import Database
+from reos.auth.principal import Principal, load_principal, principal_from_row, principal_query
+from reos.db.session import Database, TeamRead, team_read
 from reos.errors import Forbidden, Unauthorized
 
 WEB_COOKIE = "reos_session"
@@ -49,35 +51,41 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 _bearer = HTTPBearer(auto_error=False)
 
 
+def _claims(
+    request: Request, credentials: HTTPAuthorizationCredentials | None
+) -> tuple[security.TokenClaims, uuid.UUID | None]:
+    """The caller's token claims and, for a cookie login, its web session."""
+    if credentials is not None:
+        return security.decode_token(credentials.credentials, "access"), None
+    cookie = request.cookies.get(WEB_COOKIE)
+    if not cookie:
+        raise Unauthorized()
+    claims = security.decode_token(cookie, "web")
+    return claims, claims.session_id
+
+
 async def current_principal(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    if credentials is not None:
-        claims = security.decode_token(credentials.credentials, "access")
-        principal = await load_principal(session, claims)
-    else:
-        cookie = request.cookies.get(WEB_COOKIE)
-        if not cookie:
-            raise Unauthorized()
-        claims = security.decode_token(cookie, "web")
-        principal = await load_principal(session, claims, session_id=claims.session_id)
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
-            # Cookie-authenticated writes must carry the session's CSRF token.
-            assert principal.session_id is not None
-            token = request.headers.get("X-CSRF-Token")
-            if token is None:
-                form = await request.form()
-                # A multipart form's files are spooled to disk; close them once the response is
-                # sent, whether or not the route reads them (a refused upload never does).
-                stack = request.scope.get("fastapi_middleware_astack")
-                if isinstance(stack, AsyncExitStack):
-                    stack.push_async_callback(form.close)
-                value = form.get("csrf_token")
-                token = value if isinstance(value, str) else None
-            if not security.csrf_matches(principal.session_id, token):
-                raise Forbidden("CSRF token missing or wrong; reload the page and try again")
+    claims, session_id = _claims(request, credentials)
+    principal = await load_principal(session, claims, session_id=session_id)
+    if credentials is None and request.method not in ("GET", "HEAD", "OPTIONS"):
+        # Cookie-authenticated writes must carry the session's CSRF token.
+        assert principal.session_id is not None
+        token = request.headers.get("X-CSRF-Token")
+        if token is None:
+            form = await request.form()
+            # A multipart form's files are spooled to disk; close them once the response is
+            # sent, whether or not the route reads them (a refused upload never does).
+            stack = request.scope.get("fastapi_middleware_astack")
+            if isinstance(stack, AsyncExitStack):
+                stack.push_async_callback(form.close)
+            value = form.get("csrf_token")
+            token = value if isinstance(value, str) else None
+        if not security.csrf_matches(principal.session_id, token):
+            raise Forbidden("CSRF token missing or wrong; reload the page and try again")
     request.state.principal = principal
     return principal
 
@@ -89,13 +97,44 @@ class Permit:
         self.action = action
 
     async def __call__(self, principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        self.check(principal)
+        return principal
+
+    def check(self, principal: Principal) -> None:
         if not allowed(principal.role, self.action, is_operator=principal.account.is_operator):
             if self.action is Action.operator:
                 message = "only instance operators may use this"
             else:
                 message = f"your role ({principal.role}) may not {self.action.value.replace('_', ' ')}"
             raise Forbidden(message, details={"action": self.action.value, "role": principal.role.value})
-        return principal
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The caller and the request's read transaction (`reos.db.session.TeamRead`)."""
+
+    principal: Principal
+    read: TeamRead
+
+
+class PermitRead(Permit):
+    """`Permit` for reads served on the driver connection (the hottest lists): the same token,
+    caller checks and team setting as `current_principal` + `SessionDep`, in one round trip, with
+    no ORM session unless the service asks for one. Only safe methods: no CSRF check needed."""
+
+    async def __call__(  # type: ignore[override]
+        self,
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> AsyncIterator[Reading]:
+        claims, session_id = _claims(request, credentials)
+        async with team_read(
+            get_database(request), claims.team_id, begin_read=principal_query(claims, session_id)
+        ) as read:
+            principal = principal_from_row(read.row, claims, session_id)
+            self.check(principal)
+            request.state.principal = principal
+            yield Reading(principal=principal, read=read)
 
 
 class Public:
@@ -118,4 +157,6 @@ UserManager = Annotated[Principal, Depends(Permit(Action.manage_users))]
 TeamManager = Annotated[Principal, Depends(Permit(Action.manage_team))]
 Operator = Annotated[Principal, Depends(Permit(Action.operator))]
 ScoreWeightsEditor = Annotated[Principal, Depends(Permit(Action.edit_score_weights))]
+# Declared with scope="function" for the same reason as SessionDep: the commit before the response.
+ReadingReader = Annotated[Reading, Depends(PermitRead(Action.read), scope="function")]
 PUBLIC = Depends(Public())

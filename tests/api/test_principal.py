@@ -83,8 +83,8 @@ async def test_a_password_changed_in_one_process_ends_the_token_in_another(
 async def test_the_caller_rides_the_team_settings_round_trip(
     client: httpx.AsyncClient, admin: Member, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A list request sends two statements: the team setting with the caller's account and
-    membership, then the page (BEGIN and COMMIT aside)."""
+    """A list request sends two queries: BEGIN with the team setting and the caller's account
+    and membership, then the page (COMMIT aside)."""
     assert (await client.get("/api/v1/properties", headers=admin.headers)).status_code == 200
     sent: list[str] = []
     execute = psycopg.AsyncCursor.execute
@@ -98,7 +98,7 @@ async def test_the_caller_rides_the_team_settings_round_trip(
     monkeypatch.undo()
     assert len(sent) == 2, sent
     assert (
-        sent[0].startswith("select set_config('app.team_id'")
+        sent[0].startswith("begin; select set_config('app.team_id'")
         and "from accounts a join memberships m" in sent[0]
     )
     assert "FROM properties" in sent[1]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +41,8 @@ _ACCOUNT_COLUMNS = tuple(c.key for c in Account.__table__.columns)
 _MEMBERSHIP_COLUMNS = tuple(c.key for c in Membership.__table__.columns)
 
 
-def _principal_read(claims: security.TokenClaims, session_id: uuid.UUID | None) -> str:
+def principal_query(claims: security.TokenClaims, session_id: uuid.UUID | None) -> str:
+    """The read of the caller's account and membership, to ride the team setting's query."""
     # Literals, not parameters (the statement rides a simple-protocol query): every value is a
     # uuid.UUID, whose text is only hex digits and dashes.
     account, team = uuid.UUID(str(claims.account_id)), uuid.UUID(str(claims.team_id))
@@ -74,7 +75,7 @@ async def load_principal(
 ) -> Principal:
     """Scope the session to the token's team and check the account and membership now, so a
     deactivation, role change or password change takes effect on the very next request."""
-    read = _principal_read(claims, session_id)
+    read = principal_query(claims, session_id)
     if session.in_transaction():
         await set_team(session, claims.team_id)
         row = (await session.execute(text(read))).first()
@@ -83,11 +84,29 @@ async def load_principal(
         session.info[BEGIN_READ_KEY] = read
         await session.connection()  # begins: sets the team and runs `read` (reos.db.session)
         row = session.info.pop(BEGIN_READ_ROW, None)
+    return principal_from_row(
+        row, claims, session_id, make=lambda entity, names, values: _attach(session, entity, names, values)
+    )
+
+
+def _detached(entity: type[Any], names: tuple[str, ...], values: Sequence[Any]) -> Any:
+    return entity(**dict(zip(names, values, strict=True)))
+
+
+def principal_from_row(
+    row: Sequence[Any] | None,
+    claims: security.TokenClaims,
+    session_id: uuid.UUID | None,
+    *,
+    make: Callable[[type[Any], tuple[str, ...], Sequence[Any]], Any] = _detached,
+) -> Principal:
+    """The caller from the row of `principal_query`, or Unauthorized: the checks every request
+    makes, whichever connection read the row."""
     if row is None:
         raise Unauthorized("token is not valid")
     split = len(_ACCOUNT_COLUMNS)
-    account: Account = _attach(session, Account, _ACCOUNT_COLUMNS, row[:split])
-    membership: Membership = _attach(session, Membership, _MEMBERSHIP_COLUMNS, row[split:-1])
+    account: Account = make(Account, _ACCOUNT_COLUMNS, row[:split])
+    membership: Membership = make(Membership, _MEMBERSHIP_COLUMNS, row[split:-1])
     if not account.is_active or not membership.is_active:
         raise Unauthorized("this account is deactivated in this team")
     if account.token_version != claims.version:

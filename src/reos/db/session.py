@@ -9,11 +9,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.util import greenlet_spawn
 
 from reos.settings import Settings
 
@@ -48,13 +50,7 @@ def _set_team_on_begin(session: Session, _tx: SessionTransaction, connection: Co
             (str(team) if team else "", operator),
         )
         return
-    # Two statements in one query need the simple protocol, which takes no parameters: the team
-    # goes in as text, and the text of a UUID is only hex digits and dashes.
-    team_text = str(uuid.UUID(str(team))) if team else ""
-    query = (
-        f"select set_config('app.team_id', '{team_text}', true), "
-        f"set_config('app.operator', '{operator}', true); {follow}"
-    )
+    query = f"{_team_setting(team, operator)}; {follow}"
 
     async def read(driver: Any) -> Any:
         async with driver.cursor() as cursor:
@@ -65,6 +61,16 @@ def _set_team_on_begin(session: Session, _tx: SessionTransaction, connection: Co
     # The driver's own cursor: SQLAlchemy's adapted cursor keeps only the first result set.
     adapted: Any = connection.connection.dbapi_connection
     session.info[BEGIN_READ_ROW] = adapted.run_async(read)
+
+
+def _team_setting(team: object, operator: str) -> str:
+    # Sent with another statement in one query, so on the simple protocol, which takes no
+    # parameters: the team goes in as text, and the text of a UUID is only hex digits and dashes.
+    team_text = str(uuid.UUID(str(team))) if team else ""
+    return (
+        f"select set_config('app.team_id', '{team_text}', true), "
+        f"set_config('app.operator', '{operator}', true)"
+    )
 
 
 async def enter_operator_view(session: AsyncSession) -> None:
@@ -157,3 +163,83 @@ async def team_session(
         session.info[OPERATOR_KEY] = operator_view
         async with session.begin():
             yield session
+
+
+class TeamRead:
+    """A request's read transaction on the driver connection itself, scoped to one team the same
+    way as `AppSession` (transaction-local `set_config`, so the pooled connection carries no team
+    out of it). For the hottest reads, which skip the ORM session's per-statement work; `session()`
+    hands the rest of the request to an ORM session scoped to the same team."""
+
+    def __init__(self, db: Database, team_id: uuid.UUID, fairy: Any) -> None:
+        self.db = db
+        self.team_id = team_id
+        self.row: Any = None  # the first row of the read that rode the team setting's query
+        self._fairy: Any = fairy
+        self._session: AsyncSession | None = None
+
+    @property
+    def connection(self) -> Any:
+        """The psycopg connection, inside the transaction; None once handed to `session()`."""
+        return None if self._fairy is None else self._fairy.driver_connection
+
+    async def session(self) -> AsyncSession:
+        """An ORM session in the same team for what the driver path does not cover. The driver
+        transaction ends first (it has only read) and its connection goes back to the pool, so a
+        request never holds two; the boundary (`team_read`) commits the session."""
+        if self._session is None:
+            await self._end(commit=True)
+            self._session = self.db.sessionmaker()
+            self._session.info[TEAM_KEY] = self.team_id
+        return self._session
+
+    async def _begin(self, begin_read: str) -> None:
+        driver = self._fairy.driver_connection
+        # Autocommit only so that psycopg sends no BEGIN of its own (a round trip): the BEGIN
+        # below opens the transaction, and every statement until COMMIT runs inside it.
+        await driver.set_autocommit(True)
+        async with driver.cursor() as cursor:
+            await cursor.execute(f"begin; {_team_setting(self.team_id, '')}; {begin_read}")
+            while cursor.nextset():
+                pass  # to the last statement's rows
+            self.row = await cursor.fetchone()
+
+    async def _end(self, *, commit: bool) -> None:
+        fairy, self._fairy = self._fairy, None
+        if fairy is None:
+            return
+        driver = fairy.driver_connection
+        try:
+            if driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                await (driver.commit() if commit else driver.rollback())
+            await driver.set_autocommit(False)
+        except BaseException:
+            # A connection in an unknown state (a failed COMMIT, a cancelled request) never goes
+            # back to the pool, nor does whatever it was in the middle of.
+            fairy.invalidate()
+            raise
+        finally:
+            await greenlet_spawn(fairy.close)
+
+
+@asynccontextmanager
+async def team_read(db: Database, team_id: uuid.UUID, *, begin_read: str) -> AsyncIterator[TeamRead]:
+    """Open a `TeamRead`: BEGIN, the team setting and `begin_read` (a statement without
+    parameters, as for `BEGIN_READ_KEY`) go as one query, one round trip. Committed on success,
+    rolled back on failure; a failed commit raises here, before the response is sent."""
+    read = TeamRead(db, team_id, await db.engine.raw_connection())
+    try:
+        await read._begin(begin_read)
+        yield read
+    except BaseException:
+        await read._end(commit=False)
+        if read._session is not None:
+            await read._session.rollback()
+        raise
+    else:
+        await read._end(commit=True)
+        if read._session is not None:
+            await read._session.commit()
+    finally:
+        if read._session is not None:
+            await read._session.close()

@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
-from sqlalchemy import ColumnElement, Select, and_, false, func, literal, or_, true, tuple_
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, false, func, literal, or_, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reos.errors import BadRequest, Unprocessable
@@ -465,7 +465,7 @@ def after(
     terms: Sequence[SortTerm],
     values: Sequence[Any],
     id_expr: Any,
-    last_id: uuid.UUID,
+    last_id: Any,
     id_desc: bool,
 ) -> ColumnElement[bool]:
     """Rows that come after (values, last_id) in the order of `terms` then id, nulls last."""
@@ -474,8 +474,8 @@ def after(
         # start instead of an OR of ranges.
         here = tuple_(*(t.expr for t in terms), id_expr)
         there = tuple_(
-            *(literal(v, t.expr.type) for t, v in zip(terms, values, strict=True)),
-            literal(last_id, id_expr.type),
+            *(_bound(v, t.expr.type) for t, v in zip(terms, values, strict=True)),
+            _bound(last_id, id_expr.type),
         )
         return here < there if id_desc else here > there
     ors: list[ColumnElement[bool]] = []
@@ -492,6 +492,18 @@ def after(
         equal.append(term.expr == value)
     ors.append(and_(*equal, id_expr < last_id if id_desc else id_expr > last_id))
     return or_(*ors)
+
+
+def _bound(value: Any, type_: Any) -> Any:
+    # A caller that keeps the compiled statement passes placeholders (BindParameter) for values.
+    return value if isinstance(value, BindParameter) else literal(value, type_)
+
+
+def after_cursor(
+    terms: Sequence[SortTerm], values: Sequence[Any], id_expr: Any, last_id: Any
+) -> ColumnElement[bool]:
+    """`after` for the order `keyset_statement` gives: the rows of the pages past a cursor."""
+    return after(terms, values, id_expr, last_id, _id_desc(terms))
 
 
 def _id_desc(terms: Sequence[SortTerm]) -> bool:
@@ -526,7 +538,7 @@ async def keyset_fetch(
     or with `width` the first `width` columns as a tuple (Core rows)."""
     if cursor:
         values, last_id = decode_cursor(cursor, terms)
-        statement = statement.where(after(terms, values, id_expr, last_id, _id_desc(terms)))
+        statement = statement.where(after_cursor(terms, values, id_expr, last_id))
     rows = (await session.execute(statement)).all()
     first = 1 if width is None else width
     kept = rows[:size]
