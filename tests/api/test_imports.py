@@ -10,12 +10,14 @@ import uuid
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
 from reos.contacts.models import ContactPoint
 from reos.db.session import Database, team_session
+from reos.imports import engine
 from reos.imports.models import Import
 from tests.fixtures.api import Member, add_member, register
 from tests.fixtures.jobs import run_jobs
@@ -498,3 +500,26 @@ async def test_provenance_of_an_imported_property_names_the_import_and_its_colum
     assert rows["apn"].source == "import"
     assert rows["apn"].detail == {"import_id": body["id"], "column": "APN"}
     assert rows["address"].detail["column"] == "Property Address"
+
+
+async def test_a_big_import_refreshes_the_planners_statistics_and_a_small_one_does_not(
+    client: httpx.AsyncClient, admin: Member, owner_conn: psycopg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A re-import or an undo right after a big import plans with statistics that count it
+    (migration 0014), so neither needs to force hash joins; a small import costs no ANALYZE."""
+    monkeypatch.setattr(engine, "ANALYZE_AFTER_ROWS", 30)  # the real threshold is 1,000 leads
+
+    def analysed() -> int:
+        row = owner_conn.execute(
+            "select analyze_count from pg_stat_user_tables where relname = 'properties'"
+        ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    before = analysed()
+    small = [lead(**{"Property Address": f"{n} Small Street", "APN": f"S-{n}"}) for n in range(5)]
+    assert (await imported(client, admin, csv_bytes(small)))["counts"]["created"] == 5
+    assert analysed() == before
+    big = [lead(**{"Property Address": f"{n} Big Avenue", "APN": f"B-{n}"}) for n in range(40)]
+    assert (await imported(client, admin, csv_bytes(big)))["counts"]["created"] == 40
+    assert analysed() == before + 1

@@ -40,6 +40,15 @@ def definer_function(signature: str, body: str) -> None:
     op.execute(f"grant execute on function {signature} to {APP_GROUP}")
 
 
+def owner_function(signature: str, body: str) -> None:
+    """Create a SECURITY DEFINER function owned by the tables' owner (whoever runs the
+    migrations), callable by the app: for the few maintenance commands only a table's owner may
+    run, such as ANALYZE. Such a function takes no argument that reaches SQL."""
+    op.execute(body)
+    op.execute(f"revoke all on function {signature} from public")
+    op.execute(f"grant execute on function {signature} to {APP_GROUP}")
+
+
 OPERATOR_VIEW = "current_setting('app.operator', true) = 'on'"
 
 

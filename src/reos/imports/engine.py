@@ -192,6 +192,14 @@ def _params(
     return {"t": team_id, "i": import_id, "now": now, "today": now.date(), "by": actor}
 
 
+# An import that writes this many leads refreshes the planner's statistics of the lead tables
+# before it commits (migration 0014). Without it a re-import or an undo right after a big import
+# planned for a team of a handful of rows and looped over the real one once per row (a 50,000-row
+# re-import ran for five minutes). Below it, the statistics cannot be off by more than this many
+# rows, and a small import into a big team plans index probes instead of reading the team.
+ANALYZE_AFTER_ROWS = 1000
+
+
 async def merge(
     session: AsyncSession,
     *,
@@ -224,11 +232,7 @@ async def merge(
     # Sorts and hashes over a few hundred thousand staging rows stay in memory (the default 4 MB
     # spilled the window of the points insert to disk); for this transaction only.
     await run(text("SET LOCAL work_mem = '64MB'"))
-    # The team's tables have no statistics yet for rows written moments ago (a re-import right
-    # after an import; the app role may not ANALYZE them), so the planner takes the team for a
-    # handful of rows and loops over them once per staging row: the match of a 50,000-row
-    # re-import ran for five minutes that way. Hash joins keep every statement linear.
-    await run(text("SET LOCAL enable_nestloop = off"))
+    # Staging tables are never auto-analysed; the team's tables are fresh (ANALYZE_AFTER_ROWS).
     await run(text("ANALYZE imp_rows"))
     # Each row's keys, whether an earlier row of the file holds one of them, and the team's
     # live property it matches (APN + county first, else street + unit + ZIP).
@@ -548,6 +552,8 @@ async def merge(
         )
     ).one()
     created, updated, matched, duplicates, warnings = (int(v) for v in counts)
+    if created + updated >= ANALYZE_AFTER_ROWS:
+        await run(text("SELECT reos_analyze_leads()"))
     LAST_TIMINGS.clear()
     LAST_TIMINGS.update({k: round(v, 3) for k, v in timings.items()})
     return {

@@ -575,12 +575,9 @@ async def undo(
             details={"status": imp.status},
         )
     p = {"t": team_id, "i": import_id, "now": clock.now()}
+    # The import left fresh statistics behind (`engine.ANALYZE_AFTER_ROWS`): undoing it right
+    # away plans for its real size.
     run = session.execute
-    # Right after an import the planner has no statistics for the rows it wrote (the app role may
-    # not ANALYZE the team's tables) and takes the team's rows for a handful: a nested loop over
-    # them against the undo's own lists then grows with the square of the import (one count over
-    # 40,000 contacts ran for minutes). Hash joins keep every statement linear in the team's size.
-    await run(text("SET LOCAL enable_nestloop = off"))
     await run(
         text(
             f"""
