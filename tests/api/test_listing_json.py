@@ -4,6 +4,7 @@ connection it used comes back without a team, after a page and after a failure."
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -115,3 +116,44 @@ async def test_no_team_stays_on_a_pooled_connection(
     # The next request on the same pool sees only its own team.
     mine = await client.get("/api/v1/properties", headers=other.headers)
     assert [p["id"] for p in mine.json()["items"]] == [created.json()["id"]]
+
+
+async def test_saved_lists_on_the_driver_path_follow_their_current_filter(
+    client: httpx.AsyncClient, database: Database, admin: Member
+) -> None:
+    made = {}
+    for address, value in (("1 Low St", "90000"), ("2 High St", "500000"), ("3 Mid St", "200000")):
+        created = await client.post(
+            "/api/v1/properties",
+            json=BASE | {"address": address, "estimated_value": value},
+            headers=admin.headers,
+        )
+        made[address] = created.json()["id"]
+
+    async def listed(**params: str) -> list[str]:
+        response = await client.get("/api/v1/properties", params=params, headers=admin.headers)
+        assert response.status_code == 200, response.text
+        return [p["id"] for p in response.json()["items"]]
+
+    doc = {
+        "all": [{"field": "estimated_value", "op": "gt", "value": 100000}],
+        "sort": [{"field": "estimated_value"}],
+    }
+    smart = (
+        await client.post("/api/v1/lists", json={"name": "Dear", "filter": doc}, headers=admin.headers)
+    ).json()
+    assert await listed(list_id=smart["id"]) == [made["3 Mid St"], made["2 High St"]]
+    changed = await client.patch(
+        f"/api/v1/lists/{smart['id']}",
+        json={"filter": {"all": [{"field": "estimated_value", "op": "lt", "value": 100000}]}},
+        headers=admin.headers,
+    )
+    assert changed.status_code == 200, changed.text
+    # The same request again: the statement kept for the old filter is not reused.
+    assert await listed(list_id=smart["id"]) == [made["1 Low St"]]
+    not_cheap = {"all": [{"field": "list", "op": "ne", "value": smart["id"]}]}
+    assert set(await listed(filter=json.dumps(not_cheap))) == {made["2 High St"], made["3 Mid St"]}
+
+    other = await register(client)
+    foreign = await client.get("/api/v1/properties", params={"list_id": smart["id"]}, headers=other.headers)
+    assert foreign.status_code == 404

@@ -153,16 +153,37 @@ def referenced_lists(doc: FilterDocument) -> set[uuid.UUID]:
     return found
 
 
-async def _load_lists(session: AsyncSession, state: _Lists, doc: FilterDocument) -> None:
+# The saved lists a filter names, as the list rules need them (id, kind, name, filter), read on
+# the driver connection of a `TeamRead`; row-level security scopes it like any team read.
+_DRIVER_LISTS = (
+    f"select id, kind, name, filter from {SavedList.__tablename__} where team_id = %s and id = any(%s)"
+)
+
+
+async def _saved_lists(
+    reader: AsyncSession | Any, team_id: uuid.UUID, ids: set[uuid.UUID]
+) -> list[SavedList]:
+    """The team's saved lists among `ids`, through an ORM session or a driver connection."""
+    if isinstance(reader, AsyncSession):
+        rows = await reader.scalars(
+            select(SavedList).where(SavedList.team_id == team_id, SavedList.id.in_(ids))
+        )
+        return list(rows)
+    async with reader.cursor() as cur:
+        await cur.execute(_DRIVER_LISTS, (team_id, list(ids)))
+        found = await cur.fetchall()
+    return [
+        SavedList(id=i, team_id=team_id, kind=kind, name=name, filter=doc) for i, kind, name, doc in found
+    ]
+
+
+async def _load_lists(reader: AsyncSession | Any, state: _Lists, doc: FilterDocument) -> None:
     wanted = referenced_lists(doc) - set(state.loaded)
     for _ in range(MAX_LIST_DEPTH):
         if not wanted:
             return
-        rows = await session.scalars(
-            select(SavedList).where(SavedList.team_id == state.team_id, SavedList.id.in_(wanted))
-        )
         nested: set[uuid.UUID] = set()
-        for saved in rows:
+        for saved in await _saved_lists(reader, state.team_id, wanted):
             state.loaded[saved.id] = saved
             if saved.kind == "smart" and saved.filter is not None:
                 nested |= referenced_lists(filters.parse_document(saved.filter, where=f"list {saved.name}"))
@@ -294,29 +315,38 @@ async def _select_team_properties(
     session: AsyncSession, *, team_id: uuid.UUID, spec: PropertyQuery
 ) -> tuple[Select[Any], list[filters.SortTerm]]:
     """`select_properties` before the viewer's own limit (agents limited to their leads)."""
+    state, saved, sort = await _read_lists(session, team_id=team_id, spec=spec)
+    # The team's custom fields cost a round trip; only a filter or sort naming one needs them.
+    definitions = (
+        await custom_field_definitions(session, team_id=team_id)
+        if _names_custom(state, spec.filter, sort)
+        else []
+    )
+    return _compose(team_id, spec, state=state, saved=saved, sort=sort, definitions=definitions)
+
+
+async def _read_lists(
+    reader: AsyncSession | Any, *, team_id: uuid.UUID, spec: PropertyQuery
+) -> tuple[_Lists, SavedList | None, list[SortKey] | None]:
+    """The saved lists the query names (`list_id` and the filter's `list` conditions, followed
+    through smart lists) and the sort it takes (the request's, the filter's, the list's)."""
     state = _Lists(team_id=team_id)
-    doc = spec.filter
-    sort = spec.sort or (doc.sort or None)
+    sort = spec.sort or (spec.filter.sort or None)
     saved = None
     if spec.list_id is not None:
-        saved = await session.scalar(
-            select(SavedList).where(SavedList.team_id == team_id, SavedList.id == spec.list_id)
-        )
-        if saved is None:
+        found = await _saved_lists(reader, team_id, {spec.list_id})
+        if not found:
             raise NotFound("list not found", details={"id": str(spec.list_id)})
+        saved = found[0]
         if sort is None and saved.kind == "smart" and saved.filter:
             sort = filters.parse_document(saved.filter).sort or None
         # Loaded once: what follows loads only the lists its filter names (was read twice).
         state.loaded[saved.id] = saved
         if saved.kind == "smart" and saved.filter is not None:
             named = filters.parse_document(saved.filter, where=f"list {saved.name}")
-            await _load_lists(session, state, named)
-    await _load_lists(session, state, doc)
-    # The team's custom fields cost a round trip; only a filter or sort naming one needs them.
-    definitions = (
-        await custom_field_definitions(session, team_id=team_id) if _names_custom(state, doc, sort) else []
-    )
-    return _compose(team_id, spec, state=state, saved=saved, sort=sort, definitions=definitions)
+            await _load_lists(reader, state, named)
+    await _load_lists(reader, state, spec.filter)
+    return state, saved, sort
 
 
 def _compose(
@@ -424,6 +454,19 @@ def _page_key(team_id: uuid.UUID, spec: PropertyQuery, columns: Sequence[str], s
     sort = spec.sort or (spec.filter.sort or None)
     if _names_custom(_Lists(team_id=team_id), spec.filter, sort):
         return None
+    return _shape(team_id, spec, columns, size)
+
+
+def _lists_key(state: _Lists) -> Hashable:
+    return tuple(
+        sorted(
+            (str(saved.id), saved.kind, saved.name, json.dumps(saved.filter, sort_keys=True))
+            for saved in state.loaded.values()
+        )
+    )
+
+
+def _shape(team_id: uuid.UUID, spec: PropertyQuery, columns: Sequence[str], size: int) -> Hashable:
     return (
         team_id,
         spec.filter.model_dump_json(),
@@ -463,29 +506,34 @@ async def list_page_json(
 ) -> bytes:
     """`list_property_rows` as the JSON of a page (`page_json`), for the API's list.
 
-    A kept list shape (`_page_key`) for a viewer who sees the whole team runs as SQL compiled
-    once per shape, on the request's driver connection: no ORM session, no SQLAlchemy statement
-    cache key or result layer, no pydantic pass over rows the database has already typed (about
-    half of the list's CPU, measured in docs/benchmarks.md). Anything else (saved lists, custom
-    fields, agents limited to their leads) takes `list_property_rows` on an ORM session in the
-    same team. Both build the query with the same `_compose`, so the rules live once."""
+    For a viewer who sees the whole team, the page runs as SQL compiled once per list shape (and
+    per content of the saved lists it names, read first on the same connection), on the
+    request's driver connection: no ORM session, no SQLAlchemy statement cache key or result
+    layer, no pydantic pass over rows the database has already typed (measured in
+    docs/benchmarks.md). Custom fields and agents limited to their leads take
+    `list_property_rows` on an ORM session in the same team. Both build the query with the same
+    `_compose`, so the rules live once."""
     size = clamp_limit(limit)
-    key = _page_key(team_id, spec, columns, size)
     driver = read.connection
-    if key is None or driver is None or (viewer is not None and viewer.role == Role.agent):
+    if driver is None or (viewer is not None and viewer.role == Role.agent):
         # An agent's page may be limited by a team setting that `visible` reads on the session.
-        session = await read.session()
-        rows, next_cursor = await list_property_rows(
-            session, team_id=team_id, columns=columns, spec=spec, limit=limit, cursor=cursor, viewer=viewer
-        )
-        return page_json(rows, next_cursor)
-    page = _page_statements.get(key)
+        return await _page_on_session(read, team_id, columns, spec, limit, cursor, viewer)
+    key = _page_key(team_id, spec, columns, size)
+    page = _page_statements.get(key) if key is not None else None
     if page is None:
-        sort = spec.sort or (spec.filter.sort or None)
-        query, terms = _compose(
-            team_id, spec, state=_Lists(team_id=team_id), saved=None, sort=sort, definitions=[]
-        )
-        page = _keep_page(key, query, terms, columns, size)
+        if key is not None:
+            state, saved, sort = _Lists(team_id=team_id), None, spec.sort or (spec.filter.sort or None)
+        else:
+            state, saved, sort = await _read_lists(driver, team_id=team_id, spec=spec)
+            if _names_custom(state, spec.filter, sort):
+                # Custom field definitions are read on the session (properties.service).
+                return await _page_on_session(read, team_id, columns, spec, limit, cursor, viewer)
+            # Built from what the lists say now, so kept under what they say.
+            key = (_shape(team_id, spec, columns, size), _lists_key(state))
+            page = _page_statements.get(key)
+        if page is None:
+            query, terms = _compose(team_id, spec, state=state, saved=saved, sort=sort, definitions=[])
+            page = _keep_page(key, query, terms, columns, size)
     statement, terms = page
     values: list[Any] = []
     last_id: uuid.UUID | None = None
@@ -512,6 +560,22 @@ async def list_page_json(
             terms, list(last[width : width + len(terms)]), uuid.UUID(last[-1])
         )
     return page_json([dict(zip(columns, row[:width], strict=True)) for row in kept], next_cursor)
+
+
+async def _page_on_session(
+    read: TeamRead,
+    team_id: uuid.UUID,
+    columns: Sequence[str],
+    spec: PropertyQuery,
+    limit: int | None,
+    cursor: str | None,
+    viewer: Membership | None,
+) -> bytes:
+    session = await read.session()
+    rows, next_cursor = await list_property_rows(
+        session, team_id=team_id, columns=columns, spec=spec, limit=limit, cursor=cursor, viewer=viewer
+    )
+    return page_json(rows, next_cursor)
 
 
 @dataclass(frozen=True)
