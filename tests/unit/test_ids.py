@@ -1,11 +1,10 @@
-"""Time-ordered row ids (`reos.kit.ids.new_id`) and the embedded server's memory sizing."""
+"""Time-ordered row ids (`reos.kit.ids.new_id`)."""
 
 from __future__ import annotations
 
 import time
 import uuid
 
-from reos.db.embedded import server_settings
 from reos.kit.ids import new_id
 
 
@@ -32,8 +31,3 @@ def test_ids_made_in_the_same_millisecond_differ() -> None:
     # 74 random bits: the low 62 bits alone are spread over their whole range.
     assert max(i.int & ((1 << 62) - 1) for i in ids) > 1 << 60
 
-
-def test_shared_buffers_are_a_quarter_of_memory_within_bounds() -> None:
-    assert server_settings(256 * 2**20)["shared_buffers"] == "128MB"
-    assert server_settings(4 * 2**30)["shared_buffers"] == "1024MB"
-    assert server_settings(64 * 2**30)["shared_buffers"] == "2048MB"

@@ -6,7 +6,6 @@ import contextlib
 import json
 import os
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -82,54 +81,6 @@ def _clear_stale_lock(pgdata: Path) -> None:
     lock.unlink(missing_ok=True)
 
 
-SETTINGS_FILE = "reos.conf"
-_INCLUDE = f"include_if_exists = '{SETTINGS_FILE}'"
-
-
-def _memory_bytes() -> int:
-    """The machine's memory, or the container's limit when it is lower (cgroup v2)."""
-    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    with contextlib.suppress(OSError, ValueError):
-        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
-        if limit != "max":
-            total = min(total, int(limit))
-    return total
-
-
-def server_settings(memory: int | None = None) -> dict[str, str]:
-    """What the embedded server runs with instead of PostgreSQL's stock settings.
-
-    The stock 128 MB of shared buffers hold a few of a million-lead team's indexes: an import
-    or a rescoring then reads and dirties index pages from the OS cache on every row, and each
-    checkpoint (every 1 GB of WAL by default) writes every page touched since as a whole page
-    into the WAL again. A quarter of the memory (at most 2 GB, at least the stock 128 MB) and
-    checkpoints every 4 GB or 15 minutes measured 1.6-2x faster bulk writes
-    (docs/benchmarks.md, "Imports").
-    """
-    mib = (memory if memory is not None else _memory_bytes()) // 2**20
-    return {
-        "shared_buffers": f"{min(max(mib // 4, 128), 2048)}MB",
-        "max_wal_size": "4GB",
-        "checkpoint_timeout": "15min",
-    }
-
-
-def _configure(pgdata: Path) -> bool:
-    """Write `reos.conf` and include it from `postgresql.conf`; True when anything changed.
-    Settings take effect when the server (re)starts."""
-    wanted = "".join(f"{name} = '{value}'\n" for name, value in server_settings().items())
-    path = pgdata / SETTINGS_FILE
-    changed = not path.exists() or path.read_text() != wanted
-    if changed:
-        path.write_text(wanted)
-    conf = pgdata / "postgresql.conf"
-    text = conf.read_text()
-    if _INCLUDE not in text:
-        conf.write_text(text.rstrip("\n") + f"\n\n# Real Estate OS\n{_INCLUDE}\n")
-        changed = True
-    return changed
-
-
 def start(data_dir: Path) -> tuple[str, str]:
     """Start (or reuse) the embedded server; return (owner_url, app_url) for database `reos`.
 
@@ -142,25 +93,12 @@ def start(data_dir: Path) -> tuple[str, str]:
     if pgdata.exists():
         _prune_dead_handles(pgdata)
         _clear_stale_lock(pgdata)
-    fresh = not (pgdata / "PG_VERSION").exists()
-    if not fresh:
-        # A server another process keeps running takes new settings at its next start.
-        _configure(pgdata)
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (as in CI); harmless here.
         warnings.simplefilter("ignore")
-        from pgserver import _commands
         from pgserver.postgres_server import get_server
 
-        # pgserver makes its command wrappers at import time, so type checkers cannot see them.
-        pg_ctl: Callable[..., str] = _commands.__dict__["pg_ctl"]
-
         server = get_server(pgdata, cleanup_mode="stop")
-        if fresh and _configure(pgdata):
-            # initdb and the first start happen inside get_server; nobody uses the new server
-            # yet, so restart it once with the settings rather than run a day on the stock ones.
-            pg_ctl(["-w", "-l", str(pgdata / "log"), "restart"], pgdata=pgdata, user=server.system_user)
-            server.ensure_postgres_running()
     base = server.get_uri()  # postgresql://postgres:@/postgres?host=<socket dir>
     socket_dir = base.split("host=", 1)[1]
     ensure_database(f"postgresql://postgres@/postgres?host={socket_dir}", DATABASE)
