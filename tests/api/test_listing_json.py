@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 import psycopg
+import pytest
+from fastapi import FastAPI
 from sqlalchemy import text
 
 from reos.db.session import Database, team_session
@@ -157,3 +159,22 @@ async def test_saved_lists_on_the_driver_path_follow_their_current_filter(
     other = await register(client)
     foreign = await client.get("/api/v1/properties", params={"list_id": smart["id"]}, headers=other.headers)
     assert foreign.status_code == 404
+
+
+async def test_a_failed_commit_answers_500_and_the_connection_is_not_pooled(
+    app: FastAPI, database: Database, admin: Member, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as lenient:
+        assert (await lenient.get("/api/v1/properties", headers=admin.headers)).status_code == 200
+        real_commit = psycopg.AsyncConnection.commit
+
+        async def commit_that_fails(self: psycopg.AsyncConnection[Any]) -> None:
+            raise psycopg.OperationalError("server closed the connection")
+
+        monkeypatch.setattr(psycopg.AsyncConnection, "commit", commit_that_fails)
+        failed = await lenient.get("/api/v1/properties", headers=admin.headers)
+        monkeypatch.setattr(psycopg.AsyncConnection, "commit", real_commit)
+        assert failed.status_code == 500
+        assert set(await pooled_team_settings(database)) <= {"", None}
+        assert (await lenient.get("/api/v1/properties", headers=admin.headers)).status_code == 200

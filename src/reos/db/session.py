@@ -215,8 +215,9 @@ class TeamRead:
             await driver.set_autocommit(False)
         except BaseException:
             # A connection in an unknown state (a failed COMMIT, a cancelled request) never goes
-            # back to the pool, nor does whatever it was in the middle of.
-            fairy.invalidate()
+            # back to the pool, nor does whatever it was in the middle of. (Closing it awaits the
+            # driver, hence the greenlet.)
+            await greenlet_spawn(fairy.invalidate)
             raise
         finally:
             await greenlet_spawn(fairy.close)
