@@ -30,4 +30,3 @@ def test_ids_made_in_the_same_millisecond_differ() -> None:
     assert len(set(ids)) == len(ids)
     # 74 random bits: the low 62 bits alone are spread over their whole range.
     assert max(i.int & ((1 << 62) - 1) for i in ids) > 1 << 60
-
