@@ -36,8 +36,7 @@ def definer_function(signature: str, body: str) -> None:
     """Create a SECURITY DEFINER function owned by the definer role, callable by the app."""
     op.execute(body)
     op.execute(f"alter function {signature} owner to {DEFINER}")
-    op.execute(f"revoke all on function {signature} from public")
-    op.execute(f"grant execute on function {signature} to {APP_GROUP}")
+    _app_only(signature)
 
 
 def owner_function(signature: str, body: str) -> None:
@@ -45,6 +44,10 @@ def owner_function(signature: str, body: str) -> None:
     migrations), callable by the app: for the few maintenance commands only a table's owner may
     run, such as ANALYZE. Such a function takes no argument that reaches SQL."""
     op.execute(body)
+    _app_only(signature)
+
+
+def _app_only(signature: str) -> None:
     op.execute(f"revoke all on function {signature} from public")
     op.execute(f"grant execute on function {signature} to {APP_GROUP}")
 

@@ -232,7 +232,8 @@ async def merge(
     # Sorts and hashes over a few hundred thousand staging rows stay in memory (the default 4 MB
     # spilled the window of the points insert to disk); for this transaction only.
     await run(text("SET LOCAL work_mem = '64MB'"))
-    # Staging tables are never auto-analysed; the team's tables are fresh (ANALYZE_AFTER_ROWS).
+    # TEMP tables are never auto-analysed (the others are analysed below, once filled); the
+    # team's own tables carry fresh statistics (ANALYZE_AFTER_ROWS).
     await run(text("ANALYZE imp_rows"))
     # Each row's keys, whether an earlier row of the file holds one of them, and the team's
     # live property it matches (APN + county first, else street + unit + ZIP).
