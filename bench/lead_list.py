@@ -4,6 +4,11 @@ same statement and parameters, captured from the product's own query builder, ru
 role with `app.team_id` set), in the same run; the pipeline board's numbers; and shape 1 under
 wrk (32 connections, 30 s) against the bare-ASGI baseline. Prints JSON (and the plans).
 
+The shapes are timed in pairs, one request then the same page as SQL, so both halves of "API
+minus SQL" see the same moment of this shared machine (its speed drifts by a third within a
+minute). The API half is a keep-alive HTTP/1.1 client on a plain socket, so the figure is the
+server's and not the client library's; httpx's time for the same requests is kept beside it.
+
     make bench-list        (or: .venv/bin/python bench/lead_list.py)
 
 The data set (bench/lead_list_data.py) is generated once in `--data-dir` and reused.
@@ -17,6 +22,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -26,6 +32,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import psycopg
@@ -196,6 +203,66 @@ def explain(conn: psycopg.Connection[Any], statement: str, params: Any) -> str:
 # --- the API -----------------------------------------------------------------------------------
 
 
+class RawClient:
+    """A keep-alive HTTP/1.1 GET client on a plain socket: a request is one `sendall` of bytes
+    built up front and a read of the answer by its Content-Length, so timing it measures the
+    server (httpx spends ~0.65 ms of its own per request here, measured against the bare ASGI
+    app)."""
+
+    def __init__(self, port: int, headers: dict[str, str]) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.head = "".join(f"{k}: {v}\r\n" for k, v in {"Host": "127.0.0.1", **headers}.items())
+
+    def request(self, path: str, params: dict[str, Any]) -> Callable[[], tuple[int, bytes]]:
+        raw = f"GET {path}?{urlencode(params)} HTTP/1.1\r\n{self.head}\r\n".encode()
+
+        def call() -> tuple[int, bytes]:
+            self.sock.sendall(raw)
+            buf = b""
+            while b"\r\n\r\n" not in buf:
+                buf += self._recv()
+            head, _, body = buf.partition(b"\r\n\r\n")
+            lines = head.split(b"\r\n")
+            fields = {k.strip().lower(): v.strip() for k, v in (line.split(b":", 1) for line in lines[1:])}
+            length = int(fields[b"content-length"])
+            while len(body) < length:
+                body += self._recv()
+            return int(lines[0].split()[1]), body
+
+        return call
+
+    def _recv(self) -> bytes:
+        chunk = self.sock.recv(1 << 20)
+        if not chunk:
+            raise ConnectionError("the server closed the connection")
+        return chunk
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def time_pairs(
+    call: Callable[[], tuple[int, bytes]],
+    conn: psycopg.Connection[Any],
+    statement: str,
+    params: Any,
+    n: int,
+) -> tuple[list[float], list[float], bytes]:
+    """n (API, SQL) pairs, each request followed by the same page as SQL."""
+    api, sql, body = [], [], b""
+    for _ in range(n):
+        started = time.perf_counter()
+        status, body = call()
+        api.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            raise RuntimeError(f"the API answered {status}: {body[:300]!r}")
+        started = time.perf_counter()
+        conn.execute(statement, params).fetchall()
+        sql.append((time.perf_counter() - started) * 1000)
+    return api, sql, body
+
+
 def time_api(client: httpx.Client, path: str, params: dict[str, Any], n: int) -> tuple[list[float], Any]:
     times, body = [], None
     for _ in range(n):
@@ -257,6 +324,7 @@ def main() -> int:
             f"{base}/api/v1/auth/login", json={"email": data.ADMIN_EMAIL, "password": data.PASSWORD}
         ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
+        raw = RawClient(port, headers)
         with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
             wanted = {} if args.wrk_only else shapes(ds)
             first_page = client.get("/api/v1/properties", params={"limit": 50}).json()
@@ -270,23 +338,28 @@ def main() -> int:
                     results["shapes"][name] = {"status": probe.status_code, "answer": probe.json()}
                     say(f"  {json.dumps(results['shapes'][name])}")
                     continue
-                time_api(client, "/api/v1/properties", params, 20)  # warm up
-                cpu_before = cpu_seconds(server.pid)
-                api, body = time_api(client, "/api/v1/properties", params, args.requests)
-                server_cpu_ms = (cpu_seconds(server.pid) - cpu_before) / args.requests * 1000
-                api_load = load()
+                httpx_api, _ = time_api(client, "/api/v1/properties", params, args.requests)
                 statement, sql_params = list_sql(app_url, owner_url, ds, params)
+                call = raw.request("/api/v1/properties", params)
                 with app_connection(app_url, ds.team_id) as conn:
-                    time_sql(conn, statement, sql_params, 20)
-                    sql = time_sql(conn, statement, sql_params, args.requests)
+                    time_pairs(call, conn, statement, sql_params, 20)  # warm up
+                    cpu_before = cpu_seconds(server.pid)
+                    api_load = load()
+                    api, sql, raw_body = time_pairs(call, conn, statement, sql_params, args.requests)
+                    server_cpu_ms = (cpu_seconds(server.pid) - cpu_before) / args.requests * 1000
                     plan = explain(conn, statement, sql_params)
                 plans.append(f"-- {name}\n{statement}\n{sql_params}\n{plan}")
+                body = json.loads(raw_body)
                 api_p, sql_p = percentiles(api), percentiles(sql)
                 results["shapes"][name] = {
                     "rows": len(body["items"]),
                     "api_ms": api_p,
                     "sql_ms": sql_p,
                     "api_minus_sql_p50_ms": round(api_p["p50"] - sql_p["p50"], 2),
+                    "pairwise_api_minus_sql_p50_ms": round(
+                        statistics.median(x - y for x, y in zip(api, sql, strict=True)), 2
+                    ),
+                    "api_httpx_p50_ms": percentiles(httpx_api)["p50"],
                     "server_cpu_ms_per_request": round(server_cpu_ms, 2) if args.workers == 1 else None,
                     "load_average": [api_load, load()],
                 }

@@ -1,7 +1,7 @@
 """Where the time of one lead-list request goes: N requests of one shape through the ASGI app
 in-process (no network, no uvicorn, no HTTP client: the ASGI messages are made here), against
 the data set of bench/lead_list.py. First the CPU time per request without a profiler (best of
-five rounds), then the same requests under cProfile: the functions with the most cumulative and
+`--rounds` rounds), then the same requests under cProfile: the functions with the most cumulative and
 own time (`PROFILE_CALLERS=name` adds who called `name`).
 
     .venv/bin/python bench/lead_list_profile.py --requests 300 [--shape 1]
@@ -54,7 +54,7 @@ async def run(args: argparse.Namespace) -> None:
     for _ in range(30):
         await call()
     rounds = []
-    for _ in range(5):
+    for _ in range(args.rounds):
         started = time.process_time()
         for _ in range(args.requests):
             await call()
@@ -130,6 +130,7 @@ def main() -> None:
     parser.add_argument("--data-dir", default=str(ROOT / "var" / "bench-list"))
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--shape", type=int, default=1, choices=(1, 2, 3, 4))
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds; the best is reported")
     args = parser.parse_args()
     args.data_dir = Path(args.data_dir).resolve()
     os.environ.setdefault("REOS_DATA_DIR", str(args.data_dir))

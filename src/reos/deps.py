@@ -6,10 +6,9 @@ Handlers read like prose: `session: SessionDep`, `principal: Annotated[Principal
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
-from dataclasses import dataclass
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -109,32 +108,66 @@ class Permit:
             raise Forbidden(message, details={"action": self.action.value, "role": principal.role.value})
 
 
-@dataclass(frozen=True)
 class Reading:
-    """The caller and the request's read transaction (`reos.db.session.TeamRead`)."""
+    """A checked caller's read transaction on the driver connection (`reos.db.session.TeamRead`),
+    opened by the route: `async with reading as (principal, read): ...`. Opening it sends BEGIN,
+    the team setting and the caller's account and membership in one round trip, then checks the
+    caller and the role as `current_principal` and `Permit` do; leaving it commits (a failed
+    COMMIT raises before the response) or rolls back. A plain object rather than a dependency
+    with `yield`: FastAPI wraps those in an exit stack and a shielded cancel scope per request,
+    which cost the hottest list a measurable share of its CPU (docs/benchmarks.md)."""
 
-    principal: Principal
-    read: TeamRead
+    def __init__(
+        self, request: Request, permit: Permit, claims: security.TokenClaims, session_id: uuid.UUID | None
+    ) -> None:
+        self._request = request
+        self._permit = permit
+        self._claims = claims
+        self._session_id = session_id
+        self._context: AbstractAsyncContextManager[TeamRead] | None = None
+        self._also: Callable[[uuid.UUID], str | None] | None = None
+
+    def also(self, read: Callable[[uuid.UUID], str | None]) -> Reading:
+        """Send `read(team_id)` (a statement without parameters, or None) in the same round
+        trip as BEGIN and the caller; its rows are the `TeamRead`'s `also_rows`."""
+        self._also = read
+        return self
+
+    async def __aenter__(self) -> tuple[Principal, TeamRead]:
+        begin_read = principal_query(self._claims, self._session_id)
+        team_id = self._claims.team_id
+        also_read = self._also(team_id) if self._also is not None else None
+        self._context = team_read(
+            get_database(self._request), team_id, begin_read=begin_read, also_read=also_read
+        )
+        read = await self._context.__aenter__()
+        try:
+            principal = principal_from_row(read.row, self._claims, self._session_id)
+            self._permit.check(principal)
+        except BaseException as exc:
+            await self._context.__aexit__(type(exc), exc, exc.__traceback__)
+            raise
+        self._request.state.principal = principal
+        return principal, read
+
+    async def __aexit__(self, *exc_info: Any) -> bool | None:
+        assert self._context is not None, "a Reading is opened once, with async with"
+        return await self._context.__aexit__(*exc_info)
 
 
 class PermitRead(Permit):
     """`Permit` for reads served on the driver connection (the hottest lists): the same token,
     caller checks and team setting as `current_principal` + `SessionDep`, in one round trip, with
-    no ORM session unless the service asks for one. Only safe methods: no CSRF check needed."""
+    no ORM session unless the service asks for one. The token is decoded here; the caller and the
+    role are checked when the route opens the `Reading`. Only safe methods: no CSRF check needed."""
 
     async def __call__(  # type: ignore[override]
         self,
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    ) -> AsyncIterator[Reading]:
+    ) -> Reading:
         claims, session_id = _claims(request, credentials)
-        async with team_read(
-            get_database(request), claims.team_id, begin_read=principal_query(claims, session_id)
-        ) as read:
-            principal = principal_from_row(read.row, claims, session_id)
-            self.check(principal)
-            request.state.principal = principal
-            yield Reading(principal=principal, read=read)
+        return Reading(request, self, claims, session_id)
 
 
 class Public:
@@ -157,6 +190,5 @@ UserManager = Annotated[Principal, Depends(Permit(Action.manage_users))]
 TeamManager = Annotated[Principal, Depends(Permit(Action.manage_team))]
 Operator = Annotated[Principal, Depends(Permit(Action.operator))]
 ScoreWeightsEditor = Annotated[Principal, Depends(Permit(Action.edit_score_weights))]
-# Declared with scope="function" for the same reason as SessionDep: the commit before the response.
-ReadingReader = Annotated[Reading, Depends(PermitRead(Action.read), scope="function")]
+ReadingReader = Annotated[Reading, Depends(PermitRead(Action.read))]
 PUBLIC = Depends(Public())

@@ -156,6 +156,19 @@ async def test_saved_lists_on_the_driver_path_follow_their_current_filter(
     not_cheap = {"all": [{"field": "list", "op": "ne", "value": smart["id"]}]}
     assert set(await listed(filter=json.dumps(not_cheap))) == {made["2 High St"], made["3 Mid St"]}
 
+    # A smart list that names another: the first rides the transaction's first round trip, the
+    # one it names is read after it.
+    outer = {"all": [{"field": "list", "op": "eq", "value": smart["id"]}]}
+    nested = (
+        await client.post("/api/v1/lists", json={"name": "Cheap", "filter": outer}, headers=admin.headers)
+    ).json()
+    assert await listed(list_id=nested["id"]) == [made["1 Low St"]]
+    missing = await client.get(
+        "/api/v1/properties", params={"list_id": str(uuid.uuid4())}, headers=admin.headers
+    )
+    assert missing.status_code == 404
+    assert missing.json()["error"]["message"] == "list not found"
+
     other = await register(client)
     foreign = await client.get("/api/v1/properties", params={"list_id": smart["id"]}, headers=other.headers)
     assert foreign.status_code == 404

@@ -175,6 +175,7 @@ class TeamRead:
         self.db = db
         self.team_id = team_id
         self.row: Any = None  # the first row of the read that rode the team setting's query
+        self.also_rows: list[Any] | None = None  # the rows of `also_read`, when one rode too
         self._fairy: Any = fairy
         self._session: AsyncSession | None = None
 
@@ -193,16 +194,24 @@ class TeamRead:
             self._session.info[TEAM_KEY] = self.team_id
         return self._session
 
-    async def _begin(self, begin_read: str) -> None:
+    async def _begin(self, begin_read: str, also_read: str | None) -> None:
         driver = self._fairy.driver_connection
         # Autocommit only so that psycopg sends no BEGIN of its own (a round trip): the BEGIN
         # below opens the transaction, and every statement until COMMIT runs inside it.
         await driver.set_autocommit(True)
+        query = f"begin; {_team_setting(self.team_id, '')}; {begin_read}"
         async with driver.cursor() as cursor:
-            await cursor.execute(f"begin; {_team_setting(self.team_id, '')}; {begin_read}")
-            while cursor.nextset():
-                pass  # to the last statement's rows
-            self.row = await cursor.fetchone()
+            await cursor.execute(query if also_read is None else f"{query}; {also_read}")
+            results = []
+            while True:
+                results.append(await cursor.fetchall() if cursor.description is not None else [])
+                if not cursor.nextset():
+                    break
+        if also_read is None:
+            self.row = results[-1][0] if results[-1] else None
+        else:
+            self.row = results[-2][0] if results[-2] else None
+            self.also_rows = results[-1]
 
     async def _end(self, *, commit: bool) -> None:
         fairy, self._fairy = self._fairy, None
@@ -224,13 +233,16 @@ class TeamRead:
 
 
 @asynccontextmanager
-async def team_read(db: Database, team_id: uuid.UUID, *, begin_read: str) -> AsyncIterator[TeamRead]:
-    """Open a `TeamRead`: BEGIN, the team setting and `begin_read` (a statement without
-    parameters, as for `BEGIN_READ_KEY`) go as one query, one round trip. Committed on success,
-    rolled back on failure; a failed commit raises here, before the response is sent."""
+async def team_read(
+    db: Database, team_id: uuid.UUID, *, begin_read: str, also_read: str | None = None
+) -> AsyncIterator[TeamRead]:
+    """Open a `TeamRead`: BEGIN, the team setting, `begin_read` and `also_read` (statements
+    without parameters, as for `BEGIN_READ_KEY`, the second's rows in `also_rows`) go as one
+    query, one round trip. Committed on success, rolled back on failure; a failed commit raises
+    here, before the response is sent."""
     read = TeamRead(db, team_id, await db.engine.raw_connection())
     try:
-        await read._begin(begin_read)
+        await read._begin(begin_read, also_read)
         yield read
     except BaseException:
         await read._end(commit=False)

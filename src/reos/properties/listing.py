@@ -160,6 +160,24 @@ _DRIVER_LISTS = (
 )
 
 
+def saved_list_read(list_id: uuid.UUID | None) -> Callable[[uuid.UUID], str | None]:
+    """The read of the saved list `list_id` names, as a statement without parameters to ride
+    the read transaction's first round trip (`reos.deps.Reading.also`); `list_page_json` then
+    takes it from `TeamRead.also_rows` instead of asking again."""
+
+    def read(team_id: uuid.UUID) -> str | None:
+        if list_id is None:
+            return None
+        # Literals (simple protocol): the text of a uuid.UUID is only hex digits and dashes.
+        team, wanted = uuid.UUID(str(team_id)), uuid.UUID(str(list_id))
+        return (
+            f"select id, kind, name, filter from {SavedList.__tablename__} "
+            f"where team_id = '{team}' and id = '{wanted}'"
+        )
+
+    return read
+
+
 async def _saved_lists(
     reader: AsyncSession | Any, team_id: uuid.UUID, ids: set[uuid.UUID]
 ) -> list[SavedList]:
@@ -172,9 +190,11 @@ async def _saved_lists(
     async with reader.cursor() as cur:
         await cur.execute(_DRIVER_LISTS, (team_id, list(ids)))
         found = await cur.fetchall()
-    return [
-        SavedList(id=i, team_id=team_id, kind=kind, name=name, filter=doc) for i, kind, name, doc in found
-    ]
+    return [_saved_list(team_id, *row) for row in found]
+
+
+def _saved_list(team_id: uuid.UUID, id: uuid.UUID, kind: str, name: str, doc: Any) -> SavedList:
+    return SavedList(id=id, team_id=team_id, kind=kind, name=name, filter=doc)
 
 
 async def _load_lists(reader: AsyncSession | Any, state: _Lists, doc: FilterDocument) -> None:
@@ -326,15 +346,23 @@ async def _select_team_properties(
 
 
 async def _read_lists(
-    reader: AsyncSession | Any, *, team_id: uuid.UUID, spec: PropertyQuery
+    reader: AsyncSession | Any,
+    *,
+    team_id: uuid.UUID,
+    spec: PropertyQuery,
+    prefetched: list[Any] | None = None,
 ) -> tuple[_Lists, SavedList | None, list[SortKey] | None]:
     """The saved lists the query names (`list_id` and the filter's `list` conditions, followed
-    through smart lists) and the sort it takes (the request's, the filter's, the list's)."""
+    through smart lists) and the sort it takes (the request's, the filter's, the list's).
+    `prefetched`: the rows of `saved_list_read(spec.list_id)`, already read."""
     state = _Lists(team_id=team_id)
     sort = spec.sort or (spec.filter.sort or None)
     saved = None
     if spec.list_id is not None:
-        found = await _saved_lists(reader, team_id, {spec.list_id})
+        if prefetched is None:
+            found = await _saved_lists(reader, team_id, {spec.list_id})
+        else:
+            found = [_saved_list(team_id, *row) for row in prefetched if row[0] == spec.list_id]
         if not found:
             raise NotFound("list not found", details={"id": str(spec.list_id)})
         saved = found[0]
@@ -524,7 +552,9 @@ async def list_page_json(
         if key is not None:
             state, saved, sort = _Lists(team_id=team_id), None, spec.sort or (spec.filter.sort or None)
         else:
-            state, saved, sort = await _read_lists(driver, team_id=team_id, spec=spec)
+            state, saved, sort = await _read_lists(
+                driver, team_id=team_id, spec=spec, prefetched=read.also_rows
+            )
             if _names_custom(state, spec.filter, sort):
                 # Custom field definitions are read on the session (properties.service).
                 return await _page_on_session(read, team_id, columns, spec, limit, cursor, viewer)

@@ -92,17 +92,17 @@ async def list_properties(
     cursor: str | None = None,
 ) -> Response:
     """List the team's properties that match a filter, one keyset page at a time."""
-    spec = _spec(q=q, stage=stage, filter=filter, sort=sort, list_id=list_id, deleted=deleted)
-    principal = reading.principal
-    body = await listing.list_page_json(
-        reading.read,
-        team_id=principal.team_id,
-        columns=_READ_COLUMNS,
-        spec=spec,
-        limit=limit,
-        cursor=cursor,
-        viewer=principal.membership,
-    )
+    async with reading.also(listing.saved_list_read(list_id)) as (principal, read):
+        spec = _spec(q=q, stage=stage, filter=filter, sort=sort, list_id=list_id, deleted=deleted)
+        body = await listing.list_page_json(
+            read,
+            team_id=principal.team_id,
+            columns=_READ_COLUMNS,
+            spec=spec,
+            limit=limit,
+            cursor=cursor,
+            viewer=principal.membership,
+        )
     return Response(content=body, media_type="application/json")
 
 
