@@ -1,5 +1,8 @@
 """Import of a realistic 1,000,000-row lead list through the engine (the `reos import` path),
-against a raw COPY of the same file into a plain table in the same run. Records wall time,
+against a raw COPY of the same file into a plain table in the same run, and against the bare
+writes of what the import made (`schema_floor`: the same rows copied, table by table, into a
+second team with one INSERT ... SELECT each: no reading, no normalising, no matching, only what
+the schema's indexes, keys and triggers cost to write them). Records wall time,
 rows/s and the peak memory (VmHWM) of every process: this one, the normalising workers (and
 the fork server they come from) and each PostgreSQL backend. Prints JSON.
 
@@ -118,7 +121,7 @@ class PeakMemory:
         return sorted(rows, key=lambda r: -r["peak_mib"])
 
 
-async def make_team(owner: str, app: str) -> uuid.UUID:
+async def make_team(owner: str, app: str, name: str = "Import bench") -> uuid.UUID:
     from reos.teams import service as teams
 
     db = make_database(app, owner)
@@ -129,14 +132,14 @@ async def make_team(owner: str, app: str) -> uuid.UUID:
                 email=f"bench-{uuid.uuid4().hex[:8]}@example.com",
                 password="bench-password-2024",
                 full_name="Bench",
-                team_name="Import bench",
+                team_name=name,
                 operator=False,
             )
     finally:
         await db.dispose()
     with psycopg.connect(owner.replace("postgresql+psycopg://", "postgresql://")) as conn:
         row = conn.execute(
-            "select id from teams where name = 'Import bench' order by created_at desc limit 1"
+            "select id from teams where name = %s order by created_at desc limit 1", (name,)
         ).fetchone()
     assert row is not None
     return uuid.UUID(str(row[0]))
@@ -159,6 +162,84 @@ def copy_baseline(owner: str, path: Path) -> float:
         elapsed = time.perf_counter() - began
         conn.execute("drop table bench_raw_leads")
     return elapsed
+
+
+# The lead tables in the order the merge writes them, with the references each row carries to
+# rows of the others (re-pointed to the copies through the id maps).
+FLOOR_TABLES = (
+    ("properties", {}),
+    ("contacts", {}),
+    ("contact_points", {"contact_id": "contacts"}),
+    ("property_contacts", {"property_id": "properties", "contact_id": "contacts"}),
+    ("signals", {"property_id": "properties"}),
+)
+
+
+def schema_floor(owner: str, source: uuid.UUID, target: uuid.UUID) -> dict[str, float]:
+    """Copy the lead rows of team `source` into the empty team `target`, one INSERT ... SELECT
+    per table in id order (new time-ordered ids, references re-pointed, every other reference
+    to another table left null), as the owner, in one transaction rolled back at the end: the
+    cost of writing these rows into this schema with nothing else done. Seconds per table."""
+    seconds: dict[str, float] = {}
+    with psycopg.connect(owner.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        for table, refs in FLOOR_TABLES:
+            columns = conn.execute(
+                "select column_name, is_nullable = 'YES' from information_schema.columns "
+                "where table_name = %s and is_generated = 'NEVER' order by ordinal_position",
+                (table,),
+            ).fetchall()
+            # Columns of foreign keys to tables other than teams and the mapped ones: null.
+            foreign = {
+                r[0]
+                for r in conn.execute(
+                    "select a.attname from pg_constraint c join pg_attribute a "
+                    "on a.attrelid = c.conrelid and a.attnum = any(c.conkey) "
+                    "where c.conrelid = %s::regclass and c.contype = 'f'",
+                    (table,),
+                )
+            } - {"team_id", *refs}
+            conn.execute(
+                sql.SQL(
+                    "create temp table {} on commit drop as select id as old, uuid_v7() as new "
+                    "from {} where team_id = %s order by id"
+                ).format(sql.Identifier(f"map_{table}"), sql.Identifier(table)),
+                (source,),
+            )
+            conn.execute(sql.SQL("create index on {} (old)").format(sql.Identifier(f"map_{table}")))
+            conn.execute(sql.SQL("analyze {}").format(sql.Identifier(f"map_{table}")))
+            values, joins = [], []
+            for name, nullable in columns:
+                if name == "id":
+                    values.append(sql.SQL("m.new"))
+                elif name == "team_id":
+                    values.append(sql.Literal(str(target)) + sql.SQL("::uuid"))
+                elif name in refs:
+                    alias = sql.Identifier(f"r_{name}")
+                    joins.append(
+                        sql.SQL("join {} {} on {}.old = t.{}").format(
+                            sql.Identifier(f"map_{refs[name]}"), alias, alias, sql.Identifier(name)
+                        )
+                    )
+                    values.append(sql.SQL("{}.new").format(alias))
+                elif name in foreign and nullable:
+                    values.append(sql.NULL)
+                else:
+                    values.append(sql.SQL("t.{}").format(sql.Identifier(name)))
+            statement = sql.SQL(
+                "insert into {table} ({columns}) select {values} from {table} t "
+                "join {map} m on m.old = t.id {joins} where t.team_id = %s order by m.new"
+            ).format(
+                table=sql.Identifier(table),
+                columns=sql.SQL(", ").join(sql.Identifier(name) for name, _ in columns),
+                values=sql.SQL(", ").join(values),
+                map=sql.Identifier(f"map_{table}"),
+                joins=sql.SQL(" ").join(joins),
+            )
+            began = time.perf_counter()
+            conn.execute(statement, (source,))
+            seconds[table] = round(time.perf_counter() - began, 2)
+        conn.rollback()
+    return seconds
 
 
 async def run_import(
@@ -235,6 +316,10 @@ def main() -> None:
     small = path.with_name("leads-small-10.csv")
     generate(small, rows=10, seed=11)
     small_elapsed, small_counts = asyncio.run(run_import(owner, app, team, small, 1))
+    floor_team = asyncio.run(make_team(owner, app, name="Import bench floor"))
+    floor_began = time.perf_counter()
+    floor = schema_floor(owner, team, floor_team)
+    floor_elapsed = time.perf_counter() - floor_began
     rows = counts.get("total", 0)
     print(
         json.dumps(
@@ -250,6 +335,8 @@ def main() -> None:
                 "import_vs_copy": round(elapsed / baseline, 2) if baseline else None,
                 "workers": args.workers,
                 "merge_seconds": merge_seconds,
+                "schema_floor_s": round(floor_elapsed, 2),
+                "schema_floor_seconds": floor,
                 "small_import_into_the_team": {
                     "seconds": round(small_elapsed, 2),
                     "counts": {k: v for k, v in small_counts.items() if k != "merge_seconds"},
