@@ -263,6 +263,35 @@ def time_pairs(
     return api, sql, body
 
 
+def client_floor(port: int, n: int = 1000) -> dict[str, float]:
+    """p50 of a GET with shape 2's parameters to the bare ASGI app through httpx and through
+    `RawClient`: what each client adds to an "API" figure by itself."""
+    params = {"stage": "outreach", "filter": '{"all":[{"field":"score","op":"gte","value":70}]}', "limit": 50}
+    figures = {}
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+        for _ in range(100):
+            client.get("/", params=params)
+        times = []
+        for _ in range(n):
+            started = time.perf_counter()
+            client.get("/", params=params)
+            times.append((time.perf_counter() - started) * 1000)
+        figures["httpx_p50_ms"] = round(statistics.median(times), 3)
+    raw = RawClient(port, {})
+    call = raw.request("/", params)
+    for _ in range(100):
+        call()
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    raw.close()
+    figures["raw_socket_p50_ms"] = round(statistics.median(times), 3)
+    figures["load_average"] = load()
+    return figures
+
+
 def time_api(client: httpx.Client, path: str, params: dict[str, Any], n: int) -> tuple[list[float], Any]:
     times, body = [], None
     for _ in range(n):
@@ -388,6 +417,7 @@ def main() -> int:
                 figures["load_average"] = [api_load, load()]
                 results["board"][name] = figures
                 say(f"  {json.dumps(figures)}")
+        raw.close()
         if args.duration:
             say(f"wrk shape 1, {args.connections} connections, {args.duration} s")
             scraper = Scraper(f"{base}/metrics")
@@ -409,21 +439,23 @@ def main() -> int:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    if args.duration:
-        port = free_port()
-        baseline = subprocess.Popen(
-            [str(BIN / "uvicorn"), "bench.baseline_app:app", "--port", str(port), "--log-level", "warning"],
-            cwd=ROOT,
-        )
-        try:
-            wait_until_up(f"http://127.0.0.1:{port}/")
+    port = free_port()
+    baseline = subprocess.Popen(
+        [str(BIN / "uvicorn"), "bench.baseline_app:app", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/")
+        results["client_floor_bare_asgi"] = client_floor(port)
+        say(f"clients against the bare ASGI app: {json.dumps(results['client_floor_bare_asgi'])}")
+        if args.duration:
             results["wrk_baseline_bare_asgi"] = wrk(
                 f"http://127.0.0.1:{port}/", connections=args.connections, duration=args.duration
             )
             results["wrk_baseline_bare_asgi"]["load_average"] = load()
-        finally:
-            baseline.terminate()
-            baseline.wait()
+    finally:
+        baseline.terminate()
+        baseline.wait()
     if args.plans:
         print("\n\n".join(plans), file=sys.stderr)
     print(json.dumps(results, indent=2))
