@@ -22,6 +22,8 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,22 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def bare_asgi() -> Iterator[int]:
+    """The baseline app (`bench/baseline_app.py`) under uvicorn on a free port, while inside."""
+    port = free_port()
+    baseline = subprocess.Popen(
+        [str(BIN / "uvicorn"), "bench.baseline_app:app", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/")
+        yield port
+    finally:
+        baseline.terminate()
+        baseline.wait()
 
 
 def wait_until_up(url: str, timeout: float = 60.0) -> None:
@@ -108,19 +126,10 @@ def main() -> int:
         "duration_s": args.duration,
         "cores": os.cpu_count(),
     }
-    port = free_port()
-    baseline = subprocess.Popen(
-        [str(BIN / "uvicorn"), "bench.baseline_app:app", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT,
-    )
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/")
+    with bare_asgi() as port:
         results["baseline_bare_asgi"] = wrk(
             f"http://127.0.0.1:{port}/", connections=args.connections, duration=args.duration
         )
-    finally:
-        baseline.terminate()
-        baseline.wait()
 
     data_dir = Path(tempfile.mkdtemp(prefix="reos-bench-"))
     env = dict(os.environ, REOS_DATA_DIR=str(data_dir), LOG_LEVEL="WARNING")

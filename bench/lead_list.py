@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import lead_list_data as data  # noqa: E402
-from bench.http_load import BIN, Scraper, free_port, wait_until_up, wrk  # noqa: E402
+from bench.http_load import BIN, Scraper, bare_asgi, free_port, wait_until_up, wrk  # noqa: E402
 
 
 def load() -> float:
@@ -439,13 +439,7 @@ def main() -> int:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    port = free_port()
-    baseline = subprocess.Popen(
-        [str(BIN / "uvicorn"), "bench.baseline_app:app", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT,
-    )
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/")
+    with bare_asgi() as port:
         results["client_floor_bare_asgi"] = client_floor(port)
         say(f"clients against the bare ASGI app: {json.dumps(results['client_floor_bare_asgi'])}")
         if args.duration:
@@ -453,9 +447,6 @@ def main() -> int:
                 f"http://127.0.0.1:{port}/", connections=args.connections, duration=args.duration
             )
             results["wrk_baseline_bare_asgi"]["load_average"] = load()
-    finally:
-        baseline.terminate()
-        baseline.wait()
     if args.plans:
         print("\n\n".join(plans), file=sys.stderr)
     print(json.dumps(results, indent=2))
