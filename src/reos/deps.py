@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, AsyncExitStack
-from typing import Annotated, Any
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -110,12 +110,12 @@ class Permit:
 
 class Reading:
     """A checked caller's read transaction on the driver connection (`reos.db.session.TeamRead`),
-    opened by the route: `async with reading as (principal, read): ...`. Opening it sends BEGIN,
-    the team setting and the caller's account and membership in one round trip, then checks the
-    caller and the role as `current_principal` and `Permit` do; leaving it commits (a failed
-    COMMIT raises before the response) or rolls back. A plain object rather than a dependency
-    with `yield`: FastAPI wraps those in an exit stack and a shielded cancel scope per request,
-    which cost the hottest list a measurable share of its CPU (docs/benchmarks.md)."""
+    opened by the route: `async with reading.open() as (principal, read): ...`. Opening it sends
+    BEGIN, the team setting and the caller's account and membership in one round trip, then
+    checks the caller and the role as `current_principal` and `Permit` do; leaving it commits (a
+    failed COMMIT raises before the response) or rolls back. A plain object rather than a
+    dependency with `yield`: FastAPI wraps those in an exit stack and a shielded cancel scope per
+    request, which cost the hottest list a measurable share of its CPU (docs/benchmarks.md)."""
 
     def __init__(
         self, request: Request, permit: Permit, claims: security.TokenClaims, session_id: uuid.UUID | None
@@ -124,35 +124,24 @@ class Reading:
         self._permit = permit
         self._claims = claims
         self._session_id = session_id
-        self._context: AbstractAsyncContextManager[TeamRead] | None = None
-        self._also: Callable[[uuid.UUID], str | None] | None = None
 
-    def also(self, read: Callable[[uuid.UUID], str | None]) -> Reading:
-        """Send `read(team_id)` (a statement without parameters, or None) in the same round
-        trip as BEGIN and the caller; its rows are the `TeamRead`'s `also_rows`."""
-        self._also = read
-        return self
-
-    async def __aenter__(self) -> tuple[Principal, TeamRead]:
-        begin_read = principal_query(self._claims, self._session_id)
+    @asynccontextmanager
+    async def open(
+        self, *, also: Callable[[uuid.UUID], str | None] | None = None
+    ) -> AsyncIterator[tuple[Principal, TeamRead]]:
+        """`also(team_id)`: a statement without parameters (or None) sent in the same round trip
+        as BEGIN and the caller; its rows are the `TeamRead`'s `also_rows`."""
         team_id = self._claims.team_id
-        also_read = self._also(team_id) if self._also is not None else None
-        self._context = team_read(
-            get_database(self._request), team_id, begin_read=begin_read, also_read=also_read
-        )
-        read = await self._context.__aenter__()
-        try:
+        async with team_read(
+            get_database(self._request),
+            team_id,
+            begin_read=principal_query(self._claims, self._session_id),
+            also_read=also(team_id) if also is not None else None,
+        ) as read:
             principal = principal_from_row(read.row, self._claims, self._session_id)
             self._permit.check(principal)
-        except BaseException as exc:
-            await self._context.__aexit__(type(exc), exc, exc.__traceback__)
-            raise
-        self._request.state.principal = principal
-        return principal, read
-
-    async def __aexit__(self, *exc_info: Any) -> bool | None:
-        assert self._context is not None, "a Reading is opened once, with async with"
-        return await self._context.__aexit__(*exc_info)
+            self._request.state.principal = principal
+            yield principal, read
 
 
 class PermitRead(Permit):

@@ -153,11 +153,9 @@ def referenced_lists(doc: FilterDocument) -> set[uuid.UUID]:
     return found
 
 
-# The saved lists a filter names, as the list rules need them (id, kind, name, filter), read on
-# the driver connection of a `TeamRead`; row-level security scopes it like any team read.
-_DRIVER_LISTS = (
-    f"select id, kind, name, filter from {SavedList.__tablename__} where team_id = %s and id = any(%s)"
-)
+# The saved lists a filter names, as the list rules need them (`_saved_list`), read on the
+# driver connection of a `TeamRead`; row-level security scopes it like any team read.
+_DRIVER_LISTS = f"select id, kind, name, filter from {SavedList.__tablename__}"
 
 
 def saved_list_read(list_id: uuid.UUID | None) -> Callable[[uuid.UUID], str | None]:
@@ -170,10 +168,7 @@ def saved_list_read(list_id: uuid.UUID | None) -> Callable[[uuid.UUID], str | No
             return None
         # Literals (simple protocol): the text of a uuid.UUID is only hex digits and dashes.
         team, wanted = uuid.UUID(str(team_id)), uuid.UUID(str(list_id))
-        return (
-            f"select id, kind, name, filter from {SavedList.__tablename__} "
-            f"where team_id = '{team}' and id = '{wanted}'"
-        )
+        return f"{_DRIVER_LISTS} where team_id = '{team}' and id = '{wanted}'"
 
     return read
 
@@ -188,7 +183,7 @@ async def _saved_lists(
         )
         return list(rows)
     async with reader.cursor() as cur:
-        await cur.execute(_DRIVER_LISTS, (team_id, list(ids)))
+        await cur.execute(f"{_DRIVER_LISTS} where team_id = %s and id = any(%s)", (team_id, list(ids)))
         found = await cur.fetchall()
     return [_saved_list(team_id, *row) for row in found]
 
@@ -356,7 +351,7 @@ async def _read_lists(
     through smart lists) and the sort it takes (the request's, the filter's, the list's).
     `prefetched`: the rows of `saved_list_read(spec.list_id)`, already read."""
     state = _Lists(team_id=team_id)
-    sort = spec.sort or (spec.filter.sort or None)
+    sort = _request_sort(spec)
     saved = None
     if spec.list_id is not None:
         if prefetched is None:
@@ -479,10 +474,14 @@ _page_statements: dict[Hashable, tuple[Select[Any], list[filters.SortTerm]]] = {
 def _page_key(team_id: uuid.UUID, spec: PropertyQuery, columns: Sequence[str], size: int) -> Hashable | None:
     if spec.list_id is not None or referenced_lists(spec.filter):
         return None
-    sort = spec.sort or (spec.filter.sort or None)
-    if _names_custom(_Lists(team_id=team_id), spec.filter, sort):
+    if _names_custom(_Lists(team_id=team_id), spec.filter, _request_sort(spec)):
         return None
     return _shape(team_id, spec, columns, size)
+
+
+def _request_sort(spec: PropertyQuery) -> list[SortKey] | None:
+    """The sort the request names (its own, else its filter's); a saved list's comes later."""
+    return spec.sort or (spec.filter.sort or None)
 
 
 def _lists_key(state: _Lists) -> Hashable:
@@ -550,7 +549,7 @@ async def list_page_json(
     page = _page_statements.get(key) if key is not None else None
     if page is None:
         if key is not None:
-            state, saved, sort = _Lists(team_id=team_id), None, spec.sort or (spec.filter.sort or None)
+            state, saved, sort = _Lists(team_id=team_id), None, _request_sort(spec)
         else:
             state, saved, sort = await _read_lists(
                 driver, team_id=team_id, spec=spec, prefetched=read.also_rows
@@ -690,7 +689,7 @@ def page_json(items: list[dict[str, Any]], next_cursor: str | None) -> bytes:
     """The bytes of `PropertyPage(items=..., next_cursor=...).model_dump_json()` for rows of
     `PropertyRead` columns as the database typed them, without validating each value again:
     orjson writes what pydantic writes for these types (UUIDs and dates as text, Decimals as
-    their text, UTC datetimes with "Z"; tests/unit/test_listing_json.py holds the two side by
+    their text, UTC datetimes with "Z"; tests/api/test_listing_json.py holds the two side by
     side). What orjson cannot write (an integer past 64 bits in `custom`) goes through pydantic."""
     try:
         return orjson.dumps(

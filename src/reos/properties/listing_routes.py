@@ -92,7 +92,7 @@ async def list_properties(
     cursor: str | None = None,
 ) -> Response:
     """List the team's properties that match a filter, one keyset page at a time."""
-    async with reading.also(listing.saved_list_read(list_id)) as (principal, read):
+    async with reading.open(also=listing.saved_list_read(list_id)) as (principal, read):
         spec = _spec(q=q, stage=stage, filter=filter, sort=sort, list_id=list_id, deleted=deleted)
         body = await listing.list_page_json(
             read,
