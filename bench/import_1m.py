@@ -242,6 +242,83 @@ def schema_floor(owner: str, source: uuid.UUID, target: uuid.UUID) -> dict[str, 
     return seconds
 
 
+def bulk_floor(owner: str, source: uuid.UUID, maintenance_mem: str = "64MB") -> dict[str, Any]:
+    """The same rows written the way only a table of their own allows: into new tables with no
+    index (each `LIKE` its lead table, with its defaults, checks and generated columns), then
+    every index of the lead table built with CREATE INDEX, then every foreign key added (and so
+    validated, references between the five pointing at the copies). As the owner, in one
+    transaction rolled back at the end. What any storage that defers index maintenance to after
+    a bulk load (a partition per team or per import) would still pay on this machine; the
+    board-count triggers are left out (one GROUP BY would replace them). Seconds per step."""
+    steps: dict[str, float] = {}
+    indexes: dict[str, float] = {}
+    tables = [table for table, _ in FLOOR_TABLES]
+    with psycopg.connect(owner.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        conn.execute(sql.SQL("set local maintenance_work_mem = {}").format(sql.Literal(maintenance_mem)))
+
+        def timed(name: str, statement: sql.Composable | str, params: Any = None) -> float:
+            began = time.perf_counter()
+            conn.execute(statement, params)
+            took = time.perf_counter() - began
+            steps[name] = round(steps.get(name, 0.0) + took, 2)
+            return took
+
+        for table in tables:
+            copy = sql.Identifier(f"bulk_{table}")
+            conn.execute(
+                sql.SQL(
+                    "create table {} (like {} including defaults including generated including constraints)"
+                ).format(copy, sql.Identifier(table))
+            )
+            columns = sql.SQL(", ").join(
+                sql.Identifier(r[0])
+                for r in conn.execute(
+                    "select column_name from information_schema.columns "
+                    "where table_name = %s and is_generated = 'NEVER' order by ordinal_position",
+                    (table,),
+                )
+            )
+            timed(
+                f"{table}: rows",
+                sql.SQL(
+                    "insert into {copy} ({columns}) "
+                    "select {columns} from {table} where team_id = %s order by id"
+                ).format(copy=copy, columns=columns, table=sql.Identifier(table)),
+                (source,),
+            )
+            for name, definition in conn.execute(
+                "select indexname, indexdef from pg_indexes where tablename = %s order by indexname", (table,)
+            ).fetchall():
+                # "CREATE [UNIQUE] INDEX name ON public.table USING ..." for the copy.
+                rewritten = definition.replace(
+                    f" INDEX {name} ON public.{table} ", f" INDEX bulk_{name} ON public.bulk_{table} ", 1
+                )
+                indexes[name] = round(timed(f"{table}: indexes", rewritten), 2)
+            conn.execute(sql.SQL("analyze {}").format(copy))
+        for table in tables:
+            for name, definition in conn.execute(
+                "select conname, pg_get_constraintdef(oid) from pg_constraint "
+                "where conrelid = %s::regclass and contype = 'f' order by conname",
+                (table,),
+            ).fetchall():
+                for other in tables:
+                    definition = definition.replace(f"REFERENCES {other}(", f"REFERENCES bulk_{other}(")
+                timed(
+                    f"{table}: foreign keys",
+                    sql.SQL("alter table {} add constraint {} ").format(
+                        sql.Identifier(f"bulk_{table}"), sql.Identifier(f"bulk_{name}")
+                    )
+                    + sql.SQL(definition),  # type: ignore[arg-type] - the catalogue's own text
+                )
+        conn.rollback()
+    return {
+        "seconds": round(sum(steps.values()), 2),
+        "maintenance_work_mem": maintenance_mem,
+        "steps": steps,
+        "indexes": dict(sorted(indexes.items(), key=lambda item: -item[1])),
+    }
+
+
 async def run_import(
     owner: str, app: str, team: uuid.UUID, path: Path, workers: int
 ) -> tuple[float, dict[str, Any]]:
@@ -270,13 +347,55 @@ async def run_import(
         await db.dispose()
 
 
+# What a bulk path would give its index builds: well inside the 512 MiB a process may use.
+BULK_MAINTENANCE_MEM = "256MB"
+
+
+def floors_only() -> None:
+    """Both floors against the "Import bench" team an earlier run left in its database."""
+    data_dir = Path(os.environ.get("REOS_DATA_DIR", "var/bench-import"))
+    owner, app = embedded.start(data_dir)
+    owner, app = owner.replace("/reos?", "/reos_bench_import?"), app.replace("/reos?", "/reos_bench_import?")
+    with psycopg.connect(owner.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        found = conn.execute("select id from teams where name = 'Import bench'").fetchone()
+    if found is None:
+        raise SystemExit("no earlier run here: run bench/import_1m.py without --floors-only first")
+    load_before = os.getloadavg()
+    floor_team = asyncio.run(make_team(owner, app, name=f"Import bench floor {uuid.uuid4().hex[:6]}"))
+    began = time.perf_counter()
+    floor = schema_floor(owner, found[0], floor_team)
+    floor_elapsed = time.perf_counter() - began
+    bulk = bulk_floor(owner, found[0], BULK_MAINTENANCE_MEM)
+    print(
+        json.dumps(
+            {
+                "schema_floor_s": round(floor_elapsed, 2),
+                "schema_floor_seconds": floor,
+                "bulk_floor": bulk,
+                "load_average_before": [round(x, 2) for x in load_before],
+                "load_average_after": [round(x, 2) for x in os.getloadavg()],
+                "cpus": os.cpu_count(),
+            },
+            indent=2,
+        )
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--file", type=Path, default=None)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--explain", type=Path, default=None, help="write each merge statement's plan here")
+    parser.add_argument(
+        "--floors-only",
+        action="store_true",
+        help="no import: measure both floors on the rows an earlier run left in its database",
+    )
     args = parser.parse_args()
+    if args.floors_only:
+        floors_only()
+        return
     path = args.file or Path(
         f"var/leads-{args.rows // 1000}k.csv" if args.rows < 1_000_000 else "var/leads-1m.csv"
     )
@@ -320,6 +439,7 @@ def main() -> None:
     floor_began = time.perf_counter()
     floor = schema_floor(owner, team, floor_team)
     floor_elapsed = time.perf_counter() - floor_began
+    bulk = bulk_floor(owner, team, BULK_MAINTENANCE_MEM)
     rows = counts.get("total", 0)
     print(
         json.dumps(
@@ -337,6 +457,7 @@ def main() -> None:
                 "merge_seconds": merge_seconds,
                 "schema_floor_s": round(floor_elapsed, 2),
                 "schema_floor_seconds": floor,
+                "bulk_floor": bulk,
                 "small_import_into_the_team": {
                     "seconds": round(small_elapsed, 2),
                     "counts": {k: v for k, v in small_counts.items() if k != "merge_seconds"},

@@ -88,17 +88,20 @@ class ContactPoint(Base, TenantMixin):
         ForeignKeyConstraint(
             ["team_id", "contact_id"], ["contacts.team_id", "contacts.id"], ondelete="CASCADE"
         ),
-        # The same phone or email is one point per team, whoever it belongs to.
-        UniqueConstraint("team_id", "kind", "value"),
         _one_of("kind", POINT_KINDS, "kind_valid"),
         _one_of("status", POINT_STATUSES, "status_valid"),
         _one_of("line_type", LINE_TYPES, "line_type_valid"),
         Index("ix_contact_points_team_id_contact_id", "team_id", "contact_id"),
-        # Prefix search on phone digits and email addresses (no trigram extension embedded).
+        # The same phone or email is one point per team, whoever it belongs to. The pattern
+        # operator class also serves the prefix search on phone digits and email addresses (no
+        # trigram extension embedded), and its equality is the default's, so one index does
+        # both and `ON CONFLICT (team_id, kind, value)` infers it (migration 0015).
         Index(
-            "ix_contact_points_team_id_value_prefix",
+            "uq_contact_points_team_id_value_kind",
             "team_id",
             "value",
+            "kind",
+            unique=True,
             postgresql_ops={"value": "varchar_pattern_ops"},
         ),
         ForeignKeyConstraint(
