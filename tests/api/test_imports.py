@@ -523,3 +523,60 @@ async def test_a_big_import_refreshes_the_planners_statistics_and_a_small_one_do
     big = [lead(**{"Property Address": f"{n} Big Avenue", "APN": f"B-{n}"}) for n in range(40)]
     assert (await imported(client, admin, csv_bytes(big)))["counts"]["created"] == 40
     assert analysed() == before + 1
+
+
+async def test_progress_names_each_merge_step_in_order_and_clears_the_phase_at_the_end(
+    client: httpx.AsyncClient, admin: Member, database: Database
+) -> None:
+    """The merge is most of a big import's run: its steps are announced as they start, so the
+    progress page never sits at 99 % without saying what it is doing."""
+    from reos.events.models import LiveEvent
+
+    body = await imported(
+        client, admin, csv_bytes([lead(), lead(**{"APN": "C-2", "Property Address": "2 Oak St"})])
+    )
+    assert body["progress"] == {
+        "rows_done": 2, "rows_total": 2, "percent": 100, "phase": None, "step": None, "steps": 6,
+    }  # fmt: skip
+    async with team_session(database, uuid.UUID(admin.team_id)) as session:
+        events = (
+            await session.scalars(
+                select(LiveEvent).where(LiveEvent.type == "import.progress").order_by(LiveEvent.seq)
+            )
+        ).all()
+    mine = [e.data for e in events if e.data["id"] == body["id"]]
+    phases = [d["phase"] for d in mine if d["status"] == "running"]
+    assert phases == ["reading", *engine.MERGE_STEPS]
+    # From the first merge step on, the rows read are exact, not an estimate.
+    assert all(d["rows_done"] == d["rows_total"] == 2 for d in mine if d["phase"] in engine.MERGE_STEPS)
+    assert mine[-1]["status"] == "completed" and mine[-1]["phase"] is None
+    async with team_session(database, uuid.UUID(admin.team_id)) as session:
+        row = await session.get(Import, uuid.UUID(body["id"]))
+        assert row is not None and row.phase is None
+
+
+async def test_a_failed_import_clears_its_phase(
+    client: httpx.AsyncClient, admin: Member, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(name: str) -> None:
+        if name == "owners":
+            raise RuntimeError("the disk is full")
+
+    real_merge = engine.merge
+
+    async def merge(*args: Any, **kwargs: Any) -> dict[str, int]:
+        step = kwargs.pop("on_step")
+
+        async def both(name: str) -> None:
+            await step(name)
+            await broken(name)
+
+        return await real_merge(*args, on_step=both, **kwargs)
+
+    monkeypatch.setattr(engine, "merge", merge)
+    response = await start(client, admin, csv_bytes([lead()]))
+    await run_jobs()
+    found = (await client.get(f"/api/v1/imports/{response.json()['id']}", headers=admin.headers)).json()
+    assert found["status"] == "failed" and "the disk is full" in found["error"]
+    assert found["progress"]["phase"] is None and found["progress"]["step"] is None
+    assert await properties_of(client, admin) == []

@@ -274,3 +274,30 @@ async def test_an_excel_file_goes_through_the_same_steps(client: httpx.AsyncClie
     await run_jobs()
     done = (await client.get(f"/api/v1/imports/{draft_id}", headers=admin.headers)).json()
     assert done["status"] == "completed" and done["counts"]["created"] == 2
+
+
+async def test_the_progress_page_names_the_merge_step_under_way(
+    client: httpx.AsyncClient, admin: Member, database: Database
+) -> None:
+    """Reading shows rows read; saving shows which of the merge's steps is under way (the rows
+    are all read by then), not 99 %."""
+    await web_login(client, admin.email)
+    async with team_session(database, admin.team_id) as session:
+        imp = Import(
+            team_id=admin.team_id, filename="big.csv", format="csv", file_key="local:/big.csv",
+            file_sha256="0" * 64, size_bytes=1, mapping={}, status="running", counts={},
+            rows_done=120_000, rows_total=400_000, phase="reading", started_at=clock.now(),
+        )  # fmt: skip
+        session.add(imp)
+    reading = (await client.get(f"/imports/{imp.id}/status")).text
+    assert "120,000 rows read of about 400,000" in reading and "30 %" in reading
+    async with team_session(database, admin.team_id) as session:
+        row = await session.get(Import, imp.id)
+        assert row is not None
+        row.phase, row.rows_done, row.rows_total = "points", 400_000, 400_000
+    saving = (await client.get(f"/imports/{imp.id}/status")).text
+    assert "Saving phones and emails" in saving
+    assert "All 400,000 rows read" in saving and "step 5 of 6" in saving
+    assert 'aria-valuenow="66"' in saving and "99 %" not in saving
+    history = (await client.get("/imports")).text
+    assert "saving phones and emails" in history

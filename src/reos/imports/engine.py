@@ -39,7 +39,13 @@ from reos.imports.normalise import CONTACT_COLUMNS, ERROR_COLUMNS, POINT_COLUMNS
 CHUNK_ROWS = 5000
 # Files smaller than this are normalised in-process: starting workers costs more than it saves.
 POOL_MIN_BYTES = 4 * 1024 * 1024
-Progress = Callable[[int], Awaitable[None]]
+# Hears (rows landed in staging, rows taken from the file): workers run a few chunks ahead, so
+# the second is what the file's position measures.
+Progress = Callable[[int, int], Awaitable[None]]
+# The merge's steps in order, as `merge` announces them (`imports.phase`): on a big file they are
+# most of the run, so the progress page names the one under way instead of sitting at 99 %.
+MERGE_STEPS = ("matching", "properties", "owners", "roles", "points", "finishing")
+Step = Callable[[str], Awaitable[None]]
 # Seconds per merge statement of the last import in this process (read by the benchmark).
 LAST_TIMINGS: dict[str, float] = {}
 # Set to a list by the benchmark (`--explain`): each writing merge statement then runs under
@@ -156,12 +162,12 @@ async def stage(
         refused += chunk.refused
         if progress is not None and time.monotonic() >= next_report:
             next_report = time.monotonic() + 1.0
-            await progress(total)
+            await progress(total, first - 1)
 
     if size_bytes < POOL_MIN_BYTES or workers < 2:
         while (batch := await next_batch()) is not None:
-            await landed(normalise.process_chunk(plan, first, batch))
-            first += len(batch)
+            start, first = first, first + len(batch)
+            await landed(normalise.process_chunk(plan, start, batch))
         return total, refused
 
     loop = asyncio.get_running_loop()
@@ -209,10 +215,16 @@ async def merge(
     on_duplicate: str,
     now: datetime,
     actor_id: uuid.UUID | None,
+    on_step: Step | None = None,
 ) -> dict[str, int]:
-    """Merge the staging tables into the team's data; the counts of landed rows by outcome."""
+    """Merge the staging tables into the team's data; the counts of landed rows by outcome.
+    `on_step` hears each of `MERGE_STEPS` as it starts."""
     p = _params(team_id, import_id, now, actor_id)
     timings: dict[str, float] = {}
+
+    async def step(name: str) -> None:
+        if on_step is not None:
+            await on_step(name)
 
     async def run(statement: Any, params: dict[str, Any] | None = None) -> Any:
         began = time.perf_counter()
@@ -229,6 +241,7 @@ async def merge(
         timings[label] = timings.get(label, 0.0) + time.perf_counter() - began
         return result
 
+    await step("matching")
     # Sorts and hashes over a few hundred thousand staging rows stay in memory (the default 4 MB
     # spilled the window of the points insert to disk); for this transaction only.
     await run(text("SET LOCAL work_mem = '64MB'"))
@@ -291,6 +304,7 @@ async def merge(
     p["apply"] = apply_matches
     await run(text("CREATE TEMP TABLE imp_touched (property_id uuid) ON COMMIT DROP"))
 
+    await step("properties")
     columns = ", ".join(FIELDS)
     await run(
         text(
@@ -402,6 +416,7 @@ async def merge(
         )
 
     # Owners: one contact per name + mailing address, reusing the team's own.
+    await step("owners")
     await run(
         text(
             f"""
@@ -442,6 +457,7 @@ async def merge(
         ),
         p,
     )
+    await step("roles")
     await run(
         text(
             """
@@ -462,6 +478,7 @@ async def merge(
     )
 
     # Points: unique per team by value; the first row that names one gives it its owner.
+    await step("points")
     await run(
         text(
             """
@@ -525,6 +542,7 @@ async def merge(
         p,
     )
 
+    await step("finishing")
     await run(
         text(
             """

@@ -31,23 +31,29 @@ async def run_import(session: AsyncSession, info: JobInfo, *, team_id: str, impo
     db = runtime.database
     assert db is not None
 
-    async def report(found: Import, done: int, total: int | None) -> None:
+    async def post(label: str, done: int, total: int | None, status: str = "running") -> None:
         await jobs.report_progress(
             db,
             team_id=team,
             job_id=info.job_id,
             task_name=TASK_NAME,
-            label=f"Importing {found.filename}",
+            label=f"Importing {imp.filename}{label}",
             done=done,
             total=total,
-            status="completed" if found.status == "completed" else "running",
+            status=status,
         )
+
+    async def report(found: Import, done: int, total: int | None) -> None:
+        await post("", done, total, "completed" if found.status == "completed" else "running")
+
+    async def saving(phase: str, number: int, steps: int, rows: int) -> None:
+        await post(f": {imports.PHASE_WORDS[phase]} (step {number} of {steps})", rows, rows)
 
     path = await imports.file_to_path(imp)
     try:
         # A savepoint, so a failure leaves the job's transaction usable to record it.
         async with session.begin_nested():
-            await imports.execute(session, db=db, imp=imp, path=path, on_progress=report)
+            await imports.execute(session, db=db, imp=imp, path=path, on_progress=report, on_step=saving)
     except Exception as exc:
         log.exception("import.failed", import_id=import_id)
         await imports.mark_failed(db, imp, f"{type(exc).__name__}: {exc}")

@@ -52,6 +52,8 @@ class Import(Base, TenantMixin):
     counts: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     rows_done: Mapped[int] = mapped_column(Integer, default=0)
     rows_total: Mapped[int | None] = mapped_column(Integer)
+    # While it runs: "reading", then the merge's step (`engine.MERGE_STEPS`); null otherwise.
+    phase: Mapped[str | None] = mapped_column(String(40))
     error: Mapped[str | None] = mapped_column(Text)
     # What undo did and what it left because the lead had gained activity since.
     undo_report: Mapped[dict[str, Any] | None] = mapped_column(JSONB)

@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from reos.deps import Importer, Reader, SessionDep, get_database
 from reos.errors import Unprocessable
+from reos.imports import engine
 from reos.imports import service as imports
 from reos.imports.models import Import
 from reos.imports.schemas import (
@@ -54,7 +55,12 @@ def _read(imp: Import) -> ImportRead:
         on_duplicate=imp.on_duplicate,
         counts=ImportCounts.model_validate(imp.counts),
         progress=ImportProgress(
-            rows_done=imp.rows_done, rows_total=imp.rows_total, percent=imports.percent_done(imp)
+            rows_done=imp.rows_done,
+            rows_total=imp.rows_total,
+            percent=imports.percent_done(imp),
+            phase=imp.phase,
+            step=imports.merge_step(imp.phase),
+            steps=len(engine.MERGE_STEPS),
         ),
         error=imp.error,
         undo_report=imp.undo_report,

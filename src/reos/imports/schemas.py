@@ -27,7 +27,13 @@ class ImportCounts(BaseModel):
 class ImportProgress(BaseModel):
     rows_done: int
     rows_total: int | None = Field(description="an estimate while the file is read; exact once it is")
-    percent: int
+    percent: int = Field(description="of the rows read; 100 once the import has finished")
+    phase: str | None = Field(
+        description='while it runs: "reading", then the merge step under way (matching, properties, '
+        "owners, roles, points, finishing); null otherwise"
+    )
+    step: int | None = Field(description="the number of that merge step, from 1; null while reading")
+    steps: int = Field(description="how many merge steps there are")
 
 
 class ImportStarted(BaseModel):

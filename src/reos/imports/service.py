@@ -18,6 +18,7 @@ from sqlalchemy import select, text, tuple_, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from reos.audit import service as audit
 from reos.db.session import Database, team_session
@@ -34,6 +35,20 @@ PREVIEW_ROWS = 20
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024
 COUNT_KEYS = ("total", "created", "updated", "unchanged", "duplicates", "errors")
 ProgressSink = Callable[[Import, int, int | None], Awaitable[None]]
+# Hears each merge step as it starts: its key (`engine.MERGE_STEPS`), its number, how many there
+# are, and how many rows were read.
+StepSink = Callable[[str, int, int, int], Awaitable[None]]
+
+# What each phase of a running import is doing, in the words of its progress page.
+PHASE_WORDS = {
+    "reading": "reading the file",
+    "matching": "matching rows to the team's leads",
+    "properties": "saving properties and signals",
+    "owners": "saving owners",
+    "roles": "linking owners to their properties",
+    "points": "saving phones and emails",
+    "finishing": "recording problems and finishing",
+}
 
 
 # --- preview ---------------------------------------------------------------------------------
@@ -324,10 +339,16 @@ def percent_done(imp: Import) -> int:
     return min(99, done * 100 // total) if total else 0
 
 
+def merge_step(phase: str | None) -> int | None:
+    """The number (1-based) of the merge step under way, None before the merge or after it."""
+    return engine.MERGE_STEPS.index(phase) + 1 if phase in engine.MERGE_STEPS else None
+
+
 def progress_data(imp: Import, done: int | None = None, total: int | None = None) -> dict[str, Any]:
     return {
         "id": str(imp.id),
         "status": imp.status,
+        "phase": imp.phase,
         "rows_done": imp.rows_done if done is None else done,
         "rows_total": imp.rows_total if total is None else total,
         "counts": imp.counts,
@@ -342,7 +363,7 @@ async def _side_update(db: Database, imp: Import, **values: Any) -> None:
             update(Import).where(Import.team_id == imp.team_id, Import.id == imp.id).values(**values)
         )
         data = progress_data(imp)
-        data.update({k: v for k, v in values.items() if k in ("status", "rows_done", "rows_total")})
+        data.update({k: v for k, v in values.items() if k in ("status", "phase", "rows_done", "rows_total")})
         await events.publish(side, team_id=imp.team_id, type="import.progress", data=data)
 
 
@@ -354,21 +375,25 @@ async def execute(
     path: str,
     workers: int = 2,
     on_progress: ProgressSink | None = None,
+    on_step: StepSink | None = None,
 ) -> Import:
-    """Run an import over the file at `path` inside the session's transaction."""
+    """Run an import over the file at `path` inside the session's transaction. Its phase (read,
+    then each merge step) is written beside it, as its progress is."""
     started = clock.now()
-    await _side_update(db, imp, status="running", started_at=started)
+    await _side_update(db, imp, status="running", started_at=started, phase="reading")
     table, stream = await asyncio.to_thread(reader.open_path, path, imp.filename)
     try:
         plan = normalise.Plan.build(table.headers, mapping.check_mapping(imp.mapping, table.headers))
         size = (await anyio.Path(path).stat()).st_size
 
-        async def progress(done: int) -> None:
+        async def progress(done: int, taken: int) -> None:
             estimate = None
             position = stream.tell() if table.format == "csv" else 0
             if position:
-                estimate = max(done, int(done * size / position))
-            await _side_update(db, imp, rows_done=done, rows_total=estimate)
+                # The rows taken from the file so far, not those landed, match its position:
+                # scaling the landed ones guessed 43,000 rows for a file of 100,000.
+                estimate = max(done, int(taken * size / position))
+            await _side_update(db, imp, status="running", rows_done=done, rows_total=estimate)
             if on_progress is not None:
                 await on_progress(imp, done, estimate)
 
@@ -377,6 +402,12 @@ async def execute(
         )
     finally:
         stream.close()
+
+    async def step(phase: str) -> None:
+        await _side_update(db, imp, status="running", phase=phase, rows_done=total, rows_total=total)
+        if on_step is not None:
+            await on_step(phase, engine.MERGE_STEPS.index(phase) + 1, len(engine.MERGE_STEPS), total)
+
     counts = await engine.merge(
         session,
         team_id=imp.team_id,
@@ -385,9 +416,13 @@ async def execute(
         on_duplicate=imp.on_duplicate,
         now=started,
         actor_id=imp.created_by_id,
+        on_step=step,
     )
     imp.counts = {"total": total, "errors": refused, **counts}
     imp.status, imp.rows_done, imp.rows_total, imp.finished_at = "completed", total, total, clock.now()
+    # Written by the side updates, not through this object, which may still hold null.
+    imp.phase = None
+    flag_modified(imp, "phase")
     await session.flush()
     await events.publish(session, team_id=imp.team_id, type="import.progress", data=progress_data(imp))
     if on_progress is not None:
@@ -397,7 +432,7 @@ async def execute(
 
 async def mark_failed(db: Database, imp: Import, reason: str) -> None:
     imp.status = "failed"
-    await _side_update(db, imp, status="failed", error=reason[:2000], finished_at=clock.now())
+    await _side_update(db, imp, status="failed", phase=None, error=reason[:2000], finished_at=clock.now())
 
 
 async def file_to_path(imp: Import) -> str:
@@ -869,6 +904,7 @@ async def import_path(
     on_duplicate: str = "update",
     workers: int = 2,
     on_progress: ProgressSink | None = None,
+    on_step: StepSink | None = None,
 ) -> Import:
     """Import a file on this machine (the `reos import` command): the same engine, run here.
     The file is read where it is, not copied into storage (it may be larger than an upload)."""
@@ -909,7 +945,9 @@ async def import_path(
     try:
         async with team_session(db, team_id) as session:
             imp = await get_import_or_raise(session, team_id=team_id, import_id=import_id)
-            await execute(session, db=db, imp=imp, path=path, workers=workers, on_progress=on_progress)
+            await execute(
+                session, db=db, imp=imp, path=path, workers=workers, on_progress=on_progress, on_step=on_step
+            )
             from reos.scoring import jobs as scoring_jobs
 
             await scoring_jobs.defer_rescore(session, team_id=team_id)

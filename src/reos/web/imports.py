@@ -25,7 +25,7 @@ from starlette.datastructures import UploadFile
 from reos.auth.principal import Principal
 from reos.deps import Importer, Reader, SessionDep
 from reos.errors import AppError, Conflict, Unprocessable
-from reos.imports import mapping, reader
+from reos.imports import engine, mapping, reader
 from reos.imports import service as imports
 from reos.imports.models import Import
 from reos.teams import service as teams
@@ -93,6 +93,7 @@ async def _history(
         paged=cursor is not None,
         error=error,
         status_words=STATUS_WORDS,
+        phase_words=imports.PHASE_WORDS,
         size_words=_size,
         max_mib=imports.MAX_UPLOAD_BYTES // (1024 * 1024),
         status_code=status_code,
@@ -337,6 +338,9 @@ async def _report_context(principal: Principal, session: SessionDep, imp: Import
     return {
         "imp": imp,
         "percent": imports.percent_done(imp),
+        "merge_step": imports.merge_step(imp.phase),
+        "merge_steps": len(engine.MERGE_STEPS),
+        "phase_words": imports.PHASE_WORDS.get(imp.phase or "", ""),
         "counts": imp.counts or {},
         "errors": errors,
         "status_words": STATUS_WORDS,
