@@ -3,10 +3,12 @@ de-duplication, on_duplicate, skip-trace facts, idempotent re-import, undo and t
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -579,4 +581,62 @@ async def test_a_failed_import_clears_its_phase(
     found = (await client.get(f"/api/v1/imports/{response.json()['id']}", headers=admin.headers)).json()
     assert found["status"] == "failed" and "the disk is full" in found["error"]
     assert found["progress"]["phase"] is None and found["progress"]["step"] is None
+    assert await properties_of(client, admin) == []
+
+
+async def _phase_of(database: Database, team_id: uuid.UUID, filename: str, phase: str) -> None:
+    """Wait (bounded) until the team's import of `filename` reports `phase`."""
+    for _ in range(400):
+        async with team_session(database, team_id) as session:
+            found = await session.scalar(
+                select(Import.phase).where(Import.team_id == team_id, Import.filename == filename)
+            )
+        if found == phase:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{filename} never reached {phase!r} (last: {found!r})")
+
+
+async def test_imports_of_one_team_merge_one_at_a_time_and_never_double_a_lead(
+    client: httpx.AsyncClient, admin: Member, database: Database, tmp_path: Path
+) -> None:
+    """Two imports of the same list side by side each matched against the rows committed before
+    them, and both created every lead. The merge now takes the team's lock: the second waits,
+    says so, and finds the first's rows."""
+    from reos.imports import service as imports
+
+    team = uuid.UUID(admin.team_id)
+    rows = [lead(**{"Property Address": f"{n} Twin Court", "APN": f"T-{n}"}) for n in range(6)]
+    for name in ("first.csv", "second.csv"):
+        (tmp_path / name).write_bytes(csv_bytes(rows))
+    async with team_session(database, team) as holder:
+        # Someone else (an undo, another import) holds the team's lock.
+        await engine.lock_team(holder, team, wait=True)
+        first = asyncio.create_task(
+            imports.import_path(database, team_id=team, path=str(tmp_path / "first.csv"))
+        )
+        await _phase_of(database, team, "first.csv", "waiting")
+        second = asyncio.create_task(
+            imports.import_path(database, team_id=team, path=str(tmp_path / "second.csv"))
+        )
+        await _phase_of(database, team, "second.csv", "waiting")
+        assert await properties_of(client, admin) == []
+    done = await asyncio.gather(first, second)
+    counts = sorted((imp.counts["created"], imp.counts["unchanged"]) for imp in done)
+    assert counts == [(0, 6), (6, 0)]
+    assert len(await properties_of(client, admin)) == 6
+
+
+async def test_undo_waits_for_no_one_it_answers_409_while_a_merge_holds_the_team(
+    client: httpx.AsyncClient, admin: Member, database: Database
+) -> None:
+    body = await imported(client, admin, csv_bytes([lead()]))
+    team = uuid.UUID(admin.team_id)
+    async with team_session(database, team) as holder:
+        await engine.lock_team(holder, team, wait=True)
+        refused = await client.post(f"/api/v1/imports/{body['id']}/undo", headers=admin.headers)
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["error"]["details"]["reason"] == "import_running"
+    undone = await client.post(f"/api/v1/imports/{body['id']}/undo", headers=admin.headers)
+    assert undone.status_code == 200, undone.text
     assert await properties_of(client, admin) == []

@@ -294,7 +294,15 @@ async def test_the_progress_page_names_the_merge_step_under_way(
     async with team_session(database, admin.team_id) as session:
         row = await session.get(Import, imp.id)
         assert row is not None
-        row.phase, row.rows_done, row.rows_total = "points", 400_000, 400_000
+        row.phase, row.rows_done, row.rows_total = "waiting", 400_000, 400_000
+    waiting = (await client.get(f"/imports/{imp.id}/status")).text
+    assert "Waiting for the team&#39;s other import to finish" in waiting
+    assert "All 400,000 rows read" in waiting and " of 6" not in waiting
+    assert 'aria-valuenow="0"' in waiting
+    async with team_session(database, admin.team_id) as session:
+        row = await session.get(Import, imp.id)
+        assert row is not None
+        row.phase = "points"
     saving = (await client.get(f"/imports/{imp.id}/status")).text
     assert "Saving phones and emails" in saving
     assert "All 400,000 rows read" in saving and "step 5 of 6" in saving

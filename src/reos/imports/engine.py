@@ -46,6 +46,19 @@ Progress = Callable[[int, int], Awaitable[None]]
 # most of the run, so the progress page names the one under way instead of sitting at 99 %.
 MERGE_STEPS = ("matching", "properties", "owners", "roles", "points", "finishing")
 Step = Callable[[str], Awaitable[None]]
+# One merge (or undo) at a time per team, held to the end of its transaction: two imports of the
+# same list side by side each matched against the rows committed before them, and each created
+# every property (90,830 doubled APNs in a demo team). The second now waits and matches the first's.
+TEAM_LOCK = "SELECT {fn}(hashtext('reos.imports'), hashtext(CAST(:t AS text)))"
+
+
+async def lock_team(session: AsyncSession, team_id: uuid.UUID, *, wait: bool) -> bool:
+    """Take the team's import lock for this transaction; without `wait`, False if it is held."""
+    fn = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    got = await session.scalar(text(TEAM_LOCK.format(fn=fn)), {"t": str(team_id)})
+    return True if wait else bool(got)
+
+
 # Seconds per merge statement of the last import in this process (read by the benchmark).
 LAST_TIMINGS: dict[str, float] = {}
 # Set to a list by the benchmark (`--explain`): each writing merge statement then runs under
@@ -241,6 +254,9 @@ async def merge(
         timings[label] = timings.get(label, 0.0) + time.perf_counter() - began
         return result
 
+    if not await lock_team(session, team_id, wait=False):
+        await step("waiting")
+        await lock_team(session, team_id, wait=True)
     await step("matching")
     # Sorts and hashes over a few hundred thousand staging rows stay in memory (the default 4 MB
     # spilled the window of the points insert to disk); for this transaction only.

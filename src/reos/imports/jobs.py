@@ -47,7 +47,8 @@ async def run_import(session: AsyncSession, info: JobInfo, *, team_id: str, impo
         await post("", done, total, "completed" if found.status == "completed" else "running")
 
     async def saving(phase: str, number: int, steps: int, rows: int) -> None:
-        await post(f": {imports.PHASE_WORDS[phase]} (step {number} of {steps})", rows, rows)
+        counted = f" (step {number} of {steps})" if number else ""
+        await post(f": {imports.PHASE_WORDS[phase]}{counted}", rows, rows)
 
     path = await imports.file_to_path(imp)
     try:

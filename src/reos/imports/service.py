@@ -35,13 +35,14 @@ PREVIEW_ROWS = 20
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024
 COUNT_KEYS = ("total", "created", "updated", "unchanged", "duplicates", "errors")
 ProgressSink = Callable[[Import, int, int | None], Awaitable[None]]
-# Hears each merge step as it starts: its key (`engine.MERGE_STEPS`), its number, how many there
-# are, and how many rows were read.
+# Hears each merge step as it starts: its key (`engine.MERGE_STEPS`, or "waiting" for another
+# import of the team, numbered 0), its number, how many there are, and how many rows were read.
 StepSink = Callable[[str, int, int, int], Awaitable[None]]
 
 # What each phase of a running import is doing, in the words of its progress page.
 PHASE_WORDS = {
     "reading": "reading the file",
+    "waiting": "waiting for the team's other import to finish",
     "matching": "matching rows to the team's leads",
     "properties": "saving properties and signals",
     "owners": "saving owners",
@@ -406,7 +407,7 @@ async def execute(
     async def step(phase: str) -> None:
         await _side_update(db, imp, status="running", phase=phase, rows_done=total, rows_total=total)
         if on_step is not None:
-            await on_step(phase, engine.MERGE_STEPS.index(phase) + 1, len(engine.MERGE_STEPS), total)
+            await on_step(phase, merge_step(phase) or 0, len(engine.MERGE_STEPS), total)
 
     counts = await engine.merge(
         session,
@@ -608,6 +609,11 @@ async def undo(
         raise Conflict(
             f"only a completed import can be undone (this one is {imp.status})",
             details={"status": imp.status},
+        )
+    if not await engine.lock_team(session, team_id, wait=False):
+        raise Conflict(
+            "another import of this team is being saved: undo this one when it has finished",
+            details={"reason": "import_running"},
         )
     p = {"t": team_id, "i": import_id, "now": clock.now()}
     # The import left fresh statistics behind (`engine.ANALYZE_AFTER_ROWS`): undoing it right
