@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 
 import httpx
+import psycopg
 import pytest
 from sqlalchemy import select
 
@@ -65,7 +66,9 @@ async def _upload(
     )
 
 
-async def test_wizard_end_to_end(client: httpx.AsyncClient, admin: Member, database: Database) -> None:
+async def test_wizard_end_to_end(
+    client: httpx.AsyncClient, admin: Member, database: Database, owner_conn: psycopg.Connection
+) -> None:
     csrf = await web_login(client, admin.email)
     empty = await client.get("/imports")
     assert empty.status_code == 200 and "No imports yet" in empty.text
@@ -125,6 +128,14 @@ async def test_wizard_end_to_end(client: httpx.AsyncClient, admin: Member, datab
     assert presets[0]["mapping"]["address"] == "Property Address"
     running = await client.get(f"/imports/{draft_id}")
     assert running.status_code == 200 and "Waiting for a worker" in running.text
+    # Start sent twice (a double click, a reload): the run is shown, and one job is queued.
+    again = await client.post(f"/imports/{draft_id}/start", data={**form, "csrf_token": csrf})
+    assert again.status_code == 303 and again.headers["location"] == f"/imports/{draft_id}"
+    queued = owner_conn.execute(
+        "select count(*) from procrastinate_jobs where task_name = 'imports.run' and args->>'import_id' = %s",
+        (draft_id,),
+    ).fetchone()
+    assert queued is not None and queued[0] == 1
 
     await run_jobs()
     done = await client.get(f"/imports/{draft_id}")

@@ -453,12 +453,20 @@ async def file_to_path(imp: Import) -> str:
 
 
 async def get_import(
-    session: AsyncSession, *, team_id: uuid.UUID, import_id: uuid.UUID, drafts: bool = False
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    import_id: uuid.UUID,
+    drafts: bool = False,
+    lock: bool = False,
 ) -> Import | None:
-    """The import; a draft (a file still being mapped in the web wizard) only when asked for."""
+    """The import; a draft (a file still being mapped in the web wizard) only when asked for.
+    `lock`: the row is locked for this transaction (starting a draft: a second Start waits)."""
     query = select(Import).where(Import.team_id == team_id, Import.id == import_id)
     if not drafts:
         query = query.where(Import.status != "draft")
+    if lock:
+        query = query.with_for_update()
     found: Import | None = await session.scalar(query)
     return found
 

@@ -279,6 +279,13 @@ async def preview_partial(
 
 @router.post("/imports/{import_id}/start")
 async def start(request: Request, import_id: uuid.UUID, principal: Importer, session: SessionDep) -> Response:
+    found = await imports.get_import(
+        session, team_id=principal.team_id, import_id=import_id, drafts=True, lock=True
+    )
+    if found is not None and found.status != "draft":
+        # A second click on Start (or the form sent again) finds it queued or further on: it shows
+        # the run. The lock above makes a click racing the first wait for it, so one job is queued.
+        return redirect(f"/imports/{found.id}")
     imp = await imports.get_draft_or_raise(session, team_id=principal.team_id, import_id=import_id)
     values = await form_fields(request)
     data = await imports.draft_file(imp)
