@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -66,6 +68,10 @@ def serve(
     supervisor = WorkerSupervisor() if worker else None
     if supervisor is not None:
         supervisor.start()
+        # uvicorn stops gracefully on SIGTERM and then raises it again with the handler found
+        # before it started: by default that kills the process before `finally` below, and the
+        # worker ran on orphaned. Ending as an exit lets the supervisor stop it first.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     typer.echo(f"Real Estate OS at http://{host}:{port}  (data in {settings.data_dir})")
     try:
         if workers == 1:

@@ -1,5 +1,9 @@
 """`reos serve` runs a worker process beside the web server and restarts it if it dies, so one
-command is a whole product. Production runs `reos serve --no-worker` and `reos worker` apart."""
+command is a whole product. Production runs `reos serve --no-worker` and `reos worker` apart.
+
+The worker ends with the server however the server ends: `stop` on a normal exit (SIGTERM
+included, see `reos.cli.serve`), and the worker's own watch of its parent (`SUPERVISOR_PID`,
+`reos.jobs.worker`) when the server is killed outright."""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ import time
 import structlog
 
 log = structlog.get_logger(__name__)
+# Set in the worker's environment to the supervising process's pid.
+SUPERVISOR_PID = "REOS_SUPERVISOR_PID"
 
 
 class WorkerSupervisor:
@@ -27,7 +33,8 @@ class WorkerSupervisor:
         self._thread.start()
 
     def _spawn(self) -> None:
-        self._process = subprocess.Popen(self.command, env=os.environ.copy())
+        env = {**os.environ, SUPERVISOR_PID: str(os.getpid())}
+        self._process = subprocess.Popen(self.command, env=env)
         log.info("supervisor.worker_started", pid=self._process.pid)
 
     def _watch(self) -> None:

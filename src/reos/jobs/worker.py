@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+
 import psycopg_pool
 import structlog
 
@@ -10,8 +14,21 @@ from reos.db.session import make_database
 from reos.jobs import queue
 from reos.providers import registry as providers
 from reos.settings import Settings
+from reos.supervisor import SUPERVISOR_PID
 
 log = structlog.get_logger(__name__)
+
+
+async def watch_parent(expected: int, every: float = 1.0) -> None:
+    """Stop this worker, as SIGTERM does (running jobs finish), once the process that started it
+    is gone: `reos serve` killed outright (SIGKILL, a crash) cannot stop its worker, which would
+    otherwise run on with old code and keep the embedded database from shutting down."""
+    while True:
+        await asyncio.sleep(every)
+        if os.getppid() != expected:  # polled: no event says a parent has gone
+            break
+    log.warning("worker.orphaned", parent=expected)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 async def run(settings: Settings, app_url: str, owner_url: str, *, concurrency: int) -> None:
@@ -28,6 +45,8 @@ async def run(settings: Settings, app_url: str, owner_url: str, *, concurrency: 
     pool = psycopg_pool.AsyncConnectionPool(conninfo, min_size=1, max_size=concurrency + 2, open=False)
     await pool.open(wait=True)
     log.info("worker.started", concurrency=concurrency, queues="all")
+    supervisor = os.environ.get(SUPERVISOR_PID)
+    watch = asyncio.create_task(watch_parent(int(supervisor))) if supervisor else None
     try:
         async with queue.queue_app.open_async(pool):
             # Heartbeats every few seconds; a worker silent for JOB_STALLED_AFTER_SECONDS is
@@ -38,6 +57,8 @@ async def run(settings: Settings, app_url: str, owner_url: str, *, concurrency: 
                 stalled_worker_timeout=settings.job_stalled_after_seconds,
             )
     finally:
+        if watch is not None:
+            watch.cancel()
         await pool.close()
         await db.dispose()
         log.info("worker.stopped")
