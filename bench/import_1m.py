@@ -351,27 +351,38 @@ async def run_import(
 BULK_MAINTENANCE_MEM = "256MB"
 
 
+# The benchmark's own database on the embedded server, made afresh by each full run.
+BENCH_DATABASE = "reos_bench_import"
+
+
+def floors(owner: str, app: str, source: uuid.UUID, floor_name: str) -> dict[str, Any]:
+    """The schema floor (into a new, empty team named `floor_name`) and the bulk floor of the
+    rows of team `source`, as the JSON report carries them."""
+    floor_team = asyncio.run(make_team(owner, app, name=floor_name))
+    began = time.perf_counter()
+    floor = schema_floor(owner, source, floor_team)
+    return {
+        "schema_floor_s": round(time.perf_counter() - began, 2),
+        "schema_floor_seconds": floor,
+        "bulk_floor": bulk_floor(owner, source, BULK_MAINTENANCE_MEM),
+    }
+
+
 def floors_only() -> None:
     """Both floors against the "Import bench" team an earlier run left in its database."""
-    data_dir = Path(os.environ.get("REOS_DATA_DIR", "var/bench-import"))
-    owner, app = embedded.start(data_dir)
-    owner, app = owner.replace("/reos?", "/reos_bench_import?"), app.replace("/reos?", "/reos_bench_import?")
+    owner, app = embedded.start(Path(os.environ.get("REOS_DATA_DIR", "var/bench-import")))
+    owner = owner.replace("/reos?", f"/{BENCH_DATABASE}?")
+    app = app.replace("/reos?", f"/{BENCH_DATABASE}?")
     with psycopg.connect(owner.replace("postgresql+psycopg://", "postgresql://")) as conn:
         found = conn.execute("select id from teams where name = 'Import bench'").fetchone()
     if found is None:
         raise SystemExit("no earlier run here: run bench/import_1m.py without --floors-only first")
     load_before = os.getloadavg()
-    floor_team = asyncio.run(make_team(owner, app, name=f"Import bench floor {uuid.uuid4().hex[:6]}"))
-    began = time.perf_counter()
-    floor = schema_floor(owner, found[0], floor_team)
-    floor_elapsed = time.perf_counter() - began
-    bulk = bulk_floor(owner, found[0], BULK_MAINTENANCE_MEM)
+    measured = floors(owner, app, found[0], f"Import bench floor {uuid.uuid4().hex[:6]}")
     print(
         json.dumps(
             {
-                "schema_floor_s": round(floor_elapsed, 2),
-                "schema_floor_seconds": floor,
-                "bulk_floor": bulk,
+                **measured,
                 "load_average_before": [round(x, 2) for x in load_before],
                 "load_average_after": [round(x, 2) for x in os.getloadavg()],
                 "cpus": os.cpu_count(),
@@ -404,7 +415,7 @@ def main() -> None:
         generate(path, rows=args.rows)
     data_dir = Path(os.environ.get("REOS_DATA_DIR", "var/bench-import"))
     owner, app = embedded.start(data_dir)
-    name = "reos_bench_import"
+    name = BENCH_DATABASE
     admin = owner.replace("postgresql+psycopg://", "postgresql://").replace("/reos?", "/postgres?")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
@@ -435,11 +446,7 @@ def main() -> None:
     small = path.with_name("leads-small-10.csv")
     generate(small, rows=10, seed=11)
     small_elapsed, small_counts = asyncio.run(run_import(owner, app, team, small, 1))
-    floor_team = asyncio.run(make_team(owner, app, name="Import bench floor"))
-    floor_began = time.perf_counter()
-    floor = schema_floor(owner, team, floor_team)
-    floor_elapsed = time.perf_counter() - floor_began
-    bulk = bulk_floor(owner, team, BULK_MAINTENANCE_MEM)
+    measured = floors(owner, app, team, "Import bench floor")
     rows = counts.get("total", 0)
     print(
         json.dumps(
@@ -455,9 +462,7 @@ def main() -> None:
                 "import_vs_copy": round(elapsed / baseline, 2) if baseline else None,
                 "workers": args.workers,
                 "merge_seconds": merge_seconds,
-                "schema_floor_s": round(floor_elapsed, 2),
-                "schema_floor_seconds": floor,
-                "bulk_floor": bulk,
+                **measured,
                 "small_import_into_the_team": {
                     "seconds": round(small_elapsed, 2),
                     "counts": {k: v for k, v in small_counts.items() if k != "merge_seconds"},

@@ -241,10 +241,8 @@ def import_file(
         rate = done / max(time.monotonic() - began, 0.001)
         typer.echo(f"  {done:>10,} rows{f' of ~{total:,}' if total else ''}  ({rate:,.0f} rows/s)")
 
-    async def saving(phase: str, number: int, steps: int, rows: int) -> None:
-        typer.echo(
-            f"  step {number} of {steps}: {imports.PHASE_WORDS[phase]}  ({time.monotonic() - began:,.0f} s)"
-        )
+    async def saving(phase: str, rows: int) -> None:
+        typer.echo(f"  {imports.phase_label(phase)}  ({time.monotonic() - began:,.0f} s)")
 
     async def run() -> dict[str, int]:
         db = make_database(app_url, owner_url)

@@ -46,9 +46,8 @@ async def run_import(session: AsyncSession, info: JobInfo, *, team_id: str, impo
     async def report(found: Import, done: int, total: int | None) -> None:
         await post("", done, total, "completed" if found.status == "completed" else "running")
 
-    async def saving(phase: str, number: int, steps: int, rows: int) -> None:
-        counted = f" (step {number} of {steps})" if number else ""
-        await post(f": {imports.PHASE_WORDS[phase]}{counted}", rows, rows)
+    async def saving(phase: str, rows: int) -> None:
+        await post(f": {imports.phase_label(phase)}", rows, rows)
 
     path = await imports.file_to_path(imp)
     try:

@@ -35,9 +35,9 @@ PREVIEW_ROWS = 20
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024
 COUNT_KEYS = ("total", "created", "updated", "unchanged", "duplicates", "errors")
 ProgressSink = Callable[[Import, int, int | None], Awaitable[None]]
-# Hears each merge step as it starts: its key (`engine.MERGE_STEPS`, or "waiting" for another
-# import of the team, numbered 0), its number, how many there are, and how many rows were read.
-StepSink = Callable[[str, int, int, int], Awaitable[None]]
+# Hears each phase after reading as it starts (a merge step of `engine.MERGE_STEPS`, or "waiting"
+# for another import of the team) and how many rows were read; `phase_label` words it.
+StepSink = Callable[[str, int], Awaitable[None]]
 
 # What each phase of a running import is doing, in the words of its progress page.
 PHASE_WORDS = {
@@ -256,6 +256,11 @@ async def create_draft(
 
 async def get_draft_or_raise(session: AsyncSession, *, team_id: uuid.UUID, import_id: uuid.UUID) -> Import:
     found = await get_import(session, team_id=team_id, import_id=import_id, drafts=True)
+    return draft_or_raise(found, import_id)
+
+
+def draft_or_raise(found: Import | None, import_id: uuid.UUID) -> Import:
+    """`found` when it is a draft; 404 when it is missing or no longer a draft."""
     if found is None or found.status != "draft":
         raise NotFound("draft import not found", details={"id": str(import_id)})
     return found
@@ -345,6 +350,26 @@ def merge_step(phase: str | None) -> int | None:
     return engine.MERGE_STEPS.index(phase) + 1 if phase in engine.MERGE_STEPS else None
 
 
+def steps_percent(phase: str | None) -> int:
+    """How much of the merge is done, in whole percent of its steps (0 until the first ends)."""
+    return ((merge_step(phase) or 1) - 1) * 100 // len(engine.MERGE_STEPS)
+
+
+def phase_label(phase: str) -> str:
+    """A phase in words, with its number when it is a merge step: "saving owners (step 3 of 6)"."""
+    number = merge_step(phase)
+    words = PHASE_WORDS[phase]
+    return f"{words} (step {number} of {len(engine.MERGE_STEPS)})" if number else words
+
+
+def saving_words(imp: Import) -> str | None:
+    """What a running import is doing once its rows are read (waiting for the team's other
+    import, or a merge step), in words; None while it reads, before it runs and once it ended."""
+    if imp.status != "running" or imp.phase in (None, "reading"):
+        return None
+    return PHASE_WORDS[imp.phase]
+
+
 def progress_data(imp: Import, done: int | None = None, total: int | None = None) -> dict[str, Any]:
     return {
         "id": str(imp.id),
@@ -407,7 +432,7 @@ async def execute(
     async def step(phase: str) -> None:
         await _side_update(db, imp, status="running", phase=phase, rows_done=total, rows_total=total)
         if on_step is not None:
-            await on_step(phase, merge_step(phase) or 0, len(engine.MERGE_STEPS), total)
+            await on_step(phase, total)
 
     counts = await engine.merge(
         session,

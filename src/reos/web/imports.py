@@ -93,7 +93,7 @@ async def _history(
         paged=cursor is not None,
         error=error,
         status_words=STATUS_WORDS,
-        phase_words=imports.PHASE_WORDS,
+        saving_words=imports.saving_words,
         size_words=_size,
         max_mib=imports.MAX_UPLOAD_BYTES // (1024 * 1024),
         status_code=status_code,
@@ -286,7 +286,7 @@ async def start(request: Request, import_id: uuid.UUID, principal: Importer, ses
         # A second click on Start (or the form sent again) finds it queued or further on: it shows
         # the run. The lock above makes a click racing the first wait for it, so one job is queued.
         return redirect(f"/imports/{found.id}")
-    imp = await imports.get_draft_or_raise(session, team_id=principal.team_id, import_id=import_id)
+    imp = imports.draft_or_raise(found, import_id)
     values = await form_fields(request)
     data = await imports.draft_file(imp)
     headers = imports.open_draft(imp, data).headers
@@ -347,7 +347,8 @@ async def _report_context(principal: Principal, session: SessionDep, imp: Import
         "percent": imports.percent_done(imp),
         "merge_step": imports.merge_step(imp.phase),
         "merge_steps": len(engine.MERGE_STEPS),
-        "phase_words": imports.PHASE_WORDS.get(imp.phase or "", ""),
+        "steps_percent": imports.steps_percent(imp.phase),
+        "saving": imports.saving_words(imp),
         "counts": imp.counts or {},
         "errors": errors,
         "status_words": STATUS_WORDS,
