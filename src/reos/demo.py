@@ -33,6 +33,8 @@ from reos.db.session import make_database, set_team, team_session
 from reos.kit import clock
 from reos.properties.models import Property
 from reos.properties.pipeline import may_move
+from reos.scoring import service as scoring
+from reos.scoring.models import Signal
 from reos.tasks.models import Task
 from reos.teams import service as teams
 from reos.teams.models import Account, Market, Membership, Role
@@ -92,6 +94,18 @@ PROPERTY_TYPES = [
     ("land", 3),
 ]
 CHUNK = 2000
+
+# Signals the demo's lists bring: the list that flagged it, and how many days ago (low, high).
+IMPORTED_SIGNALS: dict[str, tuple[str, tuple[float, float]]] = {
+    "vacant": ("Vacant, USPS flagged", (10, 400)),
+    "tax_delinquent": ("Tax delinquent, 2+ years", (30, 900)),
+    "pre_foreclosure": ("Pre-foreclosure / lis pendens", (5, 240)),
+    "probate": ("Probate filings, last 90 days", (10, 90)),
+    "tired_landlord": ("Absentee landlords, 10+ years", (30, 700)),
+    "code_violation": ("Code violations export", (7, 500)),
+    "eviction": ("Eviction filings", (20, 600)),
+    "divorce": ("Divorce filings", (30, 700)),
+}
 
 
 # Ids are generated as text: they only ever travel to the database inside JSON.
@@ -214,6 +228,9 @@ class _Book:
         self.events: list[dict[str, Any]] = []
         self.notes: list[dict[str, Any]] = []
         self.tasks: list[dict[str, Any]] = []
+        self.signals: list[dict[str, Any]] = []
+        # Signals draw from their own stream, so the rest of the book stays what it was.
+        self._signal_rng = random.Random(seed + 1)
         self._addresses: set[tuple[str, str]] = set()
         self._apns: set[tuple[str, str]] = set()
         self._point_values: set[str] = set()
@@ -364,6 +381,7 @@ class _Book:
         # --- values and tags ----------------------------------------------------------
         tags = self._tags(facts, owner, place, absentee=absentee, probate=probate, rented=rented)
         list_source = rng.choice(words.LIST_SOURCES)
+        self._signals(prop_id, tags, created_at, rented=rented)
 
         # --- history: created, assigned, stage moves, edits ---------------------------
         events: list[dict[str, Any]] = []
@@ -591,6 +609,33 @@ class _Book:
         if sale is not None and (self.now.date() - sale).days > 15 * 365:
             tags.append("long_tenure")
         return tags
+
+    def _signals(self, prop_id: Id, tags: list[str], created_at: datetime, *, rented: bool) -> None:
+        """The signals a list tool would have brought with the lead, each as of a date the list
+        saw it. The other kinds (absentee, out of state, equity, free and clear, tenure) are the
+        record's own facts: rescoring derives them."""
+        rng = self._signal_rng
+        kinds = [k for k in tags if k in IMPORTED_SIGNALS]
+        if rented and rng.random() < 0.08:
+            kinds.append("eviction")
+        if rng.random() < 0.015:
+            kinds.append("divorce")
+        for kind in kinds:
+            source_list, (low, high) = IMPORTED_SIGNALS[kind]
+            seen = self.now - timedelta(days=rng.uniform(low, high))
+            self.signals.append(
+                {
+                    "id": _uuid(rng),
+                    "team_id": self.team_id,
+                    "property_id": prop_id,
+                    "kind": kind,
+                    "source": "import",
+                    "observed_on": seen.date(),
+                    "detail": {"list": source_list},
+                    "created_at": max(created_at, seen),
+                    "updated_at": max(created_at, seen),
+                }
+            )
 
     # --- contacts ------------------------------------------------------------------------
 
@@ -1007,8 +1052,11 @@ async def populate(session: AsyncSession, *, team_id: uuid.UUID, members: _Membe
         (PropertyEvent, book.events),
         (Note, book.notes),
         (Task, book.tasks),
+        (Signal, book.signals),
     ):
         await _bulk(session, model, rows)
+    # Scored before anyone looks: the list's order and every breakdown are there on first login.
+    await scoring.rescore_team(session, team_id=team_id, at=now)
     return book
 
 

@@ -21,6 +21,8 @@ from reos.contacts.models import Contact, ContactPoint, PropertyContact
 from reos.db import migrate
 from reos.db.session import Database, make_database, team_session
 from reos.properties.models import Property
+from reos.scoring import service as scoring
+from reos.scoring.models import Signal
 from reos.tasks.models import Task
 from reos.teams import service as teams
 from reos.teams.models import Market
@@ -111,6 +113,34 @@ async def test_the_first_lead_is_the_one_the_docs_and_tests_know(loaded: Demo) -
     first = found[0]
     assert (first.city, first.state, first.zip_code, first.county) == ("Tampa", "FL", "33610", "Hillsborough")
     assert (first.bedrooms, first.square_feet, first.year_built, first.stage) == (3, 1480, 1986, "new")
+
+
+async def test_leads_are_scored_on_load_with_the_signals_their_lists_brought(loaded: Demo) -> None:
+    """`make run` opens on a ranked list: imported signals with their list and date, the derived
+    ones from the record, and every score what the breakdown on the property page adds up to."""
+    async with team_session(loaded.database, loaded.team_id) as session:
+        kinds = dict(
+            (
+                await session.execute(
+                    select(Signal.kind, func.count()).where(Signal.source == "import").group_by(Signal.kind)
+                )
+            ).all()
+        )
+        derived = set(await session.scalars(select(Signal.kind).where(Signal.source == "derived").distinct()))
+        scored = await session.scalar(select(func.count()).where(Property.score > 0))
+        today = loaded.loaded_at.date()
+        future = await session.scalar(select(func.count()).where(Signal.observed_on > today))
+        best = list(await session.scalars(select(Property).order_by(Property.score.desc()).limit(20)))
+        for prop in best:
+            explained = await scoring.score_breakdown(
+                session, team_id=loaded.team_id, property_id=prop.id, viewer=None
+            )
+            assert explained.breakdown.score == prop.score, prop.address
+            assert sum(f.contribution for f in explained.breakdown.factors) == prop.score
+    assert set(demo.IMPORTED_SIGNALS) <= set(kinds) and all(n >= 20 for n in kinds.values())
+    assert derived == {"absentee_owner", "out_of_state_owner", "high_equity", "free_and_clear", "long_tenure"}
+    assert scored is not None and scored > 0.8 * demo.PROPERTY_COUNT
+    assert best[0].score >= 60 and future == 0
 
 
 async def test_every_lead_has_an_owner_with_facts_and_points(loaded: Demo) -> None:

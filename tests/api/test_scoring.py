@@ -310,10 +310,15 @@ async def test_sql_rescoring_agrees_with_the_python_breakdown_on_the_demo_team(
     rng = random.Random(5)
     async with team_session(database, team_id) as session:
         ids = list(await session.scalars(select(Property.id).where(Property.team_id == team_id)))
-        # Signals as imports bring them: a third of the leads, any kinds, dated from years ago
+        # The demo's lists brought some signals already; a property has one of each kind.
+        had = {(pid, kind) for pid, kind in await session.execute(select(Signal.property_id, Signal.kind))}
+        assert {kind for _, kind in had} >= {"tax_delinquent", "vacant", "pre_foreclosure", "probate"}
+        # More as imports bring them: a third of the leads, any kinds, dated from years ago
         # to next week, so decay, the cap and the future all occur.
         for pid in rng.sample(ids, len(ids) // 3):
             for kind in rng.sample(SIGNAL_KINDS, rng.randint(1, 6)):
+                if (pid, kind) in had:
+                    continue
                 session.add(
                     Signal(
                         team_id=team_id,
@@ -335,7 +340,9 @@ async def test_sql_rescoring_agrees_with_the_python_breakdown_on_the_demo_team(
         )
     async with team_session(database, team_id) as session:
         result = await scoring.rescore_team(session, team_id=team_id, at=at)
-    assert result.changed > len(ids) // 3 and result.derived_added > 0
+    # The demo derived its signals when it loaded, as of today; as of March the tenure cutoff
+    # is earlier, so some leads lose `long_tenure`.
+    assert result.changed > len(ids) // 3 and result.derived_removed > 0
     async with team_session(database, team_id) as session:
         props = list(await session.scalars(select(Property).where(Property.team_id == team_id)))
         by_property: dict[uuid.UUID, list[Signal]] = defaultdict(list)
