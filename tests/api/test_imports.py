@@ -375,6 +375,46 @@ async def test_on_duplicate_update_versus_skip_and_skip_trace_facts(
         assert fields["bedrooms"]["source"] == "import"
 
 
+async def test_the_owners_mailing_unit_is_kept_and_absentee_reads_units(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    """A mailing unit, inline or in its own column, stays on the owner's street line. An owner
+    mailing to the property's unit (under any designator) or to its street line without a unit
+    is at home; an owner in another unit of the building is absentee; an owner anywhere in a
+    building bought whole is at home."""
+    headers = [*HEADERS, "Unit #", "Mailing Unit #"]
+    building = {"Property Address": "100 Bayshore Blvd", "Mailing Address": "100 Bayshore Blvd"}
+    home = {"Mailing City": "Tampa", "Mailing State": "FL", "Mailing Zip": "33610"}
+    rows = [
+        lead(**building, **home, **{"APN": "U-1", "Unit #": "Unit 4B", "Mailing Unit #": "Apt 4B"}),
+        lead(**building, **home, **{"APN": "U-2", "Unit #": "Unit 5", "Mailing Unit #": ""}),
+        lead(**building, **home, **{"APN": "U-3", "Unit #": "Unit 6", "Mailing Unit #": "Apt 9"}),
+        lead(
+            **home, **{"APN": "U-4", "Property Address": "12 Palm Ave", "Mailing Address": "12 Palm Ave #2"}
+        ),
+        lead(**home, **{"APN": "U-5", "Property Address": "14 Palm Ave", "Mailing Address": "14 Palm Ave E"}),
+    ]
+    await imported(client, admin, csv_bytes(rows, headers))
+    await run_jobs()  # the rescoring the import queued derives the signals
+    by_apn = {p["apn"]: p for p in await properties_of(client, admin)}
+    expected = {
+        "U-1": ("100 BAYSHORE BLVD APT 4B", False),
+        "U-2": ("100 BAYSHORE BLVD", False),
+        "U-3": ("100 BAYSHORE BLVD APT 9", True),
+        "U-4": ("12 PALM AVE # 2", False),
+        "U-5": ("14 PALM AVE E", True),
+    }
+    found = {}
+    for apn, prop in by_apn.items():
+        owners = await client.get(f"/api/v1/properties/{prop['id']}/contacts", headers=admin.headers)
+        (owner,) = [c for c in owners.json() if c["role"] == "owner"]
+        signals = await client.get(f"/api/v1/properties/{prop['id']}/signals", headers=admin.headers)
+        kinds = {s["kind"] for s in signals.json()}
+        found[apn] = (owner["contact"]["street"], "absentee_owner" in kinds)
+    assert found == expected
+    assert by_apn["U-1"]["unit"] == "UNIT 4B"
+
+
 async def test_undo_removes_what_was_created_keeps_worked_leads_and_restores_fields_still_equal(
     client: httpx.AsyncClient, admin: Member, database: Database
 ) -> None:

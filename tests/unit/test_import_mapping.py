@@ -144,3 +144,47 @@ def test_empty_columns_are_dropped_from_a_mapping() -> None:
     assert check_mapping({"address": "Property Address", "apn": ""}, PROPSTREAM) == {
         "address": "Property Address"
     }
+
+
+def test_snake_case_exports_and_the_owner_address_columns() -> None:
+    """A DealMachine-style export: snake_case headers, the owner's address as "owner address"."""
+    headers = [
+        "property_address_full", "property_address_line_1", "property_address_city",
+        "property_address_state", "property_address_zipcode", "property_address_county", "owner_1_name",
+        "owner_1_firstname", "owner_1_lastname", "owner_address_line_1", "owner_address_city",
+        "owner_address_state", "owner_address_zip", "vacant_home", "building_square_feet", "parcel_id",
+    ]  # fmt: skip
+    guessed = guess_mapping(headers)
+    assert guessed == {
+        "address": "property_address_line_1",
+        "city": "property_address_city",
+        "state": "property_address_state",
+        "zip_code": "property_address_zipcode",
+        "county": "property_address_county",
+        "owner_first_name": "owner_1_firstname",
+        "owner_last_name": "owner_1_lastname",
+        "mailing_street": "owner_address_line_1",
+        "mailing_city": "owner_address_city",
+        "mailing_state": "owner_address_state",
+        "mailing_zip": "owner_address_zip",
+        "vacant": "vacant_home",
+        "square_feet": "building_square_feet",
+        "apn": "parcel_id",
+    }
+
+
+def test_a_full_propstream_export_maps_its_mailing_unit_recording_date_and_loans() -> None:
+    headers = [
+        "Address", "Unit #", "Mailing Address", "Mailing Unit #", "Last Sale Recording Date",
+        "Est. Remaining balance of Open Loans", "In Foreclosure",
+    ]  # fmt: skip
+    guessed = guess_mapping(headers)
+    assert guessed == {
+        "address": "Address",
+        "unit": "Unit #",
+        "mailing_street": "Mailing Address",
+        "mailing_unit": "Mailing Unit #",
+        "last_sale_date": "Last Sale Recording Date",
+        "mortgage_balance": "Est. Remaining balance of Open Loans",
+        "pre_foreclosure": "In Foreclosure",
+    }

@@ -526,7 +526,10 @@ def normalise_row(plan: Plan, number: int, cells: list[str]) -> Row:
         mail_line = tidy(get("mailing_street"))
         mailing: dict[str, str | None] = {"street": None, "city": None, "state": None, "zip_code": None}
         if mail_line:
-            mailing["street"] = street_line(mail_line)[0][:200]
+            # A unit stays on the delivery line ("500 OAK AVE APT 4B"), as USPS prints it: the
+            # contact has one street line, and mail without the unit does not arrive.
+            street, unit = street_line(mail_line, tidy(get("mailing_unit")) or None)
+            mailing["street"] = (f"{street} {unit}" if unit else street)[:200]
             mailing["city"] = tidy(get("mailing_city")).upper()[:100] or None
             for target, key, parse in (
                 ("mailing_state", "state", state_code),

@@ -9,6 +9,15 @@ from scourgify import normalize_address_record
 from scourgify.exceptions import AddressNormalizationError, AddressValidationError
 from usaddress import RepeatedLabelError
 
+
+@functools.cache
+def unit_designators() -> tuple[str, ...]:
+    """The USPS secondary unit designators a normalised unit starts with ("APT", "STE", "#")."""
+    from scourgify import address_constants
+
+    return tuple(sorted(set(address_constants.OCCUPANCY_TYPE_ABBREVIATIONS.values())))
+
+
 US_STATES = frozenset(
     [
         "AL",

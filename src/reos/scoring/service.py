@@ -15,12 +15,13 @@ so the signals are read once and an unchanged derived signal is neither written 
 - `free_and_clear`: an estimated value and no mortgage balance (none or 0);
 - `long_tenure`: last sold 15 or more years ago;
 - `absentee_owner`: the owners (and co-owners) have a mailing street and none of them gets mail
-  at the property (same street line and ZIP);
+  at the property (its street line, with or without its unit, and its ZIP);
 - `out_of_state_owner`: the owners have a mailing state and none of them is in the property's state.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -32,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reos.audit import service as audit
 from reos.errors import NotFound, Unprocessable
 from reos.events import service as events
-from reos.kit import clock
+from reos.kit import address, clock
 from reos.properties import service as properties
 from reos.properties.models import Property
 from reos.scoring import rules
@@ -42,9 +43,13 @@ from reos.teams.models import Membership
 
 # --- SQL (kept as data; `{only_*}` narrow a statement to one property) -------------------------
 
+# A mailing line's rest after the property's street line is a unit when it starts with a USPS
+# designator as the normaliser writes them ("APT 4B", "# 12"), not a directional ("100 MAIN ST E").
+_UNIT_START = "^(" + "|".join(re.escape(d) for d in address.unit_designators()) + ")( |$|[0-9])"
+
 _DERIVED_SQL = """
 props as materialized (
-    select p.id, p.address, p.zip_code, p.state, p.equity_percent, p.estimated_value,
+    select p.id, p.address, p.unit, p.zip_code, p.state, p.equity_percent, p.estimated_value,
            p.mortgage_balance, p.last_sale_date, p.score, p.signal_kinds
     from properties p
     where p.team_id = :team_id {only_p}
@@ -52,7 +57,17 @@ props as materialized (
 owners as (
     select pc.property_id,
            bool_or(c.street is not null and c.zip_code is not null) as any_mailing,
-           bool_or(upper(c.street) = upper(p.address) and left(c.zip_code, 5) = left(p.zip_code, 5))
+           -- Mail at the property: its street line and ZIP, with no unit, or with a unit
+           -- (the importer keeps it on the line) whose number is the property's. A property
+           -- without a unit is the whole building: any unit in it counts. "APT 4B" and
+           -- "UNIT 4B" are one unit; another unit of the same building is elsewhere.
+           bool_or(left(c.zip_code, 5) = left(p.zip_code, 5) and (
+                   upper(c.street) = upper(p.address)
+                   or (starts_with(upper(c.street), upper(p.address) || ' ')
+                       and substr(upper(c.street), length(p.address) + 2) ~ :unit_start
+                       and (p.unit is null
+                            or regexp_replace(upper(c.street), '^.*[ #]', '')
+                               = regexp_replace(upper(p.unit), '^.*[ #]', '')))))
                as gets_mail_there,
            bool_or(c.state is not null) as any_state,
            bool_or(c.state = p.state) as in_state,
@@ -425,6 +440,7 @@ async def rescore(
                 "hi": ids[1] if ids else None,
                 "high_equity": rules.HIGH_EQUITY_PERCENT,
                 "tenure_cutoff": _years_before(as_of, rules.LONG_TENURE_YEARS),
+                "unit_start": _UNIT_START,
                 "kinds": kinds,
                 "weights": [weights[k].weight for k in kinds],
                 "half_lives": [weights[k].half_life_days for k in kinds],
