@@ -92,8 +92,13 @@ def test_weights_preview_save_and_breakdown(live_server: LiveServer) -> None:
             for label, size in (("1280", DESKTOP), ("390", PHONE)):
                 page.set_viewport_size(size)
                 page.goto(f"{base}/scoring")
+                expect(page.locator("#score-hint-vacant")).to_have_text("3.7 pts after a year")
                 page.get_by_label("Vacant points").fill("60")
                 expect(page.locator("#score-preview")).to_contain_text("▲")
+                # The row's hint follows the value being edited (60 × 0.5^(365/180)).
+                expect(page.locator("#score-hint-vacant")).to_have_text(
+                    "14.7 pts after a year · default 15 / 180 d"
+                )
                 page.screenshot(path=str(SCREENSHOTS / f"scoring-weights-{label}.png"), full_page=True)
             page.set_viewport_size(DESKTOP)
 

@@ -284,9 +284,17 @@ async def preview_partial(
             principal=principal,
             preview=None,
             preview_errors=field_errors(exc),
+            hints=_rows(values, {}),
         )
     found = await scoring.preview(session, team_id=principal.team_id, data=data)
-    return partial(request, "scoring_preview.html", principal=principal, preview=found, preview_errors={})
+    return partial(
+        request,
+        "scoring_preview.html",
+        principal=principal,
+        preview=found,
+        preview_errors={},
+        hints=_rows(values, {}),
+    )
 
 
 @router.post("/scoring")
