@@ -193,6 +193,33 @@ async def test_preview_with_an_edited_mapping_and_xlsx(client: httpx.AsyncClient
     assert "Owner Name" in edited.json()["unmapped_columns"]
 
 
+async def test_excel_unicode_text_utf16_tab_separated_is_read(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    """Excel's "Unicode Text" export: UTF-16 with a byte order mark, tab-separated (it had been
+    refused as not a CSV), with a quoted cell holding a comma and a line break (which had made
+    the sniffer read a tab-separated file as one comma-separated column)."""
+    text = (
+        "Property Address\tProperty Zip\tOwner 1 First Name\tOwner 1 Last Name\r\n"
+        "4417 Quillfeather Lane\t33610\tJosé\tNúñez\r\n"
+        '9 Elm St\t33610\t"Ann, Jr"\t"Lee\nSmith"\r\n'
+    )
+    for data in (text.encode("utf-16"), b"\xfe\xff" + text.encode("utf-16-be")):
+        response = await client.post(
+            "/api/v1/imports/preview",
+            files={"file": ("leads.txt", data, "text/plain")},
+            headers=admin.headers,
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["delimiter"] == "\t" and body["columns"][0] == "Property Address"
+        owners = [r["owners"][0] for r in body["rows"]]
+        assert [(o["first_name"], o["last_name"]) for o in owners] == [
+            ("José", "Núñez"),
+            ("Ann, Jr", "Lee Smith"),
+        ]
+
+
 @pytest.mark.parametrize(
     ("data", "name", "form", "status", "needle"),
     [
@@ -339,6 +366,41 @@ async def test_import_lands_rows_reports_bad_ones_and_reimport_changes_nothing(
         f"/api/v1/imports?limit=1&cursor={history.json()['next_cursor']}", headers=admin.headers
     )
     assert [i["id"] for i in more.json()["items"]] == [body["id"]]
+
+
+async def test_an_unreadable_csv_record_is_a_bad_row_and_the_rows_after_it_land(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    """A cell past the CSV reader's 1 MB limit (a quote left open runs on like this) had failed
+    the preview with a 500 and the import outright; it is one refused row now."""
+    huge = "A" * (1024 * 1024 + 10)
+    rows = [
+        lead(),
+        lead(**{"Property Address": huge, "APN": "X-1"}),
+        lead(**{"Property Address": "9 Elm St", "APN": "X-2"}),
+    ]
+    data = csv_bytes(rows)
+    preview = await client.post(
+        "/api/v1/imports/preview", files={"file": ("leads.csv", data, "text/csv")}, headers=admin.headers
+    )
+    assert preview.status_code == 200, preview.text[:300]
+    shown = preview.json()
+    assert [r["lands"] for r in shown["rows"]] == [True, False, True]
+    (problem,) = shown["problems"]
+    assert problem["row_number"] == 2 and "over 1 MB" in problem["reason"] and problem["column"] is None
+
+    body = await imported(client, admin, data)
+    assert body["counts"]["total"] == 3 and body["counts"]["created"] == 2 and body["counts"]["errors"] == 1
+    errors = await client.get(f"/api/v1/imports/{body['id']}/errors", headers=admin.headers)
+    (row,) = list(csv.DictReader(io.StringIO(errors.text)))
+    assert row["row_number"] == "2" and "quote" in row["reason"]
+
+    # An unreadable header row is the file's problem: 422.
+    bad_head = ("Property Address," + huge + "\n1 Main St,x\n").encode()
+    refused = await client.post(
+        "/api/v1/imports/preview", files={"file": ("leads.csv", bad_head, "text/csv")}, headers=admin.headers
+    )
+    assert refused.status_code == 422 and "header row" in refused.json()["error"]["message"]
 
 
 async def test_on_duplicate_update_versus_skip_and_skip_trace_facts(

@@ -22,6 +22,7 @@ from typing import Any
 
 from reos.compliance.area_codes import AREA_CODE_STATES
 from reos.imports.mapping import EMAILS, PHONES
+from reos.imports.reader import UnreadableRow
 from reos.kit.address import US_STATES, normalise_street
 from reos.kit.ids import new_id
 from reos.scoring.models import SIGNAL_KINDS
@@ -378,10 +379,19 @@ _INTS = {
 _MONEY = ("assessed_value", "estimated_value", "mortgage_balance", "last_sale_price")
 
 
+def blank(cells: list[str]) -> bool:
+    """A row with nothing in it: skipped, not counted (spreadsheets pad files with them)."""
+    return not isinstance(cells, UnreadableRow) and not any(c.strip() for c in cells)
+
+
 def normalise_row(plan: Plan, number: int, cells: list[str]) -> Row:
     columns = plan.columns
     headers = plan.headers
     row = Row(number)
+    if isinstance(cells, UnreadableRow):
+        row.problems.append((None, cells.reason))
+        row.refused = True
+        return row
     width = len(cells)
 
     def get(target: str) -> str:
@@ -651,7 +661,7 @@ def process_chunk(plan: Plan, first: int, batch: list[list[str]]) -> Chunk:
     headers = plan.headers
     for offset, cells in enumerate(batch):
         number = first + offset
-        if not any(c.strip() for c in cells):
+        if blank(cells):
             continue
         counted += 1
         row = normalise_row(plan, number, cells)

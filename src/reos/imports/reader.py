@@ -1,12 +1,13 @@
 """Reading lead files as a stream of rows: CSV in any common encoding and delimiter, or XLSX.
 
 Nothing is held whole: CSV is decoded line by line (UTF-8 first, then Windows-1252, then
-Latin-1, so one badly encoded row does not spoil the file), XLSX is read by openpyxl in
-read-only mode, row by row.
+Latin-1, so one badly encoded row does not spoil the file; UTF-16 with a byte order mark, as
+Excel saves "Unicode Text", whole), XLSX is read by openpyxl in read-only mode, row by row.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import zipfile
@@ -18,6 +19,8 @@ from typing import IO, Any
 from reos.errors import AppError, Unprocessable
 
 SNIFF_BYTES = 64 * 1024
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_DELIMITERS = ",;\t|"
 csv.field_size_limit(1024 * 1024)
 
 
@@ -26,12 +29,44 @@ class UnsupportedFile(AppError):
     code = "unsupported_file"
 
 
+class UnreadableRow(list[str]):
+    """A CSV record the reader could not read: the importer reports it as a bad row, with
+    `reason`, and reads on (the reader resumes at the next line)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+def _unreadable(exc: csv.Error) -> UnreadableRow:
+    if "field larger than field limit" in str(exc):
+        return UnreadableRow(
+            'the row could not be read: a cell is over 1 MB, most often a quote (") opened and never '
+            "closed, which runs on over the rows after it"
+        )
+    return UnreadableRow(f"the row could not be read as CSV: {exc}")
+
+
+def _records(reader: Iterator[list[str]]) -> Iterator[list[str]]:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield _unreadable(exc)
+        else:
+            yield row
+
+
 def detect_format(head: bytes, filename: str) -> str:
     """'csv' or 'xlsx', from the content first (a renamed file is still read right)."""
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if not head.strip():
         raise Unprocessable("the file is empty", details={"field": "file"})
+    if head.startswith(_UTF16_BOMS):
+        return "csv"  # Excel's "Unicode Text": UTF-16 with its byte order mark
     if b"\x00" in head[:4096] or head.startswith((b"%PDF", b"\xd0\xcf\x11\xe0", b"\x89PNG", b"\x1f\x8b")):
         raise UnsupportedFile(
             f"{filename or 'the file'} is not a CSV or XLSX file",
@@ -60,11 +95,33 @@ def _lines(stream: IO[bytes]) -> Iterator[str]:
         yield _decode(raw)
 
 
-def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
+def _utf16_lines(stream: IO[bytes]) -> Iterator[str]:
+    """Lines of a UTF-16 file, newline kept (a quoted cell may span lines), decoded as they come."""
+    decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
+    pending = ""
+    while block := stream.read(SNIFF_BYTES):
+        pending += decoder.decode(block)
+        end = pending.rfind("\n") + 1
+        if end:
+            for line in pending[:end].split("\n")[:-1]:
+                yield line + "\n"
+            pending = pending[end:]
+    pending += decoder.decode(b"", final=True)
+    if pending:
+        yield pending
+
+
+def _delimiter(sample: str) -> str:
+    """The header line's most frequent candidate when one leads (a quoted comma in a data row
+    fools the sniffer into reading a tab-separated file as one column), else the sniffer's."""
+    header = next((line for line in sample.splitlines() if line.strip()), "")
+    counts = sorted(((header.count(d), d) for d in _DELIMITERS), reverse=True)
+    if counts[0][0] > counts[1][0]:
+        return counts[0][1]
     try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
     except csv.Error:
-        return csv.excel
+        return ","
 
 
 @dataclass
@@ -80,20 +137,27 @@ class Table:
 def _csv(stream: IO[bytes]) -> Table:
     head = stream.read(SNIFF_BYTES)
     stream.seek(0)
-    sample = _decode(head[3:] if head.startswith(b"\xef\xbb\xbf") else head)
+    lines: Iterator[str]
+    if head.startswith(_UTF16_BOMS):
+        # One encoding for the whole file: its lines cannot be split as bytes.
+        sample = head[: len(head) // 2 * 2].decode("utf-16", errors="replace")
+        lines = _utf16_lines(stream)
+    else:
+        sample = _decode(head[3:] if head.startswith(b"\xef\xbb\xbf") else head)
+        lines = _lines(stream)
     # Cut at the last full line, so the sniffer sees no half row.
     cut = sample.rfind("\n")
-    dialect = _dialect(sample[: cut if cut > 0 else len(sample)])
-    delimiter = getattr(dialect, "delimiter", ",")
-    reader = csv.reader(
-        _lines(stream), delimiter=delimiter, quotechar='"', doublequote=True, skipinitialspace=False
-    )
+    delimiter = _delimiter(sample[: cut if cut > 0 else len(sample)])
+    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True, skipinitialspace=False)
+    records = _records(reader)
     headers: list[str] | None = None
-    for row in reader:
+    for row in records:
+        if isinstance(row, UnreadableRow):
+            raise Unprocessable(f"the header row: {row.reason}", details={"field": "file"})
         if any(cell.strip() for cell in row):
             headers = [cell.strip() for cell in row]
             break
-    return _checked(Table("csv", headers or [], reader, delimiter))
+    return _checked(Table("csv", headers or [], records, delimiter))
 
 
 def _cell(value: Any) -> str:

@@ -77,7 +77,7 @@ def preview(upload: IO[bytes], *, filename: str, given: dict[str, Any] | None) -
     for number, cells in enumerate(table.rows, start=1):
         if number > PREVIEW_ROWS:
             break
-        if not any(c.strip() for c in cells):
+        if normalise.blank(cells):
             continue
         row = normalise.normalise_row(plan, number, cells)
         values = {
