@@ -6,12 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import psycopg
 import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reos import logs
@@ -185,6 +186,27 @@ def _install_error_handlers(app: FastAPI) -> None:
         return render(
             request, 409, "conflict", "this conflicts with existing data", {"constraint": constraint}
         )
+
+    def bad_value(request: Request, orig: BaseException | None) -> Response:
+        # SQLSTATE class 22 is the data itself: a value the column cannot hold is the caller's
+        # input (most often a NUL, which no PostgreSQL text can hold), not a server fault.
+        sqlstate = getattr(orig, "sqlstate", None)
+        # psycopg refuses a NUL itself, before the server sees it (no SQLSTATE then).
+        if sqlstate in ("22P05", "22021") or "NUL" in str(orig):
+            message = "a text value contains the NUL character (\\u0000), which cannot be stored; remove it"
+        else:
+            primary = getattr(getattr(orig, "diag", None), "message_primary", None) or "not valid"
+            message = f"a value cannot be stored: {primary}"
+        log.warning("request.bad_value", sqlstate=sqlstate, path=request.url.path)
+        return render(request, 422, "invalid_value", message, {"sqlstate": sqlstate})
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError) -> Response:
+        return bad_value(request, exc.orig)
+
+    @app.exception_handler(psycopg.DataError)
+    async def driver_data_error(request: Request, exc: psycopg.DataError) -> Response:
+        return bad_value(request, exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

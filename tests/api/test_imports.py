@@ -403,6 +403,21 @@ async def test_an_unreadable_csv_record_is_a_bad_row_and_the_rows_after_it_land(
     assert refused.status_code == 422 and "header row" in refused.json()["error"]["message"]
 
 
+async def test_a_nul_byte_in_a_cell_is_dropped_not_a_failed_import(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    """PostgreSQL text cannot hold NUL: one in an owner's name had failed the whole import
+    ("invalid byte sequence for encoding UTF8: 0x00")."""
+    data = csv_bytes(
+        [lead(**{"Owner 1 First Name": "Da\x00na"}), lead(**{"Property Address": "9 Elm St", "APN": "N-2"})]
+    )
+    body = await imported(client, admin, data)
+    assert body["counts"]["created"] == 2 and body["counts"]["errors"] == 0
+    first = next(p for p in await properties_of(client, admin) if p["apn"] == "A-1001")
+    owners = await client.get(f"/api/v1/properties/{first['id']}/contacts", headers=admin.headers)
+    assert [o["contact"]["first_name"] for o in owners.json() if o["role"] == "owner"] == ["Dana"]
+
+
 async def test_on_duplicate_update_versus_skip_and_skip_trace_facts(
     client: httpx.AsyncClient, admin: Member, database: Database
 ) -> None:

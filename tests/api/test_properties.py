@@ -152,6 +152,26 @@ async def test_patch_refuses_bad_values(client: httpx.AsyncClient, admin: Member
     assert cleared.status_code == 200 and cleared.json()["county"] is None
 
 
+async def test_a_nul_character_in_text_is_a_422_and_nothing_lands(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    """No PostgreSQL text can hold NUL; a value with one had answered 500 from every write."""
+    prop = await create(client, admin)
+    url = f"/api/v1/properties/{prop['id']}"
+    for method, path, body in (
+        ("PATCH", url, {"county": "Hills\u0000borough", "bedrooms": 5}),
+        ("POST", f"{url}/notes", {"body": "called\u0000 twice"}),
+    ):
+        refused = await client.request(method, path, json=body, headers=admin.headers)
+        assert refused.status_code == 422, (path, refused.text)
+        error = refused.json()["error"]
+        assert error["code"] == "invalid_value" and "NUL" in error["message"], error
+    unchanged = (await client.get(url, headers=admin.headers)).json()
+    assert unchanged["county"] == prop["county"] and unchanged["bedrooms"] == prop["bedrooms"]
+    searched = await client.get("/api/v1/properties?q=ab%00c", headers=admin.headers)
+    assert searched.status_code == 200 and searched.json()["items"] == []
+
+
 async def test_delete_removes_the_property(client: httpx.AsyncClient, admin: Member) -> None:
     keep = await create(client, admin, address="1 Keep St")
     gone = await create(client, admin, address="2 Gone St")

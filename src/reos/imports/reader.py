@@ -59,6 +59,14 @@ def _records(reader: Iterator[list[str]]) -> Iterator[list[str]]:
             yield row
 
 
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 13))
+
+
+def _looks_binary(sample: bytes) -> bool:
+    """More than 1 % control bytes. A stray NUL in a text file is dropped as it is read."""
+    return len(sample) - len(sample.translate(None, _CONTROL)) > len(sample) / 100
+
+
 def detect_format(head: bytes, filename: str) -> str:
     """'csv' or 'xlsx', from the content first (a renamed file is still read right)."""
     if head.startswith(b"PK\x03\x04"):
@@ -67,7 +75,7 @@ def detect_format(head: bytes, filename: str) -> str:
         raise Unprocessable("the file is empty", details={"field": "file"})
     if head.startswith(_UTF16_BOMS):
         return "csv"  # Excel's "Unicode Text": UTF-16 with its byte order mark
-    if b"\x00" in head[:4096] or head.startswith((b"%PDF", b"\xd0\xcf\x11\xe0", b"\x89PNG", b"\x1f\x8b")):
+    if _looks_binary(head[:4096]) or head.startswith((b"%PDF", b"\xd0\xcf\x11\xe0", b"\x89PNG", b"\x1f\x8b")):
         raise UnsupportedFile(
             f"{filename or 'the file'} is not a CSV or XLSX file",
             details={"field": "file", "accepted": ["csv", "xlsx"]},
@@ -92,6 +100,9 @@ def _lines(stream: IO[bytes]) -> Iterator[str]:
             first = False
             if raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
+        if b"\x00" in raw:
+            # PostgreSQL text cannot hold NUL: one in a cell had failed the whole import's COPY.
+            raw = raw.replace(b"\x00", b"")
         yield _decode(raw)
 
 
@@ -103,12 +114,12 @@ def _utf16_lines(stream: IO[bytes]) -> Iterator[str]:
         pending += decoder.decode(block)
         end = pending.rfind("\n") + 1
         if end:
-            for line in pending[:end].split("\n")[:-1]:
+            for line in pending[:end].replace("\x00", "").split("\n")[:-1]:
                 yield line + "\n"
             pending = pending[end:]
     pending += decoder.decode(b"", final=True)
     if pending:
-        yield pending
+        yield pending.replace("\x00", "")
 
 
 def _delimiter(sample: str) -> str:
