@@ -21,6 +21,7 @@ from reos.contacts.models import ContactPoint
 from reos.db.session import Database, team_session
 from reos.imports import engine
 from reos.imports.models import Import
+from reos.kit.leads_lock import lock_leads
 from tests.fixtures.api import Member, add_member, register
 from tests.fixtures.jobs import run_jobs
 
@@ -728,7 +729,7 @@ async def test_imports_of_one_team_merge_one_at_a_time_and_never_double_a_lead(
         (tmp_path / name).write_bytes(csv_bytes(rows))
     async with team_session(database, team) as holder:
         # Someone else (an undo, another import) holds the team's lock.
-        await engine.lock_team(holder, team, wait=True)
+        await lock_leads(holder, team)
         first = asyncio.create_task(
             imports.import_path(database, team_id=team, path=str(tmp_path / "first.csv"))
         )
@@ -742,18 +743,3 @@ async def test_imports_of_one_team_merge_one_at_a_time_and_never_double_a_lead(
     counts = sorted((imp.counts["created"], imp.counts["unchanged"]) for imp in done)
     assert counts == [(0, 6), (6, 0)]
     assert len(await properties_of(client, admin)) == 6
-
-
-async def test_undo_waits_for_no_one_it_answers_409_while_a_merge_holds_the_team(
-    client: httpx.AsyncClient, admin: Member, database: Database
-) -> None:
-    body = await imported(client, admin, csv_bytes([lead()]))
-    team = uuid.UUID(admin.team_id)
-    async with team_session(database, team) as holder:
-        await engine.lock_team(holder, team, wait=True)
-        refused = await client.post(f"/api/v1/imports/{body['id']}/undo", headers=admin.headers)
-        assert refused.status_code == 409, refused.text
-        assert refused.json()["error"]["details"]["reason"] == "import_running"
-    undone = await client.post(f"/api/v1/imports/{body['id']}/undo", headers=admin.headers)
-    assert undone.status_code == 200, undone.text
-    assert await properties_of(client, admin) == []

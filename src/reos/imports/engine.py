@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reos.imports import normalise
 from reos.imports.normalise import CONTACT_COLUMNS, ERROR_COLUMNS, POINT_COLUMNS, ROW_COLUMNS, Chunk, Plan
+from reos.kit.leads_lock import lock_leads
 
 CHUNK_ROWS = 5000
 # Files smaller than this are normalised in-process: starting workers costs more than it saves.
@@ -49,16 +50,6 @@ Step = Callable[[str], Awaitable[None]]
 # One merge (or undo) at a time per team, held to the end of its transaction: two imports of the
 # same list side by side each matched against the rows committed before them, and each created
 # every property (90,830 doubled APNs in a demo team). The second now waits and matches the first's.
-TEAM_LOCK = "SELECT {fn}(hashtext('reos.imports'), hashtext(CAST(:t AS text)))"
-
-
-async def lock_team(session: AsyncSession, team_id: uuid.UUID, *, wait: bool) -> bool:
-    """Take the team's import lock for this transaction; without `wait`, False if it is held."""
-    fn = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
-    got = await session.scalar(text(TEAM_LOCK.format(fn=fn)), {"t": str(team_id)})
-    return True if wait else bool(got)
-
-
 # Seconds per merge statement of the last import in this process (read by the benchmark).
 LAST_TIMINGS: dict[str, float] = {}
 # Set to a list by the benchmark (`--explain`): each writing merge statement then runs under
@@ -254,9 +245,9 @@ async def merge(
         timings[label] = timings.get(label, 0.0) + time.perf_counter() - began
         return result
 
-    if not await lock_team(session, team_id, wait=False):
+    if not await lock_leads(session, team_id, wait=False):
         await step("waiting")
-        await lock_team(session, team_id, wait=True)
+        await lock_leads(session, team_id)
     await step("matching")
     # Sorts and hashes over a few hundred thousand staging rows stay in memory (the default 4 MB
     # spilled the window of the points insert to disk); for this transaction only.

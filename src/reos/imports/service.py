@@ -27,11 +27,14 @@ from reos.events import service as events
 from reos.imports import engine, mapping, normalise, reader
 from reos.imports.models import Import, ImportRowError, MappingPreset
 from reos.kit import clock
+from reos.kit.leads_lock import lock_leads
 from reos.kit.pagination import keyset_page
 from reos.providers import registry as providers
 from reos.teams.models import Membership
 
 PREVIEW_ROWS = 20
+# How long an undo waits for the team's leads lock before it answers 409.
+UNDO_WAIT_MS = 15_000
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024
 COUNT_KEYS = ("total", "created", "updated", "unchanged", "duplicates", "errors")
 ProgressSink = Callable[[Import, int, int | None], Awaitable[None]]
@@ -643,10 +646,13 @@ async def undo(
             f"only a completed import can be undone (this one is {imp.status})",
             details={"status": imp.status},
         )
-    if not await engine.lock_team(session, team_id, wait=False):
+    # A rescoring's parts hold the lock a few seconds each (undo right after an import meets
+    # the rescoring it queued); an import or a bulk action holds it for minutes.
+    if not await lock_leads(session, team_id, timeout_ms=UNDO_WAIT_MS):
         raise Conflict(
-            "another import of this team is being saved: undo this one when it has finished",
-            details={"reason": "import_running"},
+            "the team's leads are being changed by another job (an import, a bulk action or "
+            "rescoring): undo this import when it has finished",
+            details={"reason": "leads_busy"},
         )
     p = {"t": team_id, "i": import_id, "now": clock.now()}
     # The import left fresh statistics behind (`engine.ANALYZE_AFTER_ROWS`): undoing it right

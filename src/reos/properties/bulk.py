@@ -25,6 +25,7 @@ from reos.jobs import service as jobs
 from reos.jobs.queue import JobInfo, defer, runtime, task
 from reos.kit import clock
 from reos.kit.filters import FilterDocument
+from reos.kit.leads_lock import lock_leads
 from reos.kit.pagination import keyset_page
 from reos.lists import service as lists
 from reos.properties import listing
@@ -395,6 +396,7 @@ async def apply_bulk(session: AsyncSession, info: JobInfo, *, team_id: str, bulk
     if bulk is None or bulk.status in ("completed", "failed"):
         return
     try:
+        await lock_leads(session, team)
         await _run(session, info, bulk)
     except Exception as exc:
         await _mark_failed(team, bulk.id, f"{type(exc).__name__}: {exc}")

@@ -34,6 +34,7 @@ from reos.audit import service as audit
 from reos.errors import NotFound, Unprocessable
 from reos.events import service as events
 from reos.kit import address, clock
+from reos.kit.leads_lock import lock_leads
 from reos.properties import service as properties
 from reos.properties.models import Property
 from reos.scoring import rules
@@ -420,6 +421,8 @@ async def rescore(
         settings = await get_settings(session, team_id=team_id)
         weights, gate = settings.weights, settings.equity_gate_percent
     if property_id is None:
+        # Beside other parts, never beside an import or a bulk action (they deadlocked).
+        await lock_leads(session, team_id, shared=True)
         # Many properties sort and hash many rows: room for it in memory, this transaction only.
         await session.execute(text("set local work_mem = '256MB'"))
         # Right after a big import the planner has no statistics for the new rows (the app role
