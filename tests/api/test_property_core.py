@@ -809,3 +809,23 @@ async def test_before_paging_keeps_items_of_the_same_instant(
             break
         params = {"limit": 2, "before": page["next_before"], "before_id": page["next_before_id"]}
     assert sorted(seen) == ["created", "note 1", "note 2", "note 3"], seen
+
+
+def test_the_move_a_form_offers_first_is_the_nearest_allowed_stage_ahead() -> None:
+    """The property page's stage select had opened on the first allowed stage in pipeline order,
+    which from negotiation is a move back to qualified: one click on Move made it."""
+    from reos.properties.pipeline import next_stage
+
+    offered = {s: next_stage(s) for s in STAGES}
+    assert offered == {
+        "new": "outreach",
+        "outreach": "qualified",
+        "qualified": "negotiation",
+        "negotiation": "under_contract",
+        "under_contract": "closed_won",
+        "closed_won": "archived",
+        "closed_lost": "archived",
+        "archived": None,
+    }
+    for stage, move in offered.items():
+        assert move is None or (move in TRANSITIONS[stage] and STAGES.index(move) > STAGES.index(stage))

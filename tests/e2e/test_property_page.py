@@ -92,7 +92,9 @@ def test_property_page_merge_search_and_contact(live_server: LiveServer) -> None
             expect(page.locator("h1")).to_have_text("4417 QUILLFEATHER LN")
             page.goto(f"{base}/properties/{keep['id']}")
 
-            # Move the stage with a reason: the timeline says who, from, to and why.
+            # Move the stage with a reason: the timeline says who, from, to and why. The select
+            # offers the next stage ahead first, never a step back.
+            expect(page.locator("#move-stage")).to_have_value("qualified")
             page.locator("#move-stage").select_option("qualified")
             page.get_by_label("Reason").fill("Owner confirmed interest")
             page.get_by_role("button", name="Move", exact=True).click()

@@ -31,6 +31,13 @@ STAGE_LABELS = {
 }
 
 
+def next_stage(stage: str) -> str | None:
+    """The move a form offers first: the nearest stage ahead that the lead may move to (a
+    backward or dropping move is there to choose, not to make by accident)."""
+    ahead = [s for s in STAGES[STAGES.index(stage) + 1 :] if s in TRANSITIONS[stage]]
+    return ahead[0] if ahead else None
+
+
 def may_move(from_stage: str, to_stage: str) -> bool:
     return to_stage in TRANSITIONS.get(from_stage, frozenset())
 

@@ -144,6 +144,7 @@ async def _page(
         stages=STAGES,
         stage_labels=pipeline.STAGE_LABELS,
         moves=sorted(pipeline.TRANSITIONS[prop.stage], key=STAGES.index),
+        next_move=pipeline.next_stage(prop.stage),
         days_in_stage=_duration(clock.now() - prop.stage_changed_at),
         property_types=PROPERTY_TYPES,
         merged_into=merged_into,
