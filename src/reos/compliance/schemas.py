@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from reos.kit.address import normalise_zip
+from reos.kit.instants import InstantAsWritten
 
 Channel = Literal["sms", "call", "email"]
 PhoneChannel = Literal["sms", "call"]
@@ -28,7 +29,9 @@ class _In(BaseModel):
 class CheckRequest(_In):
     channel: Channel
     to: Value = Field(description="an E.164 phone number or an email address")
-    at: datetime = Field(description="the instant of the prospective contact (ISO-8601 with an offset)")
+    at: InstantAsWritten = Field(
+        description="the instant of the prospective contact (ISO-8601 with an offset)"
+    )
     mailing_zip: ZipCode | None = None
     property_zip: ZipCode | None = None
     subject: Annotated[str, Field(max_length=100)] | None = Field(
@@ -72,7 +75,7 @@ class BatchItem(_In):
 
 
 class BatchRequest(_In):
-    at: datetime | None = None
+    at: InstantAsWritten | None = None
     items: Annotated[list[BatchItem], Field(min_length=1, max_length=10_000)]
 
 
@@ -96,7 +99,7 @@ class AttemptCreate(_In):
     channel: PhoneChannel
     point_id: uuid.UUID
     property_id: uuid.UUID | None = None
-    at: datetime | None = Field(default=None, description="when it happened; default now")
+    at: InstantAsWritten | None = Field(default=None, description="when it happened; default now")
     outcome: Outcome = "other"
     note: Note | None = None
 
@@ -165,7 +168,9 @@ class ConsentCreate(_In):
     source: Annotated[str, Field(min_length=1, max_length=200)]
     text_shown: Annotated[str, Field(max_length=5000)] | None = None
     evidence: Annotated[str, Field(max_length=2000)] | None = None
-    recorded_at: datetime | None = Field(default=None, description="when consent was given; default now")
+    recorded_at: InstantAsWritten | None = Field(
+        default=None, description="when consent was given; default now"
+    )
 
 
 class ConsentRead(BaseModel):
@@ -260,7 +265,7 @@ class InboundText(_In):
 
     phone: Annotated[str, Field(min_length=1, max_length=40)] = Field(description="the phone it came from")
     body: Annotated[str, Field(max_length=2000)]
-    at: datetime | None = None
+    at: InstantAsWritten | None = None
 
 
 class InboundResult(BaseModel):

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from reos.kit.address import normalise_state, normalise_zip
+from reos.kit.instants import InstantAsWritten
 
 ContactKind = Literal["person", "entity"]
 PointKind = Literal["phone", "email"]
@@ -51,7 +52,7 @@ class ContactPointFields(BaseModel):
     status: PointStatus = "unknown"
     line_type: LineType = "unknown"
     dnc: bool = False
-    dnc_checked_at: datetime | None = None
+    dnc_checked_at: InstantAsWritten | None = None
 
 
 class ContactPointCreate(ContactPointFields):
@@ -70,7 +71,7 @@ class ContactPointUpdate(BaseModel):
     status: PointStatus | None = None
     line_type: LineType | None = None
     dnc: bool | None = None
-    dnc_checked_at: datetime | None = None
+    dnc_checked_at: InstantAsWritten | None = None
 
 
 class ContactPointRead(BaseModel):

@@ -34,6 +34,8 @@ async def stream(
         resume = int(last_event_id) if last_event_id else None
     except ValueError:
         resume = None
+    if resume is not None and not 0 <= resume < 2**63:
+        resume = None  # not an id this stream sent (a bigint): start from now
     if resume is None:
         async with team_session(db, team_id) as session:
             resume = await events.latest_seq(session, team_id=team_id)

@@ -16,10 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import structlog
-from sqlalchemy import delete, select
+from sqlalchemy import String, delete, select
 from sqlalchemy.dialects.postgresql import insert
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -35,6 +35,7 @@ HEADER = b"idempotency-key"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 KEY_LIFETIME = timedelta(hours=24)
 REPLAYED_HEADERS = ("content-type", "location", "etag")
+PATH_MAX = cast(String, IdempotencyKey.__table__.c.path.type).length or 500
 
 
 class IdempotencyMiddleware:
@@ -66,6 +67,17 @@ class IdempotencyMiddleware:
             + ("?" + scope["query_string"].decode() if scope.get("query_string") else ""),
             "key": key.decode("latin-1"),
         }
+        # What the key's row cannot hold is refused here: this middleware runs outside the
+        # app's error handlers, so a NUL or an overlong path had been a bare 500.
+        if len(scope_key["path"]) > PATH_MAX or "\x00" in scope_key["path"] + scope_key["key"]:
+            await _send_error(
+                send,
+                400,
+                "bad_request",
+                f"a request with an Idempotency-Key needs a path and query of at most {PATH_MAX} "
+                "characters, and neither they nor the key may hold a NUL character",
+            )
+            return
         claimed, existing = await _claim(db, scope_key, digest)
         if not claimed:
             assert existing is not None

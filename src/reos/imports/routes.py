@@ -37,6 +37,8 @@ def _mapping(raw: str | None) -> dict[str, Any] | None:
         value = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise Unprocessable(f"mapping is not valid JSON: {exc.msg}", details={"field": "mapping"}) from None
+    except RecursionError:
+        raise Unprocessable("mapping is not a flat JSON object", details={"field": "mapping"}) from None
     if not isinstance(value, dict):
         raise Unprocessable(
             "mapping must be a JSON object {target_field: source_column}", details={"field": "mapping"}

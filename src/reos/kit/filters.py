@@ -22,8 +22,32 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal, cast
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
-from sqlalchemy import BindParameter, ColumnElement, Select, and_, false, func, literal, or_, true, tuple_
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    ColumnElement,
+    Integer,
+    Select,
+    SmallInteger,
+    and_,
+    false,
+    func,
+    literal,
+    or_,
+    true,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reos.errors import BadRequest, Unprocessable
@@ -99,6 +123,20 @@ class FilterGroup(BaseModel):
 
     all: list[Node] | None = Field(default=None, max_length=MAX_CONDITIONS)
     any: list[Node] | None = Field(default=None, max_length=MAX_CONDITIONS)
+    # Levels from this group down, itself included; inner groups are validated first.
+    _height: int = PrivateAttr(default=1)
+
+    @model_validator(mode="after")
+    def _bounded_depth(self) -> FilterGroup:
+        # Checked as the document is read, not when it is compiled: a document 200 groups deep
+        # had passed into the page cache's key and failed there with a 500.
+        inner = [n._height for n in (self.all or []) + (self.any or []) if isinstance(n, FilterGroup)]
+        self._height = 1 + max(inner, default=0)
+        if self._height > MAX_DEPTH + 1:
+            raise PydanticCustomError(
+                "filter_depth", "groups nest at most {limit} deep", {"limit": MAX_DEPTH}
+            )
+        return self
 
 
 class SortKey(BaseModel):
@@ -132,6 +170,10 @@ def parse_document(raw: Any, *, where: str = "filter") -> FilterDocument:
             raw = json.loads(raw)
         except ValueError:
             raise Unprocessable(f"{where} is not valid JSON", details={"field": where}) from None
+        except RecursionError:
+            raise Unprocessable(
+                f"{where} nests too deep (groups nest at most {MAX_DEPTH} deep)", details={"field": where}
+            ) from None
     try:
         return FilterDocument.model_validate(raw)
     except ValidationError as exc:
@@ -196,11 +238,26 @@ def _fail(path: str, message: str, **details: Any) -> Unprocessable:
     return Unprocessable(f"{path}: {message}", details={"field": path, **details})
 
 
+def _integer_limit(spec: FilterField) -> int:
+    """The largest magnitude the field's column holds: a score compared with 40,000 had reached
+    PostgreSQL as a smallint out of range (a 500)."""
+    sql_type = getattr(spec.expr, "type", None)
+    if isinstance(sql_type, SmallInteger):
+        return 2**15 - 1
+    if isinstance(sql_type, BigInteger):
+        return 2**63 - 1
+    if isinstance(sql_type, Integer):
+        return 2**31 - 1
+    return 2**62
+
+
 def parse_value(spec: FilterField, value: Any, path: str) -> Any:
     """One scalar value in the field's type."""
     kind = spec.type
     if value is None:
         raise _fail(path, "a value is required")
+    if isinstance(value, str) and "\x00" in value:
+        raise _fail(path, "may not contain the NUL character")
     if kind == "text":
         if not isinstance(value, str) or len(value) > MAX_TEXT:
             raise _fail(path, f"expects text of at most {MAX_TEXT} characters")
@@ -212,8 +269,9 @@ def parse_value(spec: FilterField, value: Any, path: str) -> Any:
             number = int(value)
         except ValueError:
             raise _fail(path, "expects a whole number") from None
-        if abs(number) > 2**62:
-            raise _fail(path, "is out of range")
+        limit = _integer_limit(spec)
+        if abs(number) > limit:
+            raise _fail(path, f"is out of range (at most {limit:,} either way)")
         return number
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, int | float | str):
@@ -349,12 +407,8 @@ def compile_condition(cond: FilterCondition, fields: Whitelist, path: str) -> Co
     )
 
 
-def compile_group(
-    group: FilterGroup, fields: Whitelist, path: str = "filter", depth: int = 0
-) -> ColumnElement[bool] | None:
+def compile_group(group: FilterGroup, fields: Whitelist, path: str = "filter") -> ColumnElement[bool] | None:
     """The SQL of a group, or None when it says nothing (matches every row)."""
-    if depth > MAX_DEPTH:
-        raise _fail(path, f"groups nest at most {MAX_DEPTH} deep")
     if group.all is not None and group.any is not None:
         raise _fail(path, "a group has either all or any, not both")
     kind, nodes = ("any", group.any) if group.any is not None else ("all", group.all or [])
@@ -364,7 +418,7 @@ def compile_group(
         if isinstance(node, FilterCondition):
             clauses.append(compile_condition(node, fields, where))
         else:
-            inner = compile_group(node, fields, where, depth + 1)
+            inner = compile_group(node, fields, where)
             clauses.append(true() if inner is None else inner)
     if not clauses:
         return None if group.any is None else false()
@@ -457,7 +511,15 @@ def decode_cursor(cursor: str, terms: Sequence[SortTerm]) -> tuple[list[Any], uu
             raise invalid
         values = [_read_scalar(t, v) for t, v in zip(terms, data["v"], strict=True)]
         return values, uuid.UUID(data["id"])
-    except (ValueError, TypeError, KeyError, AttributeError, binascii.Error, InvalidOperation):
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        AttributeError,
+        binascii.Error,
+        InvalidOperation,
+        RecursionError,
+    ):
         raise invalid from None
 
 

@@ -28,8 +28,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
         padded = cursor + "=" * (-len(cursor) % 4)
         created, row_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
         return datetime.fromisoformat(created), UUID(row_id)
-    except (ValueError, TypeError) as exc:
-        raise BadRequest("cursor is not valid; use the next_cursor of a previous page") from exc
+    except (ValueError, TypeError, RecursionError):
+        raise BadRequest("cursor is not valid; use the next_cursor of a previous page") from None
 
 
 def clamp_limit(limit: int | None) -> int:

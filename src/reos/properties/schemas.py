@@ -169,7 +169,7 @@ class CustomFieldCreate(BaseModel):
     choices: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
         default_factory=list, max_length=100
     )
-    position: int = 0
+    position: int = Field(default=0, ge=0, le=10_000, description="order on forms, smallest first")
 
 
 class CustomFieldUpdate(BaseModel):
@@ -179,7 +179,7 @@ class CustomFieldUpdate(BaseModel):
     choices: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
         default=None, max_length=100
     )
-    position: int | None = None
+    position: int | None = Field(default=None, ge=0, le=10_000)
 
 
 class CustomFieldRead(BaseModel):

@@ -6,7 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from reos.kit.instants import Instant
 
 Priority = Literal["low", "normal", "high", "urgent"]
 TaskStatus = Literal["open", "done", "cancelled"]
@@ -36,9 +38,9 @@ class TaskCreate(BaseModel):
     property_id: uuid.UUID | None = None
     contact_id: uuid.UUID | None = None
     assignee_id: uuid.UUID | None = Field(default=None, description="an active member; default: you")
-    due_at: AwareDatetime
+    due_at: Instant
     priority: Priority = "normal"
-    sla_due_at: AwareDatetime | None = Field(
+    sla_due_at: Instant | None = Field(
         default=None, description="default: creation time plus the priority's SLA (urgent 4 h … low 7 days)"
     )
     source: TaskSource | None = Field(
@@ -51,15 +53,15 @@ class TaskUpdate(BaseModel):
 
     title: Title | None = None
     description: Description | None = None
-    due_at: AwareDatetime | None = None
+    due_at: Instant | None = None
     priority: Priority | None = None
-    sla_due_at: AwareDatetime | None = None
+    sla_due_at: Instant | None = None
 
 
 class TaskSnooze(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    until: AwareDatetime
+    until: Instant
 
 
 class TaskReassign(BaseModel):

@@ -571,8 +571,10 @@ async def update_team(
             day: list(span) for day, span in changes.business_hours.model_dump().items() if span
         }
     for field, value in data.items():
-        if field == "name" and value is None:
-            raise BadRequest("name cannot be empty", details={"field": "name"})
+        # A null for a setting the team must have: a 400 naming it (the time zone had met the
+        # NOT NULL constraint as a 409, business hours the response's schema as a 500).
+        if value is None and not Team.__table__.c[field].nullable:
+            raise BadRequest(f"{field} cannot be empty", details={"field": field})
         setattr(team, field, value)
     await session.flush()
     if data:
