@@ -173,8 +173,13 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        # The location starts with where the value came from; "body" goes, but only there: a
+        # field named body (a note's text) had lost its name.
         details = [
-            {"field": ".".join(str(p) for p in err["loc"] if p != "body"), "message": err["msg"]}
+            {
+                "field": ".".join(str(p) for p in err["loc"][1 if err["loc"][:1] == ("body",) else 0 :]),
+                "message": err["msg"],
+            }
             for err in exc.errors()
         ]
         summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])

@@ -126,3 +126,17 @@ async def test_an_idempotency_key_on_a_path_its_row_cannot_hold_is_a_400(
     nul_path = await client.post("/api/v1/properties/%00/notes", json={"body": "x"}, headers=headers)
     assert "NUL" in _error(nul_path, 400)["message"]
     assert (await client.get("/api/v1/contacts", headers=admin.headers)).json()["items"] == []
+
+
+async def test_a_field_named_body_keeps_its_name_in_the_error(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    made = await client.post(
+        "/api/v1/properties",
+        json={"address": "1 Note St", "city": "Tampa", "state": "FL", "zip_code": "33610"},
+        headers=admin.headers,
+    )
+    note = await client.post(
+        f"/api/v1/properties/{made.json()['id']}/notes", json={"body": 5}, headers=admin.headers
+    )
+    assert [d["field"] for d in _error(note, 422)["details"]] == ["body"]
