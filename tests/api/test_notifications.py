@@ -46,7 +46,8 @@ async def test_a_member_can_choose_email_for_a_kind(
     bad = await client.put(
         "/api/v1/notifications/preferences", json={"email": {"nope": True}}, headers=admin.headers
     )
-    assert bad.status_code == 400 and "nope" in bad.json()["error"]["message"]
+    assert bad.status_code == 422 and "nope" in bad.json()["error"]["message"]
+    assert bad.json()["error"]["details"]["field"] == "email"
 
     await add_member(client, database, admin, role="viewer")
     emailed = await last_email_to(database, admin.email)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reos.errors import BadRequest, NotFound
+from reos.errors import NotFound, Unprocessable
 from reos.events import service as events
 from reos.kit import clock
 from reos.kit.ids import new_id
@@ -187,8 +187,9 @@ async def set_preferences(
 ) -> dict[str, bool]:
     unknown = sorted(set(email) - set(KINDS))
     if unknown:
-        raise BadRequest(
-            f"unknown notification kinds: {', '.join(unknown)}", details={"known": sorted(KINDS)}
+        raise Unprocessable(
+            f"email: unknown notification kinds: {', '.join(unknown)}",
+            details={"field": "email", "unknown": unknown, "known": sorted(KINDS)},
         )
     for kind, wanted in email.items():
         stmt = insert(NotificationPreference).values(
