@@ -147,3 +147,14 @@ async def test_reconnecting_with_last_event_id_replays_what_was_missed(
 
 async def test_the_stream_needs_a_login(client: httpx.AsyncClient) -> None:
     assert (await client.get("/api/v1/events")).status_code == 401
+
+
+async def test_a_last_event_id_no_stream_could_have_sent_starts_from_now(
+    client: httpx.AsyncClient, admin: Member, database: Database, job_queue: None
+) -> None:
+    """An id past bigint had reached the catch-up query, which failed after the 200: the stream
+    dropped mid-body."""
+    app = create_app(get_settings(), database)
+    async with served(app) as base, stream(base, admin, last_event_id=str(2**63)) as events:
+        await client.post("/api/v1/properties", json=PROPERTY, headers=admin.headers)
+        assert (await next_event(events, "counts.changed"))["data"] == {"what": "properties"}
