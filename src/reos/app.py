@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reos import logs
 from reos.db.session import Database, make_database, resolve_urls
-from reos.errors import AppError
+from reos.errors import AppError, InvalidValue, RequestInvalid
 from reos.events.service import EventHub
 from reos.idempotency.middleware import IdempotencyMiddleware
 from reos.jobs import queue as jobs_queue
@@ -183,7 +183,8 @@ def _install_error_handlers(app: FastAPI) -> None:
             for err in exc.errors()
         ]
         summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
-        return render(request, 422, "validation_error", f"request is not valid — {summary}", details)
+        # Through the one AppError path, so a page or a form gets a page or a toast, not JSON.
+        return await app_error(request, RequestInvalid(f"request is not valid — {summary}", details=details))
 
     @app.exception_handler(IntegrityError)
     async def integrity_error(request: Request, exc: IntegrityError) -> Response:
@@ -192,7 +193,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             request, 409, "conflict", "this conflicts with existing data", {"constraint": constraint}
         )
 
-    def bad_value(request: Request, orig: BaseException | None) -> Response:
+    def bad_value(request: Request, orig: BaseException | None) -> InvalidValue:
         # SQLSTATE class 22 is the data itself: a value the column cannot hold is the caller's
         # input (most often a NUL, which no PostgreSQL text can hold), not a server fault.
         sqlstate = getattr(orig, "sqlstate", None)
@@ -203,15 +204,15 @@ def _install_error_handlers(app: FastAPI) -> None:
             primary = getattr(getattr(orig, "diag", None), "message_primary", None) or "not valid"
             message = f"a value cannot be stored: {primary}"
         log.warning("request.bad_value", sqlstate=sqlstate, path=request.url.path)
-        return render(request, 422, "invalid_value", message, {"sqlstate": sqlstate})
+        return InvalidValue(message, details={"sqlstate": sqlstate})
 
     @app.exception_handler(DataError)
     async def data_error(request: Request, exc: DataError) -> Response:
-        return bad_value(request, exc.orig)
+        return await app_error(request, bad_value(request, exc.orig))
 
     @app.exception_handler(psycopg.DataError)
     async def driver_data_error(request: Request, exc: psycopg.DataError) -> Response:
-        return bad_value(request, exc)
+        return await app_error(request, bad_value(request, exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

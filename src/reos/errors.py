@@ -53,6 +53,20 @@ class Unprocessable(AppError):
     code = "unprocessable"
 
 
+class RequestInvalid(AppError):
+    """The request's shape (FastAPI's validation of parameters and body)."""
+
+    status_code = 422
+    code = "validation_error"
+
+
+class InvalidValue(AppError):
+    """A value the database cannot hold (a NUL character, SQLSTATE class 22)."""
+
+    status_code = 422
+    code = "invalid_value"
+
+
 class RateLimited(AppError):
     status_code = 429
     code = "rate_limited"

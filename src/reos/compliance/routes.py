@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 import anyio
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile, status
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from reos.auth.permissions import Action
 from reos.auth.principal import Principal
@@ -356,7 +357,7 @@ async def set_hold(
     return HoldUpdate(do_not_contact=flag, reason=body.reason)
 
 
-async def store_upload(team_id: uuid.UUID, file: UploadFile) -> tuple[str, int]:
+async def store_upload(team_id: uuid.UUID, file: StarletteUpload) -> tuple[str, int]:
     """Stream the uploaded file to the data folder in 1 MiB chunks; (path, size)."""
     folder = get_settings().data_dir / "compliance-uploads" / str(team_id)
     await anyio.Path(folder).mkdir(parents=True, exist_ok=True)

@@ -101,11 +101,14 @@ class ImportChange(Base, TenantMixin):
     fields: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
+PRESET_NAME_MAX = 120
+
+
 class MappingPreset(Base, TenantMixin):
     """A saved column mapping (e.g. "PropStream export"), reused for the next file."""
 
     __tablename__ = "mapping_presets"
     __table_args__ = tenant_table_args(UniqueConstraint("team_id", "name"))
 
-    name: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(PRESET_NAME_MAX))
     mapping: Mapped[dict[str, Any]] = mapped_column(JSONB)

@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reos.imports.models import PRESET_NAME_MAX
+
 ImportStatus = Literal["queued", "running", "completed", "failed", "undone"]
 
 
@@ -92,7 +94,7 @@ class ImportPreview(BaseModel):
     problems: list[PreviewProblem]
 
 
-PresetName = Annotated[str, Field(min_length=1, max_length=120)]
+PresetName = Annotated[str, Field(min_length=1, max_length=PRESET_NAME_MAX)]
 
 
 class PresetCreate(BaseModel):

@@ -25,7 +25,7 @@ from reos.db.session import Database, team_session
 from reos.errors import Conflict, NotFound, Unprocessable
 from reos.events import service as events
 from reos.imports import engine, mapping, normalise, reader
-from reos.imports.models import Import, ImportRowError, MappingPreset
+from reos.imports.models import PRESET_NAME_MAX, Import, ImportRowError, MappingPreset
 from reos.kit import clock
 from reos.kit.leads_lock import lock_leads
 from reos.kit.pagination import keyset_page
@@ -897,9 +897,14 @@ async def get_preset_or_raise(
     return found
 
 
-async def _flush_unique(session: AsyncSession, name: str) -> None:
+async def _save_unique(session: AsyncSession, name: str, change: Callable[[], object]) -> None:
+    """Make `change` inside a savepoint: a name taken already rolls back only the savepoint, so
+    the caller's transaction goes on (the import wizard redraws its page with the message).
+    `begin_nested` flushes what is pending before the savepoint opens, so the change is made in
+    it, not before it: made before, the duplicate had aborted the whole transaction."""
     try:
         async with session.begin_nested():
+            change()
             await session.flush()
     except IntegrityError:
         raise Conflict(f"a preset named {name!r} exists already", details={"field": "name"}) from None
@@ -908,9 +913,12 @@ async def _flush_unique(session: AsyncSession, name: str) -> None:
 async def create_preset(
     session: AsyncSession, *, team_id: uuid.UUID, name: str, value: dict[str, str]
 ) -> MappingPreset:
+    if not 1 <= len(name) <= PRESET_NAME_MAX:
+        raise Unprocessable(
+            f"a mapping's name has 1 to {PRESET_NAME_MAX} characters", details={"field": "name"}
+        )
     preset = MappingPreset(team_id=team_id, name=name, mapping=_check_preset_mapping(value))
-    session.add(preset)
-    await _flush_unique(session, name)
+    await _save_unique(session, name, lambda: session.add(preset))
     return preset
 
 
@@ -923,11 +931,13 @@ async def update_preset(
     value: dict[str, str] | None,
 ) -> MappingPreset:
     preset = await get_preset_or_raise(session, team_id=team_id, preset_id=preset_id)
-    if name is not None:
-        preset.name = name
-    if value is not None:
-        preset.mapping = _check_preset_mapping(value)
-    await _flush_unique(session, preset.name)
+    mapping_value = _check_preset_mapping(value) if value is not None else preset.mapping
+
+    def change() -> None:
+        preset.name = name if name is not None else preset.name
+        preset.mapping = mapping_value
+
+    await _save_unique(session, name or preset.name, change)
     return preset
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from collections.abc import Iterable
 
 _VERSION = 0x7 << 76
 _VARIANT = 0b10 << 62
@@ -29,3 +30,16 @@ def new_id() -> uuid.UUID:
     rand = int.from_bytes(os.urandom(10), "big")
     value = (time.time_ns() // 1_000_000) << 80 | _VERSION | (rand & _RAND_A) | _VARIANT | (rand & _RAND_B)
     return uuid.UUID(int=value)
+
+
+def parse_id(value: str | None) -> uuid.UUID | None:
+    """An id from a form or a query string, or None for anything that is not one."""
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+def parse_ids(values: Iterable[str]) -> list[uuid.UUID]:
+    """The ids among `values` (check boxes, a page's echo of what it shows), skipping the rest."""
+    return [i for i in map(parse_id, values) if i is not None]

@@ -10,7 +10,6 @@ transactions of its own (and announced live) while the job's own transaction hol
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -407,14 +406,3 @@ def summary_line(bulk: BulkAction) -> str:
     """The result in one sentence, for toasts and the table page."""
     s = bulk.summary
     return f"{s.get('changed', 0)} changed, {s.get('unchanged', 0)} unchanged, {s.get('skipped', 0)} skipped"
-
-
-def selection_ids(values: Sequence[str]) -> list[uuid.UUID]:
-    """Ids chosen on the table page (check boxes), ignoring anything that is not an id."""
-    found = []
-    for value in values:
-        try:
-            found.append(uuid.UUID(value))
-        except ValueError:
-            continue
-    return found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -71,10 +71,18 @@ async def start_web_session(
 
 
 def safe_next(target: str | None) -> str:
-    # Only same-site paths: an open redirect after login would be a phishing aid.
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+    # Only same-site paths: an open redirect after login would be a phishing aid. A path as long
+    # as a page's own links at most: a form's 100,000-character `next` went into the Location.
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")) and len(target) <= 2000:
         return target
     return "/"
+
+
+def back(request: Request, default: str = "/") -> str:
+    """Where a form came from, for the redirect after it: the Referer's own path and query, so a
+    forged Referer cannot send the browser to another site."""
+    parts = urlsplit(request.headers.get("referer") or "")
+    return safe_next(parts.path + (f"?{parts.query}" if parts.query else "")) if parts.path else default
 
 
 def _first_name(account: Account) -> str:

@@ -4,7 +4,6 @@ team's live events say leads moved or counts changed."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Annotated, Any
@@ -15,6 +14,7 @@ from fastapi.responses import HTMLResponse
 
 from reos.auth.principal import Principal
 from reos.deps import Reader, SessionDep
+from reos.kit.ids import parse_id
 from reos.properties import board
 from reos.properties.board import SORTS
 from reos.properties.models import STAGES
@@ -44,9 +44,9 @@ class BoardQuery:
         list_id: str = Query(default="", max_length=64),
         sort: str = Query(default="score", max_length=20),
     ):
-        self.assignee_id = _uuid(assignee_id)
-        self.market_id = _uuid(market_id)
-        self.list_id = _uuid(list_id)
+        self.assignee_id = parse_id(assignee_id)
+        self.market_id = parse_id(market_id)
+        self.list_id = parse_id(list_id)
         self.sort: board.Sort = next((s for s in SORTS if s == sort), "score")
 
     @property
@@ -69,13 +69,6 @@ class BoardQuery:
     @property
     def query_string(self) -> str:
         return urlencode(self.params())
-
-
-def _uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value) if value else None
-    except ValueError:
-        return None
 
 
 async def _columns(

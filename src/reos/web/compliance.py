@@ -9,9 +9,10 @@ from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 
 from reos.auth.permissions import Action
 from reos.auth.principal import Principal
@@ -21,8 +22,9 @@ from reos.compliance.schemas import AttemptCreate, CheckRequest, SettingsUpdate
 from reos.deps import Permit, Reader, SessionDep
 from reos.errors import AppError
 from reos.kit import clock
+from reos.kit.ids import parse_id, parse_ids
 from reos.teams import service as teams
-from reos.web.account import form_fields
+from reos.web.account import back, form_fields
 from reos.web.render import app_error_fields, field_errors, is_htmx, page, partial, redirect, toast_headers
 
 router = APIRouter(include_in_schema=False)
@@ -298,13 +300,16 @@ async def log_attempt(request: Request, principal: Logger, session: SessionDep) 
         refusal = exc
     except AppError as exc:
         error = exc.message
-    point_ids = [uuid.UUID(v) for v in (await request.form()).getlist("shown") if isinstance(v, str)]
-    property_id = uuid.UUID(data["property_id"]) if data.get("property_id") else None
+    # The form's echo of what the page shows: anything that is not an id is ignored (a bad
+    # value had been a 500 here, after the schema had already refused it).
+    form = await request.form()
+    point_ids = parse_ids(v for v in form.getlist("shown") if isinstance(v, str))
+    property_id = parse_id(data.get("property_id"))
     if not is_htmx(request):
         if refusal is not None or error is not None:
             message = (refusal.message if refusal is not None else error) or ""
-            return redirect(request.headers.get("referer") or "/", flash=message[:290], kind="error")
-        return redirect(request.headers.get("referer") or "/", flash="Logged")
+            return redirect(back(request), flash=message[:290], kind="error")
+        return redirect(back(request), flash="Logged")
     headers = toast_headers("Logged") if refusal is None and error is None else {}
     return partial(
         request,

@@ -23,7 +23,7 @@ from reos.properties.schemas import FlagCreate, FlagUpdate, PropertyUpdate
 from reos.search import service as search
 from reos.teams import service as teams
 from reos.timeline import service as timeline
-from reos.web.account import form_fields
+from reos.web.account import form_fields, safe_next
 from reos.web.render import app_error_fields, field_errors, page, partial, redirect
 from reos.web.scoring import score_context
 from reos.web.tasks import property_tasks_context
@@ -328,7 +328,9 @@ async def resolve_flag(
         )
     except ValidationError as exc:
         return redirect(
-            data.get("next") or "/properties", flash="; ".join(field_errors(exc).values()), kind="error"
+            safe_next(data.get("next") or "/properties"),
+            flash="; ".join(field_errors(exc).values()),
+            kind="error",
         )
     flag = await properties.resolve_flag(
         session, team_id=principal.team_id, flag_id=flag_id, data=body, viewer=principal.membership

@@ -187,7 +187,7 @@ def _local_to_utc(value: str, timezone: str) -> str:
 async def create_task(request: Request, principal: Editor, session: SessionDep) -> Response:
     data = await form_fields(request)
     values = {k: data.get(k, "").strip() for k in FORM_FIELDS}
-    view = data.get("view", "mine")
+    view = data.get("view", "mine") if data.get("view") in VIEWS else "mine"
     team = await teams.get_team(session, team_id=principal.team_id)
     payload: dict[str, Any] = {k: v for k, v in values.items() if v}
     if "due_at" in payload:
