@@ -257,6 +257,45 @@ async def test_a_weight_change_rescores_the_team_through_a_job(
     assert event["details"]["weights"]["vacant"]["to"] == {"weight": 60, "half_life_days": 180}
 
 
+async def test_a_rescoring_whose_part_fails_on_a_deadlock_runs_again_to_the_end(
+    client: httpx.AsyncClient, admin: Member, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deadlock with a writer outside the leads lock, or a lost connection, had failed the job
+    at once (the parts' error came wrapped in an ExceptionGroup, and rescoring retried nothing),
+    leaving scores half written with nothing to finish them."""
+    from sqlalchemy.exc import OperationalError
+
+    from reos.jobs import queue
+
+    vacant = await create(client, admin, address="1 Empty Ln", estimated_value=None, mortgage_balance=None)
+    await client.post(
+        f"/api/v1/properties/{vacant['id']}/signals", json={"kind": "vacant"}, headers=admin.headers
+    )
+    real, calls = scoring.rescore, []
+
+    async def flaky(session: Any, **kwargs: Any) -> scoring.RescoreResult:
+        calls.append(kwargs.get("ids"))
+        if len(calls) == 1:
+            raise OperationalError(
+                "update properties", {}, psycopg.errors.DeadlockDetected("deadlock detected")
+            )
+        return await real(session, **kwargs)
+
+    monkeypatch.setattr(scoring, "rescore", flaky)
+    monkeypatch.setattr(queue.runtime, "retry_base_seconds", 0)
+    proposal = {"weights": {"vacant": {"weight": 60, "half_life_days": 180}}}
+    assert (
+        await client.put("/api/v1/scoring/settings", json=proposal, headers=admin.headers)
+    ).status_code == 200
+    await run_jobs()
+    assert len(calls) >= 2
+    assert (await client.get(f"/api/v1/properties/{vacant['id']}", headers=admin.headers)).json()[
+        "score"
+    ] == 60
+    failed = await client.get("/api/v1/jobs/failed", headers=admin.headers)
+    assert failed.status_code == 200 and failed.json()["items"] == []
+
+
 async def test_rescores_wait_one_at_a_time_per_team(
     client: httpx.AsyncClient, admin: Member, database: Database
 ) -> None:

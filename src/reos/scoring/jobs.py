@@ -19,8 +19,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+import psycopg
 from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reos.db.session import Database, team_session
@@ -80,13 +82,19 @@ async def rescore_in_parts(
             if progress is not None:
                 await progress(done, parts)
 
-    async with asyncio.TaskGroup() as group:
-        for _ in range(max(1, min(connections, parts))):
-            group.create_task(work())
+    try:
+        async with asyncio.TaskGroup() as group:
+            for _ in range(max(1, min(connections, parts))):
+                group.create_task(work())
+    except ExceptionGroup as failed:
+        # The job's retry list must see the part's own error, not the group around it.
+        raise failed.exceptions[0] from failed
     return TeamRescore(totals, parts, settings.version)
 
 
-@task(name=scoring.RESCORE_TASK, queue="maintenance")
+# A lost connection or a deadlock with a writer outside the leads lock (a merge of two leads)
+# fails a part; rescoring is idempotent, so the job runs again rather than leave scores half done.
+@task(name=scoring.RESCORE_TASK, queue="maintenance", retry_on=(OperationalError, psycopg.OperationalError))
 async def rescore_team(session: AsyncSession, info: JobInfo, *, team_id: str) -> dict[str, int]:
     team = uuid.UUID(team_id)
     database = runtime.database
