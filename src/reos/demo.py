@@ -623,6 +623,7 @@ class _Book:
         for kind in kinds:
             source_list, (low, high) = IMPORTED_SIGNALS[kind]
             seen = self.now - timedelta(days=rng.uniform(low, high))
+            recorded = max(created_at, seen)
             self.signals.append(
                 {
                     "id": _uuid(rng),
@@ -632,8 +633,8 @@ class _Book:
                     "source": "import",
                     "observed_on": seen.date(),
                     "detail": {"list": source_list},
-                    "created_at": max(created_at, seen),
-                    "updated_at": max(created_at, seen),
+                    "created_at": recorded,
+                    "updated_at": recorded,
                 }
             )
 

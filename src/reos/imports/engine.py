@@ -47,9 +47,6 @@ Progress = Callable[[int, int], Awaitable[None]]
 # most of the run, so the progress page names the one under way instead of sitting at 99 %.
 MERGE_STEPS = ("matching", "properties", "owners", "roles", "points", "finishing")
 Step = Callable[[str], Awaitable[None]]
-# One merge (or undo) at a time per team, held to the end of its transaction: two imports of the
-# same list side by side each matched against the rows committed before them, and each created
-# every property (90,830 doubled APNs in a demo team). The second now waits and matches the first's.
 # Seconds per merge statement of the last import in this process (read by the benchmark).
 LAST_TIMINGS: dict[str, float] = {}
 # Set to a list by the benchmark (`--explain`): each writing merge statement then runs under

@@ -100,10 +100,13 @@ def _lines(stream: IO[bytes]) -> Iterator[str]:
             first = False
             if raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
-        if b"\x00" in raw:
-            # PostgreSQL text cannot hold NUL: one in a cell had failed the whole import's COPY.
-            raw = raw.replace(b"\x00", b"")
         yield _decode(raw)
+
+
+def _without_nul(lines: Iterator[str]) -> Iterator[str]:
+    # PostgreSQL text cannot hold NUL: one in a cell had failed the whole import's COPY.
+    for line in lines:
+        yield line.replace("\x00", "") if "\x00" in line else line
 
 
 def _utf16_lines(stream: IO[bytes]) -> Iterator[str]:
@@ -114,12 +117,12 @@ def _utf16_lines(stream: IO[bytes]) -> Iterator[str]:
         pending += decoder.decode(block)
         end = pending.rfind("\n") + 1
         if end:
-            for line in pending[:end].replace("\x00", "").split("\n")[:-1]:
+            for line in pending[:end].split("\n")[:-1]:
                 yield line + "\n"
             pending = pending[end:]
     pending += decoder.decode(b"", final=True)
     if pending:
-        yield pending.replace("\x00", "")
+        yield pending
 
 
 def _delimiter(sample: str) -> str:
@@ -159,7 +162,9 @@ def _csv(stream: IO[bytes]) -> Table:
     # Cut at the last full line, so the sniffer sees no half row.
     cut = sample.rfind("\n")
     delimiter = _delimiter(sample[: cut if cut > 0 else len(sample)])
-    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True, skipinitialspace=False)
+    reader = csv.reader(
+        _without_nul(lines), delimiter=delimiter, quotechar='"', doublequote=True, skipinitialspace=False
+    )
     records = _records(reader)
     headers: list[str] | None = None
     for row in records:

@@ -25,6 +25,7 @@ from reos.imports.schemas import (
     PresetRead,
     PresetUpdate,
 )
+from reos.kit import jsontext
 from reos.kit.routing import DocstringRoute
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"], route_class=DocstringRoute)
@@ -34,11 +35,9 @@ def _mapping(raw: str | None) -> dict[str, Any] | None:
     if raw is None or not raw.strip():
         return None
     try:
-        value = json.loads(raw)
+        value = jsontext.loads(raw)
     except json.JSONDecodeError as exc:
         raise Unprocessable(f"mapping is not valid JSON: {exc.msg}", details={"field": "mapping"}) from None
-    except RecursionError:
-        raise Unprocessable("mapping is not a flat JSON object", details={"field": "mapping"}) from None
     if not isinstance(value, dict):
         raise Unprocessable(
             "mapping must be a JSON object {target_field: source_column}", details={"field": "mapping"}

@@ -931,13 +931,13 @@ async def update_preset(
     value: dict[str, str] | None,
 ) -> MappingPreset:
     preset = await get_preset_or_raise(session, team_id=team_id, preset_id=preset_id)
-    mapping_value = _check_preset_mapping(value) if value is not None else preset.mapping
+    checked = _check_preset_mapping(value) if value is not None else preset.mapping
+    renamed = name if name is not None else preset.name
 
     def change() -> None:
-        preset.name = name if name is not None else preset.name
-        preset.mapping = mapping_value
+        preset.name, preset.mapping = renamed, checked
 
-    await _save_unique(session, name or preset.name, change)
+    await _save_unique(session, renamed, change)
     return preset
 
 

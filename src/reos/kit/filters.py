@@ -51,6 +51,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reos.errors import BadRequest, Unprocessable
+from reos.kit import jsontext
 from reos.kit.pagination import clamp_limit
 from reos.kit.text import contains_pattern
 
@@ -167,13 +168,9 @@ def parse_document(raw: Any, *, where: str = "filter") -> FilterDocument:
         return raw
     if isinstance(raw, str):
         try:
-            raw = json.loads(raw)
+            raw = jsontext.loads(raw)
         except ValueError:
             raise Unprocessable(f"{where} is not valid JSON", details={"field": where}) from None
-        except RecursionError:
-            raise Unprocessable(
-                f"{where} nests too deep (groups nest at most {MAX_DEPTH} deep)", details={"field": where}
-            ) from None
     try:
         return FilterDocument.model_validate(raw)
     except ValidationError as exc:
@@ -506,20 +503,12 @@ def decode_cursor(cursor: str, terms: Sequence[SortTerm]) -> tuple[list[Any], uu
     invalid = BadRequest("cursor is not valid for this sort; use the next_cursor of a previous page")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        data = jsontext.loads(base64.urlsafe_b64decode(padded.encode()))
         if data["s"] != _signature(terms) or len(data["v"]) != len(terms):
             raise invalid
         values = [_read_scalar(t, v) for t, v in zip(terms, data["v"], strict=True)]
         return values, uuid.UUID(data["id"])
-    except (
-        ValueError,
-        TypeError,
-        KeyError,
-        AttributeError,
-        binascii.Error,
-        InvalidOperation,
-        RecursionError,
-    ):
+    except (ValueError, TypeError, KeyError, AttributeError, binascii.Error, InvalidOperation):
         raise invalid from None
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from reos.errors import BadRequest
+from reos.kit import jsontext
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -26,9 +27,9 @@ def encode_cursor(created_at: datetime, row_id: UUID) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        created, row_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        created, row_id = jsontext.loads(base64.urlsafe_b64decode(padded.encode()))
         return datetime.fromisoformat(created), UUID(row_id)
-    except (ValueError, TypeError, RecursionError):
+    except (ValueError, TypeError):
         raise BadRequest("cursor is not valid; use the next_cursor of a previous page") from None
 
 

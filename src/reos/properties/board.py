@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from reos.errors import Unprocessable
-from reos.kit import clock
+from reos.kit import clock, jsontext
 from reos.lists.models import SavedList
 from reos.properties import listing, pipeline
 from reos.properties.counts import StageCount
@@ -138,7 +138,7 @@ def decode_cursor(sort: Sort, cursor: str) -> tuple[Any, uuid.UUID]:
     this sort's cursors."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        made_for, key, row_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        made_for, key, row_id = jsontext.loads(base64.urlsafe_b64decode(padded.encode()))
         if made_for != sort:
             raise Unprocessable(
                 f"cursor was made for sort={made_for}, not sort={sort}; start again without a cursor",

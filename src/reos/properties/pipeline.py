@@ -31,11 +31,16 @@ STAGE_LABELS = {
 }
 
 
+def moves_from(stage: str) -> list[str]:
+    """The stages a lead in `stage` may move to, in pipeline order."""
+    return sorted(TRANSITIONS[stage], key=STAGES.index)
+
+
 def next_stage(stage: str) -> str | None:
     """The move a form offers first: the nearest stage ahead that the lead may move to (a
     backward or dropping move is there to choose, not to make by accident)."""
-    ahead = [s for s in STAGES[STAGES.index(stage) + 1 :] if s in TRANSITIONS[stage]]
-    return ahead[0] if ahead else None
+    here = STAGES.index(stage)
+    return next((s for s in moves_from(stage) if STAGES.index(s) > here), None)
 
 
 def may_move(from_stage: str, to_stage: str) -> bool:
@@ -50,7 +55,7 @@ def check_move(from_stage: str, to_stage: str) -> None:
             f"unknown stage {to_stage!r}", details={"field": "stage", "allowed": list(STAGES)}
         )
     if not may_move(from_stage, to_stage):
-        allowed = sorted(TRANSITIONS[from_stage], key=STAGES.index)
+        allowed = moves_from(from_stage)
         raise Unprocessable(
             f"a lead cannot move from {from_stage} to {to_stage}; from {from_stage} it may move to "
             + ", ".join(allowed),

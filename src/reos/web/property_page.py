@@ -143,7 +143,7 @@ async def _page(
         market_names={m.id: m.name for m in markets},
         stages=STAGES,
         stage_labels=pipeline.STAGE_LABELS,
-        moves=sorted(pipeline.TRANSITIONS[prop.stage], key=STAGES.index),
+        moves=pipeline.moves_from(prop.stage),
         next_move=pipeline.next_stage(prop.stage),
         days_in_stage=_duration(clock.now() - prop.stage_changed_at),
         property_types=PROPERTY_TYPES,

@@ -25,7 +25,7 @@ from reos.auth.permissions import Action, allowed
 from reos.auth.principal import Principal
 from reos.deps import SessionDep
 from reos.errors import AppError, Unauthorized
-from reos.kit import clock
+from reos.kit import clock, jsontext
 from reos.notifications import service as notifications
 from reos.teams import service as teams
 from reos.web import charts
@@ -168,7 +168,7 @@ def read_flash(request: Request) -> dict[str, str] | None:
     if not raw:
         return None
     try:
-        data = json.loads(unquote(raw))
+        data = jsontext.loads(unquote(raw))
     except ValueError:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("message"), str):
