@@ -29,7 +29,7 @@ from reos.jobs import queue as jobs_queue
 from reos.providers import registry
 from reos.settings import Settings, get_settings
 from reos.teams.models import Account
-from tests.fixtures.api import PASSWORD, unique_email
+from tests.fixtures.api import PASSWORD, register, unique_email
 from tests.fixtures.db import Urls, _with_database
 
 REOS = Path(sys.executable).parent / "reos"
@@ -270,3 +270,31 @@ async def test_user_create_without_operator_is_a_plain_account(
     assert login.json()["user"]["is_operator"] is False
     headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
     assert (await client.get("/api/v1/ops/outbox", headers=headers)).status_code == 403
+
+
+async def test_import_reads_the_named_sheet_of_a_workbook(
+    monkeypatch: pytest.MonkeyPatch, db_urls: Urls, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    """`reos import --sheet` reads that worksheet; a name the workbook lacks is refused with the
+    names it has, before anything is recorded."""
+    from tests.api.test_imports import properties_of, several_sheets
+
+    settings = Settings(_env_file=None, database_url=db_urls.app, database_owner_url=db_urls.owner)
+    admin = await register(client)
+    path = tmp_path / "county.xlsx"
+    path.write_bytes(several_sheets())
+
+    refused = await invoke(
+        monkeypatch, settings, "import", str(path), "--team", admin.team_id, "--sheet", "Leads 3"
+    )
+    assert refused.exit_code == 1
+    assert "no sheet named 'Leads 3'" in refused.output and "'Leads 2'" in refused.output
+    listed = await client.get("/api/v1/imports", headers=admin.headers)
+    assert listed.json()["items"] == []
+
+    result = await invoke(
+        monkeypatch, settings, "import", str(path), "--team", admin.team_id, "--sheet", "Leads 2"
+    )
+    assert result.exit_code == 0, result.output
+    assert "sheet 'Leads 2' imported" in result.output and "created 1" in result.output
+    assert [p["address"] for p in await properties_of(client, admin)] == ["7 ELM CT"]

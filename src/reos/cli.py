@@ -207,6 +207,10 @@ def import_file(
     on_duplicate: Annotated[
         str, typer.Option(help="update or skip properties the team already has")
     ] = "update",
+    sheet: Annotated[
+        str | None,
+        typer.Option(help="the worksheet of an XLSX workbook; else the first with a street address column"),
+    ] = None,
     workers: Annotated[int, typer.Option(help="processes normalising rows")] = 2,
 ) -> None:
     """Import a lead list into a team, here and now (the same engine as the API's imports)."""
@@ -244,7 +248,7 @@ def import_file(
     async def saving(phase: str, rows: int) -> None:
         typer.echo(f"  {imports.phase_label(phase)}  ({time.monotonic() - began:,.0f} s)")
 
-    async def run() -> dict[str, int]:
+    async def run() -> tuple[dict[str, int], str | None]:
         db = make_database(app_url, owner_url)
         try:
             imp = await imports.import_path(
@@ -253,21 +257,24 @@ def import_file(
                 path=str(file),
                 given=given,
                 on_duplicate=on_duplicate,
+                sheet=sheet,
                 workers=workers,
                 on_progress=progress,
                 on_step=saving,
             )
-            return dict(imp.counts)
+            return dict(imp.counts), imp.sheet
         finally:
             await db.dispose()
 
     try:
-        counts = asyncio.run(run())
+        counts, read_sheet = asyncio.run(run())
     except AppError as exc:
         typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from exc
     typer.echo(
-        f"imported in {time.monotonic() - began:.1f} s: " + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+        (f"sheet {read_sheet!r} " if read_sheet else "")
+        + f"imported in {time.monotonic() - began:.1f} s: "
+        + ", ".join(f"{k} {v:,}" for k, v in counts.items())
     )
 
 

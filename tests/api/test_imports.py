@@ -194,6 +194,108 @@ async def test_preview_with_an_edited_mapping_and_xlsx(client: httpx.AsyncClient
     assert "Owner Name" in edited.json()["unmapped_columns"]
 
 
+def workbook(sheets: dict[str, list[list[Any]]]) -> bytes:
+    """An XLSX file with these sheets, in this order."""
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    book.remove(first)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+LIST_HEADERS = ["Site Address", "Site Zip", "Owner Name", "Cell"]
+
+
+def several_sheets() -> bytes:
+    """A workbook as people send them: a cover note, a summary, then two lists."""
+    return workbook(
+        {
+            "Read me": [["Exported from the county list tool"], [], ["Owner names as filed"]],
+            "Summary": [["State", "Leads"], ["FL", 2]],
+            "Leads": [
+                LIST_HEADERS,
+                ["12 Oak Street", 33610, "SMITH, JOHN", 8135550199],
+                ["40 Pine Road", 33610, "LEE, ANN", 8135550142],
+            ],
+            "Leads 2": [LIST_HEADERS, ["7 Elm Court", 33611, "DIAZ, ROSA", 8135550177]],
+        }
+    )
+
+
+async def test_a_workbook_is_read_from_the_sheet_that_holds_the_list(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    """An XLSX import read the first worksheet, whatever it held: a workbook opening on a note was
+    "no column looks like the street address". Now the first sheet with an address column is
+    read unless one is named; the answer lists the sheets and says which was read."""
+    files = {"file": ("county.xlsx", several_sheets(), "application/octet-stream")}
+    guessed = await client.post("/api/v1/imports/preview", files=files, headers=admin.headers)
+    assert guessed.status_code == 200, guessed.text
+    body = guessed.json()
+    assert body["sheets"] == ["Read me", "Summary", "Leads", "Leads 2"]
+    assert body["sheet"] == "Leads"
+    assert [r["property"]["address"] for r in body["rows"]] == ["12 OAK ST", "40 PINE RD"]
+
+    named = await client.post(
+        "/api/v1/imports/preview", files=files, data={"sheet": "Leads 2"}, headers=admin.headers
+    )
+    assert named.status_code == 200, named.text
+    assert named.json()["sheet"] == "Leads 2"
+    assert [r["property"]["address"] for r in named.json()["rows"]] == ["7 ELM CT"]
+
+    no_list = await client.post(
+        "/api/v1/imports/preview", files=files, data={"sheet": "Summary"}, headers=admin.headers
+    )
+    assert no_list.status_code == 422
+    assert no_list.json()["error"]["details"]["field"] == "mapping.address"
+
+    missing = await client.post(
+        "/api/v1/imports/preview", files=files, data={"sheet": "Leads 3"}, headers=admin.headers
+    )
+    assert missing.status_code == 422
+    error = missing.json()["error"]
+    assert error["details"] == {"field": "sheet", "sheets": ["Read me", "Summary", "Leads", "Leads 2"]}
+    assert "'Leads 3'" in error["message"] and "'Leads 2'" in error["message"]
+
+    a_csv = await client.post(
+        "/api/v1/imports/preview",
+        files={"file": ("leads.csv", csv_bytes([lead()]), "text/csv")},
+        data={"sheet": "Leads"},
+        headers=admin.headers,
+    )
+    assert a_csv.status_code == 422 and a_csv.json()["error"]["details"]["field"] == "sheet"
+    plain = await client.post(
+        "/api/v1/imports/preview",
+        files={"file": ("leads.csv", csv_bytes([lead()]), "text/csv")},
+        headers=admin.headers,
+    )
+    assert plain.json()["sheets"] == [] and plain.json()["sheet"] is None
+
+    # The import reads the sheet chosen when it started, and says so.
+    first = await client.post("/api/v1/imports", files=files, headers=admin.headers)
+    assert first.status_code == 202, first.text
+    second = await client.post(
+        "/api/v1/imports", files=files, data={"sheet": "Leads 2"}, headers=admin.headers
+    )
+    assert second.status_code == 202, second.text
+    refused = await client.post(
+        "/api/v1/imports", files=files, data={"sheet": "Leads 3"}, headers=admin.headers
+    )
+    assert refused.status_code == 422
+    await run_jobs()
+    for started, sheet, created in ((first, "Leads", 2), (second, "Leads 2", 1)):
+        done = (await client.get(f"/api/v1/imports/{started.json()['id']}", headers=admin.headers)).json()
+        assert (done["status"], done["sheet"], done["counts"]["created"]) == ("completed", sheet, created)
+    addresses = {p["address"] for p in await properties_of(client, admin)}
+    assert addresses == {"12 OAK ST", "40 PINE RD", "7 ELM CT"}
+
+
 async def test_excel_unicode_text_utf16_tab_separated_is_read(
     client: httpx.AsyncClient, admin: Member
 ) -> None:

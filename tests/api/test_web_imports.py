@@ -19,7 +19,7 @@ from reos.imports.models import Import
 from reos.jobs import maintenance
 from reos.kit import clock
 from reos.providers import registry as providers
-from tests.api.test_imports import HEADERS, csv_bytes, lead
+from tests.api.test_imports import HEADERS, LIST_HEADERS, csv_bytes, lead, several_sheets
 from tests.api.test_web_pages import web_login
 from tests.fixtures.api import Member, add_member, register
 from tests.fixtures.jobs import run_jobs
@@ -285,6 +285,57 @@ async def test_an_excel_file_goes_through_the_same_steps(client: httpx.AsyncClie
     await run_jobs()
     done = (await client.get(f"/api/v1/imports/{draft_id}", headers=admin.headers)).json()
     assert done["status"] == "completed" and done["counts"]["created"] == 2
+
+
+async def test_a_workbook_s_sheet_is_chosen_on_the_mapping_step(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    """The wizard opens a workbook on the sheet that holds the list, offers the others, and
+    reading another one matches its columns again; the import reads the sheet chosen."""
+    csrf = await web_login(client, admin.email)
+    uploaded = await client.post(
+        "/imports/upload",
+        files={"file": ("county.xlsx", several_sheets(), "application/octet-stream")},
+        data={"csrf_token": csrf},
+    )
+    assert uploaded.status_code == 303, uploaded.text
+    mapping_url = uploaded.headers["location"]
+    draft_id = mapping_url.split("/")[2]
+    page = await client.get(mapping_url)
+    assert page.status_code == 200
+    options = re.findall(
+        r'<option value="([^"]*)"( selected)?>', page.text.split('name="sheet"')[1].split("</select>")[0]
+    )
+    assert options == [("Read me", ""), ("Summary", ""), ("Leads", " selected"), ("Leads 2", "")]
+    assert "12 OAK ST" in page.text and "7 ELM CT" not in page.text
+
+    missing = await client.post(f"/imports/{draft_id}/sheet", data={"sheet": "Leads 3", "csrf_token": csrf})
+    assert missing.status_code == 422
+    assert "no sheet named" in missing.text and "12 OAK ST" in missing.text  # still the first list
+
+    # A sheet with other columns: its own headers are matched (nothing looks like an address).
+    summary = await client.post(f"/imports/{draft_id}/sheet", data={"sheet": "Summary", "csrf_token": csrf})
+    assert summary.status_code == 303
+    page = await client.get(mapping_url)
+    assert _selected(page.text, "State") == "state" and _selected(page.text, "Leads") == ""
+
+    chosen = await client.post(f"/imports/{draft_id}/sheet", data={"sheet": "Leads 2", "csrf_token": csrf})
+    assert chosen.status_code == 303 and chosen.headers["location"] == mapping_url
+    page = await client.get(mapping_url)
+    assert "7 ELM CT" in page.text and "12 OAK ST" not in page.text
+    assert "Reading the sheet “Leads 2”" in page.text
+    form = {f"col__{i}": _selected(page.text, h) for i, h in enumerate(LIST_HEADERS)}
+    assert form["col__0"] == "address"
+    started = await client.post(f"/imports/{draft_id}/start", data={**form, "csrf_token": csrf})
+    assert started.status_code == 303, started.text
+    await run_jobs()
+    done = (await client.get(f"/api/v1/imports/{draft_id}", headers=admin.headers)).json()
+    assert (done["status"], done["sheet"], done["counts"]["created"]) == ("completed", "Leads 2", 1)
+    assert "XLSX, sheet “Leads 2”" in (await client.get(f"/imports/{draft_id}")).text
+
+    # A CSV has no sheets to offer.
+    plain = await _upload(client, csrf, _file())
+    assert 'name="sheet"' not in (await client.get(plain.headers["location"])).text
 
 
 async def test_the_progress_page_names_the_merge_step_under_way(

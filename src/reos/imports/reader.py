@@ -11,8 +11,8 @@ import codecs
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, Any
 
@@ -146,6 +146,9 @@ class Table:
     headers: list[str]
     rows: Iterator[list[str]]
     delimiter: str | None = None
+    # A workbook's worksheets in order, and the one read (empty and None for a CSV).
+    sheets: list[str] = field(default_factory=list)
+    sheet: str | None = None
 
 
 def _csv(stream: IO[bytes]) -> Table:
@@ -190,7 +193,24 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _xlsx(stream: IO[bytes]) -> Table:
+# A header row further down than this is not looked for when choosing among a workbook's sheets.
+HEADER_SEARCH_ROWS = 50
+SHEET_NAME_MAX = 100
+
+
+def _first_filled(rows: Iterator[tuple[Any, ...]], limit: int | None = None) -> list[str] | None:
+    for seen, row in enumerate(rows):
+        if limit is not None and seen >= limit:
+            return None
+        cells = [_cell(v).strip() for v in row]
+        if any(cells):
+            return cells
+    return None
+
+
+def _xlsx(stream: IO[bytes], sheet: str | None, wanted: Callable[[list[str]], bool] | None) -> Table:
+    """The named worksheet, else the first whose header row `wanted` accepts, else the first with
+    a header row: a workbook often opens on a notes or summary sheet before the list."""
     import openpyxl  # type: ignore[import-untyped]
 
     try:
@@ -200,14 +220,25 @@ def _xlsx(stream: IO[bytes]) -> Table:
             "the file looks like a ZIP archive but is not a readable XLSX workbook",
             details={"field": "file", "accepted": ["csv", "xlsx"]},
         ) from exc
-    sheet = book.worksheets[0]
-    values = sheet.iter_rows(values_only=True)
-    headers: list[str] | None = None
-    for row in values:
-        cells = [_cell(v).strip() for v in row]
-        if any(cells):
-            headers = cells
-            break
+    try:
+        names = [ws.title for ws in book.worksheets]
+        if not names:
+            raise Unprocessable("the workbook has no worksheet", details={"field": "file"})
+        if sheet is not None:
+            if sheet not in names:
+                raise Unprocessable(
+                    f"the workbook has no sheet named {sheet[:SHEET_NAME_MAX]!r}; its sheets are "
+                    + ", ".join(repr(n) for n in names),
+                    details={"field": "sheet", "sheets": names},
+                )
+            chosen = sheet
+        else:
+            chosen = _choose_sheet(book, names, wanted)
+    except BaseException:
+        book.close()
+        raise
+    values = book[chosen].iter_rows(values_only=True)
+    headers = _first_filled(values)
 
     def rows() -> Iterator[list[str]]:
         try:
@@ -216,7 +247,21 @@ def _xlsx(stream: IO[bytes]) -> Table:
         finally:
             book.close()
 
-    return _checked(Table("xlsx", headers or [], rows()))
+    return _checked(Table("xlsx", headers or [], rows(), sheets=names, sheet=chosen))
+
+
+def _choose_sheet(book: Any, names: list[str], wanted: Callable[[list[str]], bool] | None) -> str:
+    if len(names) == 1:
+        return names[0]
+    first_filled: str | None = None
+    for name in names:
+        headers = _first_filled(book[name].iter_rows(values_only=True), HEADER_SEARCH_ROWS)
+        if headers is None:
+            continue
+        if wanted is None or wanted(headers):
+            return name
+        first_filled = first_filled or name
+    return first_filled or names[0]
 
 
 def _checked(table: Table) -> Table:
@@ -240,18 +285,38 @@ def _checked(table: Table) -> Table:
     return table
 
 
-def open_table(stream: IO[bytes], filename: str = "") -> Table:
-    """Open a seekable binary stream as a table of rows (raises 4xx on files it cannot read)."""
+def open_table(
+    stream: IO[bytes],
+    filename: str = "",
+    *,
+    sheet: str | None = None,
+    wanted: Callable[[list[str]], bool] | None = None,
+) -> Table:
+    """Open a seekable binary stream as a table of rows (raises 4xx on files it cannot read).
+    For a workbook, `sheet` names the worksheet to read; without it the first whose header row
+    `wanted` accepts is read. A CSV has no sheets, so naming one is refused."""
     head = stream.read(SNIFF_BYTES)
     stream.seek(0)
     fmt = detect_format(head, filename)
-    return _xlsx(stream) if fmt == "xlsx" else _csv(stream)
+    if fmt == "xlsx":
+        return _xlsx(stream, sheet, wanted)
+    if sheet is not None:
+        raise Unprocessable(
+            "a CSV file has no sheets; send sheet only with an XLSX workbook", details={"field": "sheet"}
+        )
+    return _csv(stream)
 
 
-def open_path(path: str, filename: str = "") -> tuple[Table, IO[bytes]]:
+def open_path(
+    path: str,
+    filename: str = "",
+    *,
+    sheet: str | None = None,
+    wanted: Callable[[list[str]], bool] | None = None,
+) -> tuple[Table, IO[bytes]]:
     stream = open(path, "rb")  # noqa: SIM115 - closed by the caller after the rows are read
     try:
-        return open_table(stream, filename or path), stream
+        return open_table(stream, filename or path, sheet=sheet, wanted=wanted), stream
     except BaseException:
         stream.close()
         raise

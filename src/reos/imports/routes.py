@@ -31,6 +31,13 @@ from reos.kit.routing import DocstringRoute
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"], route_class=DocstringRoute)
 
 
+SHEET = Form(
+    default=None,
+    description="the worksheet of an XLSX workbook to read; without it, the first whose header row "
+    "has a street address",
+)
+
+
 def _mapping(raw: str | None) -> dict[str, Any] | None:
     if raw is None or not raw.strip():
         return None
@@ -51,6 +58,7 @@ def _read(imp: Import) -> ImportRead:
         status=imp.status,
         filename=imp.filename,
         format=imp.format,
+        sheet=imp.sheet,
         size_bytes=imp.size_bytes,
         mapping=imp.mapping,
         on_duplicate=imp.on_duplicate,
@@ -80,9 +88,10 @@ async def preview_import(
     mapping: str | None = Form(
         default=None, description="JSON {target_field: source_column}; guessed if absent"
     ),
+    sheet: str | None = SHEET,
 ) -> ImportPreview:
     """Show the guessed mapping, the first rows as they would land and the problems found."""
-    answer = imports.preview(file.file, filename=file.filename or "", given=_mapping(mapping))
+    answer = imports.preview(file.file, filename=file.filename or "", given=_mapping(mapping), sheet=sheet)
     return ImportPreview.model_validate(answer)
 
 
@@ -95,6 +104,7 @@ async def start_import(
         default=None, description="JSON {target_field: source_column}; guessed if absent"
     ),
     on_duplicate: str = Form(default="update", description="update or skip properties the team already has"),
+    sheet: str | None = SHEET,
 ) -> ImportStarted:
     """Start importing a file as a background job."""
     imp = await imports.start(
@@ -105,6 +115,7 @@ async def start_import(
         filename=file.filename or "",
         given=_mapping(mapping),
         on_duplicate=on_duplicate,
+        sheet=sheet,
     )
     return ImportStarted(id=imp.id, status="queued")
 

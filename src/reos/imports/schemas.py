@@ -48,6 +48,7 @@ class ImportRead(BaseModel):
     status: ImportStatus
     filename: str
     format: Literal["csv", "xlsx"]
+    sheet: str | None = Field(default=None, description="the worksheet read, for a workbook")
     size_bytes: int
     mapping: dict[str, str]
     on_duplicate: Literal["update", "skip"]
@@ -86,6 +87,10 @@ class PreviewProblem(BaseModel):
 class ImportPreview(BaseModel):
     format: Literal["csv", "xlsx"]
     delimiter: str | None
+    sheets: list[str] = Field(description="a workbook's worksheets in order (empty for a CSV)")
+    sheet: str | None = Field(
+        description="the worksheet read: the one named, else the first whose headers hold a street address"
+    )
     columns: list[str]
     mapping: dict[str, str] = Field(description="{target_field: source_column}")
     unmapped_columns: list[str]

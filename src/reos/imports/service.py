@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import functools
 import hashlib
 import io
 import os
@@ -58,6 +59,16 @@ PHASE_WORDS = {
 # --- preview ---------------------------------------------------------------------------------
 
 
+def looks_like_leads(headers: list[str]) -> bool:
+    """A header row with a street address column: which sheet of a workbook holds the list."""
+    return "address" in mapping.guess_mapping(headers)
+
+
+def open_table(stream: IO[bytes], filename: str, sheet: str | None = None) -> reader.Table:
+    """`reader.open_table` choosing, in a workbook, the sheet that holds the lead list."""
+    return reader.open_table(stream, filename, sheet=sheet or None, wanted=looks_like_leads)
+
+
 def _mapping_for(table: reader.Table, given: dict[str, Any] | None) -> dict[str, str]:
     if given is None:
         guessed = mapping.guess_mapping(table.headers)
@@ -70,9 +81,11 @@ def _mapping_for(table: reader.Table, given: dict[str, Any] | None) -> dict[str,
     return mapping.check_mapping(given, table.headers)
 
 
-def preview(upload: IO[bytes], *, filename: str, given: dict[str, Any] | None) -> dict[str, Any]:
+def preview(
+    upload: IO[bytes], *, filename: str, given: dict[str, Any] | None, sheet: str | None = None
+) -> dict[str, Any]:
     """The guessed (or given) mapping, the first rows as they would land and the problems found."""
-    table = reader.open_table(upload, filename)
+    table = open_table(upload, filename, sheet)
     used = _mapping_for(table, given)
     plan = normalise.Plan.build(table.headers, used)
     rows = []
@@ -108,6 +121,8 @@ def preview(upload: IO[bytes], *, filename: str, given: dict[str, Any] | None) -
     return {
         "format": table.format,
         "delimiter": table.delimiter,
+        "sheets": table.sheets,
+        "sheet": table.sheet,
         "columns": table.headers,
         "mapping": used,
         "unmapped_columns": [h for h in table.headers if h not in mapped],
@@ -146,11 +161,12 @@ async def start(
     filename: str,
     given: dict[str, Any] | None,
     on_duplicate: str = "update",
+    sheet: str | None = None,
     defer_job: bool = True,
 ) -> Import:
     """Check the file and mapping, keep the file, record the import and defer its job."""
     _check_on_duplicate(on_duplicate)
-    table = reader.open_table(upload, filename)
+    table = open_table(upload, filename, sheet)
     used = _mapping_for(table, given)
     imp = await _keep_upload(
         session, team_id=team_id, actor=actor, upload=upload, filename=filename, table=table, used=used
@@ -183,6 +199,7 @@ async def _keep_upload(
         team_id=team_id,
         filename=(filename or "upload")[:255],
         format=table.format,
+        sheet=table.sheet,
         file_key="",
         file_sha256=sha,
         size_bytes=len(data),
@@ -244,7 +261,7 @@ async def create_draft(
 ) -> Import:
     """Keep an uploaded file as a draft import with the mapping guessed from its headers (which
     may still lack the address: the person mapping the columns chooses it)."""
-    table = reader.open_table(upload, filename)
+    table = open_table(upload, filename)
     return await _keep_upload(
         session,
         team_id=team_id,
@@ -278,12 +295,23 @@ async def draft_file(imp: Import) -> bytes:
 
 
 def open_draft(imp: Import, data: bytes) -> reader.Table:
-    return reader.open_table(io.BytesIO(data), imp.filename)
+    return open_table(io.BytesIO(data), imp.filename, imp.sheet)
 
 
 async def draft_preview(imp: Import, data: bytes, given: dict[str, Any]) -> dict[str, Any]:
     """What `preview` answers for the draft's file and the mapping being edited."""
-    return await asyncio.to_thread(preview, io.BytesIO(data), filename=imp.filename, given=given)
+    return await asyncio.to_thread(
+        preview, io.BytesIO(data), filename=imp.filename, given=given, sheet=imp.sheet
+    )
+
+
+async def choose_sheet(session: AsyncSession, *, imp: Import, data: bytes, sheet: str) -> Import:
+    """Read another sheet of a draft's workbook: its columns are new, so the mapping is guessed
+    again from its header row."""
+    table = open_table(io.BytesIO(data), imp.filename, sheet)
+    imp.sheet, imp.mapping = table.sheet, mapping.guess_mapping(table.headers)
+    await session.flush()
+    return imp
 
 
 async def start_draft(
@@ -410,7 +438,9 @@ async def execute(
     then each merge step) is written beside it, as its progress is."""
     started = clock.now()
     await _side_update(db, imp, status="running", started_at=started, phase="reading")
-    table, stream = await asyncio.to_thread(reader.open_path, path, imp.filename)
+    table, stream = await asyncio.to_thread(
+        functools.partial(reader.open_path, path, imp.filename, sheet=imp.sheet, wanted=looks_like_leads)
+    )
     try:
         plan = normalise.Plan.build(table.headers, mapping.check_mapping(imp.mapping, table.headers))
         size = (await anyio.Path(path).stat()).st_size
@@ -957,6 +987,7 @@ async def import_path(
     path: str,
     given: dict[str, Any] | None = None,
     on_duplicate: str = "update",
+    sheet: str | None = None,
     workers: int = 2,
     on_progress: ProgressSink | None = None,
     on_step: StepSink | None = None,
@@ -966,26 +997,27 @@ async def import_path(
     if on_duplicate not in ("update", "skip"):
         raise Unprocessable("on_duplicate must be update or skip", details={"field": "on_duplicate"})
 
-    def inspect() -> tuple[str, dict[str, str], str, int]:
-        """The file's format, the mapping to use, its SHA-256 and size (blocking: run in a thread)."""
+    def inspect() -> tuple[reader.Table, dict[str, str], str, int]:
+        """The file's table, the mapping to use, its SHA-256 and size (blocking: run in a thread)."""
         digest = hashlib.sha256()
         size = 0
         with open(path, "rb") as stream:
-            table = reader.open_table(stream, path)
+            table = open_table(stream, path, sheet)
             used = _mapping_for(table, given)
             stream.seek(0)
             while block := stream.read(4 * 1024 * 1024):
                 digest.update(block)
                 size += len(block)
-        return table.format, used, digest.hexdigest(), size
+        return table, used, digest.hexdigest(), size
 
-    file_format, used, sha256, size = await asyncio.to_thread(inspect)
+    table, used, sha256, size = await asyncio.to_thread(inspect)
     absolute = await anyio.Path(path).absolute()
     async with team_session(db, team_id) as session:
         imp = Import(
             team_id=team_id,
             filename=absolute.name[:255],
-            format=file_format,
+            format=table.format,
+            sheet=table.sheet,
             file_key=f"local:{absolute}"[:500],
             file_sha256=sha256,
             size_bytes=size,

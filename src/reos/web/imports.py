@@ -216,6 +216,7 @@ async def _mapping_page(
         nav="imports",
         imp=imp,
         columns=_columns(table, used),
+        sheets=table.sheets,
         choices=TARGET_CHOICES,
         clashes=clashes,
         presets=await imports.list_presets(session, team_id=principal.team_id),
@@ -326,6 +327,27 @@ async def start(request: Request, import_id: uuid.UUID, principal: Importer, ses
         return await again(_sentence(exc))
     saved = f"; mapping saved as “{preset_name}”" if preset_name else ""
     return redirect(f"/imports/{imp.id}", flash=f"Import of {imp.filename} started{saved}")
+
+
+@router.post("/imports/{import_id}/sheet")
+async def choose_sheet(
+    request: Request, import_id: uuid.UUID, principal: Importer, session: SessionDep
+) -> Response:
+    imp = await imports.get_draft_or_raise(session, team_id=principal.team_id, import_id=import_id)
+    values = await form_fields(request)
+    data = await imports.draft_file(imp)
+    sheet = values.get("sheet", "")
+    try:
+        if not sheet:
+            raise Unprocessable("choose a sheet to read", details={"field": "sheet"})
+        await imports.choose_sheet(session, imp=imp, data=data, sheet=sheet)
+    except Unprocessable as exc:
+        return await _mapping_page(
+            request, principal, session, imp, data, used=imp.mapping, error=_sentence(exc), status_code=422
+        )
+    return redirect(
+        f"/imports/{imp.id}/mapping", flash=f"Reading the sheet “{imp.sheet}”; its columns were matched again"
+    )
 
 
 @router.post("/imports/{import_id}/discard")

@@ -212,6 +212,12 @@
         if (button) { button.disabled = true; button.querySelector("span").textContent = "Uploading…"; }
       });
     });
+    // Choosing another sheet of a workbook reads it at once; the button is there without script.
+    document.querySelectorAll("[data-sheet-form]").forEach(function (form) {
+      var button = form.querySelector("[data-sheet-button]");
+      if (button) { button.hidden = true; }
+      form.querySelector("[data-sheet-select]").addEventListener("change", function () { form.submit(); });
+    });
     // A saved column mapping is applied by reloading the mapping step with it.
     document.querySelectorAll("[data-preset-select]").forEach(function (select) {
       select.addEventListener("change", function () {
