@@ -595,6 +595,64 @@ async def test_the_owners_mailing_unit_is_kept_and_absentee_reads_units(
     assert by_apn["U-1"]["unit"] == "UNIT 4B"
 
 
+async def test_whole_addresses_in_one_cell_land_with_their_city_state_and_zip(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    """Lists scraped from listing sites or taken from county notices write the whole address in
+    one cell. Such rows had been refused ("no ZIP code, and no city and state"); the place after
+    the street now fills what no column gives, for the property and the owner's mailing address,
+    and a bad part of it is reported under the address column."""
+    headers = ["Full Address", "Owner Name", "Mailing Full Address"]
+    rows = [
+        {
+            "Full Address": "12 Oak St, Tampa, FL 33610",
+            "Owner Name": "John Smith",
+            "Mailing Full Address": "77 Harbor View Dr, Atlanta, GA 30301",
+        },
+        {
+            "Full Address": "400 W Main Street Apt 5, Springfield IL 62701",
+            "Owner Name": "Ann Lee",
+            "Mailing Full Address": "400 W Main St Apt 5, Springfield, IL 62701",
+        },
+        {"Full Address": "9 Elm Ct, Tampa, ZZ 33610", "Owner Name": "Bo Ray", "Mailing Full Address": ""},
+        {
+            "Full Address": "18 Birch Hollow Rd, Tampa, FL 33610",
+            "Owner Name": "Cy Dow",
+            "Mailing Full Address": "PO Box 12, Miami, FL 3312",
+        },
+    ]
+    body = await imported(client, admin, csv_bytes(rows, headers))
+    assert body["mapping"]["address"] == "Full Address"
+    assert body["mapping"]["mailing_street"] == "Mailing Full Address"
+    assert (body["counts"]["created"], body["counts"]["errors"]) == (3, 1)
+    await run_jobs()  # the rescoring the import queued derives the signals
+    found = {}
+    for prop in await properties_of(client, admin):
+        owners = await client.get(f"/api/v1/properties/{prop['id']}/contacts", headers=admin.headers)
+        (owner,) = [c["contact"] for c in owners.json() if c["role"] == "owner"]
+        signals = await client.get(f"/api/v1/properties/{prop['id']}/signals", headers=admin.headers)
+        kinds = {s["kind"] for s in signals.json()}
+        found[prop["address"]] = (
+            (prop["unit"], prop["city"], prop["state"], prop["zip_code"]),
+            (owner["street"], owner["city"], owner["state"], owner["zip_code"]),
+            "absentee_owner" in kinds,
+        )
+    assert found == {
+        "12 OAK ST": ((None, "TAMPA", "FL", "33610"), ("77 HARBOR VIEW DR", "ATLANTA", "GA", "30301"), True),
+        "400 W MAIN ST": (
+            ("APT 5", "SPRINGFIELD", "IL", "62701"),
+            ("400 W MAIN ST APT 5", "SPRINGFIELD", "IL", "62701"),
+            False,
+        ),
+        # The mailing ZIP is bad: reported, and the rest of the owner's address kept.
+        "18 BIRCH HOLLOW RD": ((None, "TAMPA", "FL", "33610"), ("PO BOX 12", "MIAMI", "FL", None), False),
+    }
+    errors = await client.get(f"/api/v1/imports/{body['id']}/errors", headers=admin.headers)
+    report = {int(r[0]): r[1:3] for r in list(csv.reader(io.StringIO(errors.text)))[1:]}
+    assert report[3][0] == "Full Address" and "'ZZ' is not a US state" in report[3][1]
+    assert report[4][0] == "Mailing Full Address" and "not a ZIP code" in report[4][1]
+
+
 async def test_undo_removes_what_was_created_keeps_worked_leads_and_restores_fields_still_equal(
     client: httpx.AsyncClient, admin: Member, database: Database
 ) -> None:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from reos.errors import BadRequest
-from reos.kit.address import normalise_state, normalise_zip
+from reos.kit.address import PlaceTail, normalise_state, normalise_zip, split_place
 from reos.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, clamp_limit, decode_cursor, encode_cursor, page
 
 # --- pagination ----------------------------------------------------------------------------
@@ -99,6 +99,48 @@ def test_unknown_states_are_refused(raw: str) -> None:
 )
 def test_zip_codes_are_normalised(raw: str, zip_code: str) -> None:
     assert normalise_zip(raw) == zip_code
+
+
+@pytest.mark.parametrize(
+    ("line", "tail"),
+    [
+        ("12 Oak St, Tampa, FL 33610", PlaceTail("12 Oak St", "Tampa", "FL", "33610")),
+        ("12 Oak St, Apt 4, Tampa, FL 33610-1234", PlaceTail("12 Oak St Apt 4", "Tampa", "FL", "33610-1234")),
+        (
+            "400 W Main Street Apt 5, Springfield IL 62701",
+            PlaceTail("400 W Main Street Apt 5", "Springfield", "IL", "62701"),
+        ),
+        (
+            "9 N Saint Louis Ave, St. Louis, MO 63101",
+            PlaceTail("9 N Saint Louis Ave", "St. Louis", "MO", "63101"),
+        ),
+        (
+            "4417 Quillfeather Lane, Tampa, FL, 33610",
+            PlaceTail("4417 Quillfeather Lane", "Tampa", "FL", "33610"),
+        ),
+        ("5 Lime Ct, Orlando, Florida", PlaceTail("5 Lime Ct", "Orlando", "Florida", None)),
+        ("12 Oak St 33610", PlaceTail("12 Oak St", None, None, "33610")),
+    ],
+)
+def test_a_one_line_address_is_cut_into_street_and_place(line: str, tail: PlaceTail) -> None:
+    assert split_place(line) == tail
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "4417 Quillfeather Lane",  # no place written
+        "500 OAK AVE APT 4B",
+        "100 MAIN ST NE",  # a directional, not Nebraska
+        "1200 Oak Ave, NE",
+        "12 OAK CT",  # a court, not Connecticut
+        "12 Oak St, Apt 4",  # a comma inside the street line
+        "Tampa, FL 33610",  # a place and no street
+        "",
+    ],
+)
+def test_a_street_line_without_a_place_is_left_whole(line: str) -> None:
+    assert split_place(line) is None
 
 
 @pytest.mark.parametrize(

@@ -139,6 +139,9 @@ SYNONYMS: dict[str, list[str]] = {
         "Address 1",
         "Address Line 1",
         "Property Address Line 1",
+        "Full Address",
+        "Property Full Address",
+        "Full Property Address",
     ],
     "unit": ["Unit", "Property Unit", "Unit Number", "Apt", "Suite", "Address Line 2", "Address 2"],
     "city": ["Property City", "City", "Site City", "Situs City", "Property Address City"],
@@ -242,6 +245,8 @@ SYNONYMS: dict[str, list[str]] = {
         "Mailing Address Line 1",
         "Owner Address",
         "Owner Address Line 1",
+        "Mailing Full Address",
+        "Full Mailing Address",
     ],
     "mailing_unit": [
         "Mailing Unit",

@@ -23,7 +23,7 @@ from typing import Any
 from reos.compliance.area_codes import AREA_CODE_STATES
 from reos.imports.mapping import EMAILS, PHONES
 from reos.imports.reader import UnreadableRow
-from reos.kit.address import US_STATES, normalise_street
+from reos.kit.address import US_STATES, normalise_street, normalise_zip, split_place
 from reos.kit.ids import new_id
 from reos.scoring.models import SIGNAL_KINDS
 
@@ -406,28 +406,39 @@ def normalise_row(plan: Plan, number: int, cells: list[str]) -> Row:
 
     values = row.values
 
-    # Address: a street and either a ZIP or a city and a state.
+    # Address: a street and either a ZIP or a city and a state. A list that writes the whole
+    # address in one cell ("12 Oak St, Tampa, FL 33610") gives its place where columns give none.
     line = tidy(get("address"))
     if not line:
         row.problems.append((column("address"), "no street address"))
         row.refused = True
-    raw_zip = get("zip_code")
+    raw_zip, raw_state, raw_city = get("zip_code"), get("state"), get("city")
+    # Where a value came from, for its problem: its column, or the street address cell.
+    zip_from, state_from = "zip_code", "state"
+    tail = split_place(line) if line else None
+    if tail is not None:
+        line = tail.street
+        if not raw_zip and tail.zip_code:
+            raw_zip, zip_from = tail.zip_code, "address"
+        if not raw_state and tail.state:
+            raw_state, state_from = tail.state, "address"
+        raw_city = raw_city or tail.city or ""
     zip5 = ""
     if raw_zip:
         try:
-            values["zip_code"] = zip_code(raw_zip)
+            # A ZIP written in a text cell lost no leading zeros to a spreadsheet: taken as written.
+            values["zip_code"] = zip_code(raw_zip) if zip_from == "zip_code" else normalise_zip(raw_zip)
             zip5 = values["zip_code"][:5]
         except ValueError as exc:
-            row.problems.append((column("zip_code"), str(exc)))
+            row.problems.append((column(zip_from), str(exc)))
             row.refused = True
-    raw_state = get("state")
     if raw_state:
         try:
             values["state"] = state_code(raw_state)
         except ValueError as exc:
-            row.problems.append((column("state"), str(exc)))
+            row.problems.append((column(state_from), str(exc)))
             row.refused = True
-    city = tidy(get("city"))[:100]
+    city = tidy(raw_city)[:100]
     if city:
         values["city"] = city.upper()
     county = tidy(get("county"))
@@ -535,22 +546,31 @@ def normalise_row(plan: Plan, number: int, cells: list[str]) -> Row:
     if people:
         mail_line = tidy(get("mailing_street"))
         mailing: dict[str, str | None] = {"street": None, "city": None, "state": None, "zip_code": None}
+        mail_tail = split_place(mail_line) if mail_line else None
+        if mail_tail is not None:
+            mail_line = mail_tail.street
         if mail_line:
             # A unit stays on the delivery line ("500 OAK AVE APT 4B"), as USPS prints it: the
             # contact has one street line, and mail without the unit does not arrive.
             street, unit = street_line(mail_line, tidy(get("mailing_unit")) or None)
             mailing["street"] = (f"{street} {unit}" if unit else street)[:200]
-            mailing["city"] = tidy(get("mailing_city")).upper()[:100] or None
+            mail_city = get("mailing_city")
+            if not mail_city and mail_tail is not None:
+                mail_city = mail_tail.city or ""
+            mailing["city"] = tidy(mail_city).upper()[:100] or None
             for target, key, parse in (
                 ("mailing_state", "state", state_code),
                 ("mailing_zip", "zip_code", zip_code),
             ):
-                raw = get(target)
+                raw, source = get(target), target
+                if not raw and mail_tail is not None and getattr(mail_tail, key):
+                    raw, source = getattr(mail_tail, key), "mailing_street"
+                    parse = normalise_zip if key == "zip_code" else parse
                 if raw:
                     try:
                         mailing[key] = parse(raw)
                     except ValueError as exc:
-                        row.problems.append((column(target), str(exc)))
+                        row.problems.append((column(source), str(exc)))
         for person in people:
             person.street, person.city = mailing["street"], mailing["city"]
             person.state, person.zip_code = mailing["state"], mailing["zip_code"]
