@@ -11,7 +11,11 @@ turn, in one transaction on one connection):
 1. the first rescoring: derives the signals of equity, tenure and owners, writes every score;
 2. after a broad weight change (kinds most leads hold, and the gate): most scores change;
 3. after a narrow weight change (two imported kinds): a fifth of the scores change;
-4. with nothing changed: reads everything, writes nothing.
+4. with nothing changed: reads everything, writes nothing;
+5. the same from the stored signals (`derive=False`).
+
+2 and 3 run as the product runs a change of the settings: from the stored signals, deriving
+nothing (`scoring.jobs.rescore_scores`).
 
 Baselines: one `update properties set score = …` of every row of the team on one connection (the
 cost of writing every score once, no reading of signals) and one `group by` over the signals (the
@@ -170,7 +174,7 @@ async def measure(owner: str, app: str, team: uuid.UUID, args: argparse.Namespac
     database = make_database(app, owner)
     out: dict[str, Any] = {}
 
-    async def run(name: str) -> None:
+    async def run(name: str, derive: bool = True) -> None:
         load = _load()
         started = time.perf_counter()
         parts: list[float] = []
@@ -180,7 +184,7 @@ async def measure(owner: str, app: str, team: uuid.UUID, args: argparse.Namespac
 
         if args.one_transaction:
             async with team_session(database, team) as session:
-                result = await scoring.rescore_team(session, team_id=team, at=NOW)
+                result = await scoring.rescore_team(session, team_id=team, at=NOW, derive=derive)
         else:
             parted = await scoring_jobs.rescore_in_parts(
                 database,
@@ -189,10 +193,12 @@ async def measure(owner: str, app: str, team: uuid.UUID, args: argparse.Namespac
                 parts=args.parts,
                 connections=args.connections,
                 progress=progress,
+                derive=derive,
             )
             result = parted.result
         out[name] = {
             "seconds": round(time.perf_counter() - started, 2),
+            "derive": derive,
             "changed": result.changed,
             "derived_added": result.derived_added,
             "derived_removed": result.derived_removed,
@@ -225,11 +231,13 @@ async def measure(owner: str, app: str, team: uuid.UUID, args: argparse.Namespac
         },
         25,
     )
-    await run("rescore_after_broad_weight_change")
+    # A change of the settings rescores from the stored signals, as the product's job does.
+    await run("rescore_after_broad_weight_change", derive=False)
     # Two imported kinds a quarter of the leads hold (the run reported before this one).
     await reweigh({"vacant": rules.KindWeight(40, 90), "tax_delinquent": rules.KindWeight(35, 500)}, 25)
-    await run("rescore_after_narrow_weight_change")
+    await run("rescore_after_narrow_weight_change", derive=False)
     await run("rescore_nothing_changed")
+    await run("rescore_scores_nothing_changed", derive=False)
     async with team_session(database, team) as session:
         out["properties"] = await session.scalar(text("select count(*) from properties"))
     await database.dispose()

@@ -459,6 +459,68 @@ async def test_rescoring_in_parts_ends_where_one_pass_ends(demo_team: tuple[Data
     assert again.parts == 1 and again.result == scoring.RescoreResult(0, 0, 0)
 
 
+async def test_a_settings_change_rescores_from_the_stored_signals_to_the_full_result(
+    demo_team: tuple[Database, uuid.UUID],
+) -> None:
+    """After a change of weights or the gate the job scores from the signals as stored and
+    derives nothing; with the derived signals current, that is exactly what the full rescoring
+    would write: it finds nothing left to change, on every lead of the demo team."""
+    from reos.scoring.jobs import rescore_in_parts
+    from reos.scoring.models import ScoringSettings
+
+    database, team_id = demo_team
+    at = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
+    await rescore_in_parts(database, team_id=team_id, at=at)  # derived signals current as of `at`
+    rng = random.Random(11)
+    broad = {k: rules.KindWeight(rng.randint(0, 100), rng.randint(30, 3000)) for k in SIGNAL_KINDS}
+    async with team_session(database, team_id) as session:
+        row = await session.scalar(select(ScoringSettings).where(ScoringSettings.team_id == team_id))
+        if row is None:
+            row = ScoringSettings(team_id=team_id, version=1)
+            session.add(row)
+        row.weights, row.equity_gate_percent = rules.weights_to_json(broad), 45
+
+    async with team_session(database, team_id) as session:
+        derived_before = await session.scalar(text("select count(*) from signals where source = 'derived'"))
+    stored = await rescore_in_parts(database, team_id=team_id, at=at, parts=3, derive=False)
+    assert stored.result.changed > 1000
+    assert (stored.result.derived_added, stored.result.derived_removed) == (0, 0)
+    async with team_session(database, team_id) as session:
+        assert (
+            await session.scalar(text("select count(*) from signals where source = 'derived'"))
+            == derived_before
+        )
+        full = await scoring.rescore_team(session, team_id=team_id, at=at)
+    assert full == scoring.RescoreResult(0, 0, 0)
+
+
+async def test_a_waiting_score_only_rescoring_never_swallows_a_full_one(
+    client: httpx.AsyncClient, admin: Member, database: Database
+) -> None:
+    """Weight changes queue the scores alone; an import queues the full rescoring. Each kind
+    has its own queueing lock: a score-only run waiting must not make an import's run a
+    duplicate, or the import's leads would never get their derived signals."""
+    from reos.scoring.jobs import defer_rescore
+
+    team = uuid.UUID(admin.team_id)
+    proposal = {"weights": {"vacant": {"weight": 60, "half_life_days": 180}}}
+    saved = await client.put("/api/v1/scoring/settings", json=proposal, headers=admin.headers)
+    assert saved.json()["rescore_job_id"] is not None
+    async with team_session(database, team) as session:
+        full = await defer_rescore(session, team_id=team)
+        again = await defer_rescore(session, team_id=team, derive=False)
+    assert full is not None and again is None
+    async with team_session(database, None) as session:
+        waiting = await session.execute(
+            text(
+                "select task_name from procrastinate_jobs where args->>'team_id' = :team and status = 'todo'"
+            ),
+            {"team": admin.team_id},
+        )
+        assert sorted(r[0] for r in waiting) == ["scoring.rescore_scores", "scoring.rescore_team"]
+    await run_jobs()
+
+
 async def test_part_ranges_split_the_team_evenly_and_cover_every_id(
     demo_team: tuple[Database, uuid.UUID],
 ) -> None:

@@ -2,8 +2,11 @@
 
 `defer_rescore(session, team_id=...)` is what other domains call (imports, settings): the job is
 deferred on the caller's connection, so it exists if and only if their write commits. A queueing
-lock keeps at most one waiting rescore per team: a burst of changes costs one run, and a change
-made while a run is under way queues the next one, which sees it.
+lock keeps at most one waiting rescore per team and kind: a burst of changes costs one run, and a
+change made while a run is under way queues the next one, which sees it. The two kinds are the
+full rescoring (derives signals from the facts: after imports, every night) and the scores alone
+(`derive=False`: after a change of weights or the gate, which moves no fact); each has its own
+lock, so a waiting score-only run never swallows an import's full one.
 
 A team is rescored in parts (ranges of property ids, about `scoring.LEADS_PER_PART` leads each) on
 `CONNECTIONS` connections at once, each part in its own transaction: rescoring is idempotent, so
@@ -53,6 +56,7 @@ async def rescore_in_parts(
     parts: int | None = None,
     connections: int = CONNECTIONS,
     progress: Callable[[int, int], Awaitable[None]] | None = None,
+    derive: bool = True,
 ) -> TeamRescore:
     """Rescore the whole team, part by part, `connections` parts at a time, every part with the
     same settings and time; `progress(done, total)` after each part has committed."""
@@ -76,6 +80,7 @@ async def rescore_in_parts(
                     ids=ids,
                     weights=settings.weights,
                     gate=settings.equity_gate_percent,
+                    derive=derive,
                 )
             totals += result
             done += 1
@@ -94,9 +99,23 @@ async def rescore_in_parts(
 
 # A lost connection or a deadlock with a writer outside the leads lock (a merge of two leads)
 # fails a part; rescoring is idempotent, so the job runs again rather than leave scores half done.
-@task(name=scoring.RESCORE_TASK, queue="maintenance", retry_on=(OperationalError, psycopg.OperationalError))
+RETRY_ON = (OperationalError, psycopg.OperationalError)
+
+
+@task(name=scoring.RESCORE_TASK, queue="maintenance", retry_on=RETRY_ON)
 async def rescore_team(session: AsyncSession, info: JobInfo, *, team_id: str) -> dict[str, int]:
+    return await _run(session, info, team=uuid.UUID(team_id), task_name=scoring.RESCORE_TASK, derive=True)
+
+
+@task(name=scoring.RESCORE_SCORES_TASK, queue="maintenance", retry_on=RETRY_ON)
+async def rescore_scores(session: AsyncSession, info: JobInfo, *, team_id: str) -> dict[str, int]:
     team = uuid.UUID(team_id)
+    return await _run(session, info, team=team, task_name=scoring.RESCORE_SCORES_TASK, derive=False)
+
+
+async def _run(
+    session: AsyncSession, info: JobInfo, *, team: uuid.UUID, task_name: str, derive: bool
+) -> dict[str, int]:
     database = runtime.database
     assert database is not None
 
@@ -105,14 +124,14 @@ async def rescore_team(session: AsyncSession, info: JobInfo, *, team_id: str) ->
             database,
             team_id=team,
             job_id=info.job_id,
-            task_name=scoring.RESCORE_TASK,
+            task_name=task_name,
             label=LABEL,
             done=done,
             total=total,
         )
 
     await progress(0, 1)
-    run = await rescore_in_parts(database, team_id=team, progress=progress)
+    run = await rescore_in_parts(database, team_id=team, progress=progress, derive=derive)
     if run.result.changed:
         await events.publish(
             session,
@@ -141,16 +160,18 @@ async def rescore_team(session: AsyncSession, info: JobInfo, *, team_id: str) ->
     return {"changed": run.result.changed}
 
 
-async def defer_rescore(session: AsyncSession, *, team_id: uuid.UUID) -> int | None:
-    """Queue the team's rescoring with the caller's transaction; None when one is already waiting."""
+async def defer_rescore(session: AsyncSession, *, team_id: uuid.UUID, derive: bool = True) -> int | None:
+    """Queue the team's rescoring (without `derive`, of the scores alone) with the caller's
+    transaction; None when one of that kind is already waiting."""
+    job = rescore_team if derive else rescore_scores
     connection = await session.connection()
     raw = (await connection.get_raw_connection()).driver_connection
     assert raw is not None
     try:
         # In a savepoint: a refused duplicate must not abort the caller's transaction.
         async with raw.transaction():
-            job_id: int = await rescore_team.configure(
-                connection=raw, queueing_lock=f"{scoring.RESCORE_TASK}:{team_id}"
+            job_id: int = await job.configure(
+                connection=raw, queueing_lock=f"{job.name}:{team_id}"
             ).defer_async(team_id=str(team_id))
     except AlreadyEnqueued:
         return None

@@ -188,12 +188,24 @@ _WEIGHTS_SQL = (
     "as w(kind, weight, half_life)"
 )
 
-_RESCORE_SQL = (
-    "with w as ("
-    + _WEIGHTS_SQL.format(w="weights", h="half_lives")
-    + "),"
-    + _DERIVED_SQL
-    + f""",
+# After a change of weights or the gate only the scores move: the signals are read as they
+# stand (derived ones are kept current by the facts' own rescoring, imports and the nightly run),
+# which spares the derivation, most of a rescoring that writes nothing.
+_STORED_SQL = """
+props as materialized (
+    select p.id, p.equity_percent, p.score, p.signal_kinds
+    from properties p
+    where p.team_id = :team_id {only_p}
+),
+kept as (
+    select s.property_id, s.kind::text as kind, s.observed_on
+    from signals s
+    where s.team_id = :team_id {only_s}
+)
+"""
+
+# Scores from `kept` (the signals) and `props`, written where the score or the kinds differ.
+_SCORING_SQL = f"""
 points as (
     select s.property_id,
            sum({_micro_sql("w")})::bigint as micro,
@@ -216,10 +228,24 @@ written as (
     where p.team_id = :team_id {{only_p}} and p.id = scored.id
     returning 1
 )
-select (select count(*) from written) as changed,
-       (select count(*) from added) + (select count(*) from redone) as added,
-       (select count(*) from gone) as removed
 """
+
+_WITH_WEIGHTS = "with w as (" + _WEIGHTS_SQL.format(w="weights", h="half_lives") + "),"
+_RESCORE_SQL = (
+    _WITH_WEIGHTS
+    + _DERIVED_SQL
+    + ","
+    + _SCORING_SQL
+    + """select (select count(*) from written) as changed,
+       (select count(*) from added) + (select count(*) from redone) as added,
+       (select count(*) from gone) as removed"""
+)
+_RESCORE_STORED_SQL = (
+    _WITH_WEIGHTS
+    + _STORED_SQL
+    + ","
+    + _SCORING_SQL
+    + "select (select count(*) from written) as changed, 0 as added, 0 as removed"
 )
 
 _PREVIEW_SQL = f"""
@@ -257,6 +283,9 @@ select * from ranked where rank_before <= :limit or rank_after <= :limit order b
 """
 
 RESCORE_TASK = "scoring.rescore_team"
+# After a change of the settings: the scores from the stored signals, nothing derived.
+RESCORE_SCORES_TASK = "scoring.rescore_scores"
+RESCORE_TASKS = (RESCORE_TASK, RESCORE_SCORES_TASK)
 
 
 IdRange = tuple[uuid.UUID, uuid.UUID | None]
@@ -376,7 +405,7 @@ async def update_settings(
     )
     from reos.scoring.jobs import defer_rescore
 
-    job_id = await defer_rescore(session, team_id=team_id)
+    job_id = await defer_rescore(session, team_id=team_id, derive=False)
     return await get_settings(session, team_id=team_id), job_id
 
 
@@ -410,11 +439,14 @@ async def rescore(
     ids: IdRange | None = None,
     weights: dict[str, rules.KindWeight] | None = None,
     gate: int | None = None,
+    derive: bool = True,
 ) -> RescoreResult:
     """Derive signals from the facts and write the score and signal kinds of every property
     (one with `property_id`, those whose id is in `ids`), set-based, in one statement. Rows
     whose score and kinds are unchanged are not written. Rescoring is idempotent, so a team's
-    parts can each commit on their own (`scoring.jobs.rescore_in_parts`)."""
+    parts can each commit on their own (`scoring.jobs.rescore_in_parts`). Without `derive`, the
+    scores come from the signals as stored (after a change of the settings, which moves no
+    fact)."""
     at = at or clock.now()
     as_of = at.astimezone(UTC).date()
     if weights is None or gate is None:
@@ -433,7 +465,7 @@ async def rescore(
     kinds = list(SIGNAL_KINDS)
     row = (
         await session.execute(
-            text(_RESCORE_SQL.format(**_part(property_id, ids))),
+            text((_RESCORE_SQL if derive else _RESCORE_STORED_SQL).format(**_part(property_id, ids))),
             {
                 "team_id": team_id,
                 "as_of": as_of,
@@ -487,7 +519,7 @@ async def part_ranges(
 
 
 async def rescore_team(
-    session: AsyncSession, *, team_id: uuid.UUID, at: datetime | None = None
+    session: AsyncSession, *, team_id: uuid.UUID, at: datetime | None = None, derive: bool = True
 ) -> RescoreResult:
     """Rescore the whole team in this one transaction, part after part, and announce it
     (`scores.updated`) when any score changed. The job does the same on two connections
@@ -503,6 +535,7 @@ async def rescore_team(
             ids=ids,
             weights=settings.weights,
             gate=settings.equity_gate_percent,
+            derive=derive,
         )
         totals = totals + result
     if totals.changed:

@@ -220,7 +220,7 @@ async def _status(principal: Principal, session: SessionDep) -> dict[str, Any]:
     runs = [
         r
         for r in await jobs.list_runs(session, team_id=principal.team_id, limit=20)
-        if r.task_name == scoring.RESCORE_TASK
+        if r.task_name in scoring.RESCORE_TASKS
     ][:1]
     settings = await scoring.get_settings(session, team_id=principal.team_id)
     pending = settings.updated_at is not None and (
