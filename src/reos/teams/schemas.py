@@ -6,10 +6,10 @@ import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Any
-from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
+from reos.kit.zones import time_zones
 from reos.teams.models import Role
 
 Password = Annotated[str, Field(min_length=10, max_length=256)]
@@ -144,7 +144,7 @@ class TeamSettingsUpdate(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None and value not in available_timezones():
+        if value is not None and value not in time_zones():
             raise ValueError(f"unknown time zone {value!r}; use an IANA name like America/Chicago")
         return value
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
-from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
@@ -13,6 +12,7 @@ from pydantic import ValidationError
 from reos.auth.principal import Principal
 from reos.deps import Reader, SessionDep, TeamManager, UserManager
 from reos.errors import AppError
+from reos.kit.zones import time_zones
 from reos.teams import service as teams
 from reos.teams.models import Role, Team
 from reos.teams.schemas import DAYS, InviteCreate, MemberUpdate, TeamSettingsUpdate
@@ -49,13 +49,7 @@ US_ZONES = (
     ("Pacific/Honolulu", "Hawaii"),
     ("America/Puerto_Rico", "Atlantic — Puerto Rico"),
 )
-ALL_ZONES = tuple(
-    sorted(
-        z
-        for z in available_timezones()
-        if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/"))
-    )
-)
+ALL_ZONES = tuple(sorted(z for z in time_zones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))))
 
 
 # --- members and invitations ----------------------------------------------------------------
