@@ -92,6 +92,11 @@ async def test_register_creates_team_and_logs_in(client: httpx.AsyncClient) -> N
     assert "Web Buyers" in dashboard.text and "Welcome aboard, Rita" in dashboard.text
     # The flash message is shown once.
     assert "Welcome aboard" not in (await client.get("/")).text
+    # A new team gets its leads from a list first: the empty pages say where to bring one.
+    assert '<a href="/imports">Import a lead list</a>' in dashboard.text
+    assert "Import a lead list, or add a property" in dashboard.text
+    empty = await client.get("/properties")
+    assert '<a href="/imports">Import a lead list</a> from a list tool' in empty.text
 
 
 async def test_register_shows_field_errors(client: httpx.AsyncClient, admin: Member) -> None:

@@ -48,7 +48,7 @@ async def _numbers(principal: Principal, session: SessionDep) -> dict[str, Any]:
     )
     checklist = [
         ("Create your team", True, "/settings"),
-        ("Add your first property", counts["properties"] > 0, "/properties#new"),
+        ("Import a lead list, or add a property", counts["properties"] > 0, "/imports"),
         ("Invite a teammate", counts["members"] > 1 or counts["pending_invitations"] > 0, "/team#invite"),
         ("Add your postal address (needed for email law)", bool(team.postal_address), "/settings#address"),
     ]
