@@ -653,6 +653,59 @@ async def test_whole_addresses_in_one_cell_land_with_their_city_state_and_zip(
     assert report[4][0] == "Mailing Full Address" and "not a ZIP code" in report[4][1]
 
 
+async def test_undo_puts_the_scores_back_with_the_signals_and_facts(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    """An import that brings a signal, a value and an absentee owner to a lead the team has
+    raises its score; undoing it removed the signal and restored the value but left the score
+    (and the derived signals) as the import had made them, until the nightly run. Undo now
+    queues the team's rescoring with its own write."""
+    created = await client.post(
+        "/api/v1/properties",
+        json={"address": "9 Elm St", "city": "Tampa", "state": "FL", "zip_code": "33610"},
+        headers=admin.headers,
+    )
+    assert created.status_code == 201, created.text
+    lead_id = created.json()["id"]
+    await run_jobs()
+
+    async def scored() -> tuple[int, set[str]]:
+        prop = (await client.get(f"/api/v1/properties/{lead_id}", headers=admin.headers)).json()
+        score = (await client.get(f"/api/v1/properties/{lead_id}/score", headers=admin.headers)).json()
+        assert score["stored_score"] == score["score"] == prop["score"]
+        signals = await client.get(f"/api/v1/properties/{lead_id}/signals", headers=admin.headers)
+        return prop["score"], {s["kind"] for s in signals.json()}
+
+    before = await scored()
+    assert before == (0, set())
+    row = lead(
+        **{
+            "Property Address": "9 Elm St",
+            "APN": "",
+            "Estimated Value": "$300,000",
+            "Est. Equity": "$300,000",  # free and clear, high equity
+            "Tax Delinquent": "Yes",
+        }
+    )  # the owner mails from Atlanta: absentee, out of state
+    body = await imported(client, admin, csv_bytes([row]))
+    assert body["counts"]["updated"] == 1
+    await run_jobs()
+    score, kinds = await scored()
+    assert score > 40
+    assert kinds >= {
+        "tax_delinquent",
+        "absentee_owner",
+        "out_of_state_owner",
+        "free_and_clear",
+        "high_equity",
+    }
+
+    undone = await client.post(f"/api/v1/imports/{body['id']}/undo", headers=admin.headers)
+    assert undone.status_code == 200, undone.text
+    await run_jobs()
+    assert await scored() == before
+
+
 async def test_undo_removes_what_was_created_keeps_worked_leads_and_restores_fields_still_equal(
     client: httpx.AsyncClient, admin: Member, database: Database
 ) -> None:

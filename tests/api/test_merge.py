@@ -484,3 +484,50 @@ async def test_merge_of_two_leads_with_the_same_signal_keeps_one(
             )
     response = await merge(client, admin, keep["id"], dup["id"])
     assert response.status_code == 200, response.text
+
+
+async def score_of(client: httpx.AsyncClient, member: Member, prop_id: str) -> tuple[int, set[str]]:
+    """The stored score (what the list sorts by) and signal kinds, checked against the live
+    breakdown of the same signals."""
+    prop = (await client.get(f"/api/v1/properties/{prop_id}", headers=member.headers)).json()
+    score = (await client.get(f"/api/v1/properties/{prop_id}/score", headers=member.headers)).json()
+    assert score["stored_score"] == score["score"], score
+    signals = (await client.get(f"/api/v1/properties/{prop_id}/signals", headers=member.headers)).json()
+    return prop["score"], {s["kind"] for s in signals}
+
+
+async def test_a_merge_rescores_the_lead_it_keeps(client: httpx.AsyncClient, admin: Member) -> None:
+    """The duplicate's signals and the values it fills move to the kept lead: its score must
+    follow at once, not at the next nightly run (the list sorts by the stored score)."""
+    keep = await create_property(client, admin)
+    dup = await create_property(
+        client, admin, address="4417 Quillfeather Lane", estimated_value=300000, mortgage_balance=0
+    )
+    added = await client.post(
+        f"/api/v1/properties/{dup['id']}/signals", json={"kind": "tax_delinquent"}, headers=admin.headers
+    )
+    assert added.status_code == 201, added.text
+    assert await score_of(client, admin, keep["id"]) == (0, set())
+    response = await merge(client, admin, keep["id"], dup["id"])
+    assert response.status_code == 200, response.text
+    score, kinds = await score_of(client, admin, keep["id"])
+    assert kinds == {"tax_delinquent", "free_and_clear", "high_equity"} and score > 0
+    assert response.json()["property"]["score"] == score  # the answer is the rescored lead
+
+
+async def test_a_contact_merge_rescores_the_leads_of_the_contact_kept(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    """Merging fills the kept owner's empty mailing address from the duplicate: the leads that
+    person owns turn absentee (and out of state) then, not at the next nightly run."""
+    prop = await create_property(client, admin)
+    keep = await create_contact(client, admin)
+    dup = await create_contact(
+        client, admin, street="77 Harbor View Dr", city="Atlanta", state="GA", zip_code="30301"
+    )
+    await link(client, admin, prop["id"], keep["id"])
+    assert await score_of(client, admin, prop["id"]) == (0, set())
+    response = await merge_contacts(client, admin, keep["id"], dup["id"])
+    assert response.status_code == 200, response.text
+    score, kinds = await score_of(client, admin, prop["id"])
+    assert kinds == {"absentee_owner", "out_of_state_owner"} and score > 0

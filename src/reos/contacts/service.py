@@ -526,6 +526,14 @@ async def merge_contacts(
     name = dup.entity_name or " ".join(n for n in (dup.first_name, dup.last_name) if n)
     await session.delete(dup)
     await session.flush()
+    if MAILING_FACTS.intersection(filled) or moved.get("property_contacts"):
+        # The kept person's mailing address or leads changed: absentee and out of state with them.
+        linked = await session.scalars(
+            select(PropertyContact.property_id).where(
+                PropertyContact.team_id == team_id, PropertyContact.contact_id == keep.id
+            )
+        )
+        await properties.facts_changed(session, team_id=team_id, property_ids=list(linked))
     await audit.record(
         session,
         action="contact.merged",

@@ -876,6 +876,11 @@ async def undo(
     }
     imp.status, imp.undone_at = "undone", clock.now()
     await session.flush()
+    # The signals it brought are gone and the values and owners it changed are back: the
+    # derived signals and scores follow in the rescoring, queued with this write.
+    from reos.scoring import jobs as scoring_jobs
+
+    await scoring_jobs.defer_rescore(session, team_id=team_id)
     await audit.record(
         session,
         action="import.undone",

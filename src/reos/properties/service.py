@@ -692,6 +692,8 @@ async def merge_properties(
         .where(Property.team_id == team_id, Property.merged_into_id == dup.id, Property.id != keep.id)
         .values(merged_into_id=keep.id)
     )
+    # Its signals and the values it filled are the kept lead's now: so is the score they make.
+    await facts_changed(session, team_id=team_id, property_ids=[keep.id])
     summary = {"address": f"{dup.address}, {dup.city}", "filled": filled, "moved": moved}
     await timeline.record_event(
         session,
