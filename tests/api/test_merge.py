@@ -531,3 +531,20 @@ async def test_a_contact_merge_rescores_the_leads_of_the_contact_kept(
     assert response.status_code == 200, response.text
     score, kinds = await score_of(client, admin, prop["id"])
     assert kinds == {"absentee_owner", "out_of_state_owner"} and score > 0
+
+
+async def test_deleting_an_owner_rescores_the_leads_it_owned(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    """An absentee owner deleted: the lead has no owner with a mailing address any more, so it
+    is no longer absentee, and its score says so at once."""
+    prop = await create_property(client, admin)
+    owner = await create_contact(
+        client, admin, street="77 Harbor View Dr", city="Atlanta", state="GA", zip_code="30301"
+    )
+    await link(client, admin, prop["id"], owner["id"])
+    score, kinds = await score_of(client, admin, prop["id"])
+    assert kinds == {"absentee_owner", "out_of_state_owner"} and score > 0
+    deleted = await client.delete(f"/api/v1/contacts/{owner['id']}", headers=admin.headers)
+    assert deleted.status_code == 204, deleted.text
+    assert await score_of(client, admin, prop["id"]) == (0, set())

@@ -213,15 +213,25 @@ async def delete_contact(
     actor_account_id: uuid.UUID | None,
     viewer: Membership | None = None,
 ) -> None:
-    """Delete a contact; its points and property roles go with it (ON DELETE CASCADE)."""
+    """Delete a contact; its points and property roles go with it (ON DELETE CASCADE), and the
+    leads it owned are rescored (an owner's mailing address makes a lead absentee)."""
     contact = await get_contact_or_raise(session, team_id=team_id, contact_id=contact_id, viewer=viewer)
     details: dict[str, Any] = {
         "kind": contact.kind,
         "name": contact.entity_name or " ".join(n for n in (contact.first_name, contact.last_name) if n),
         "points": [p.value for p in contact.points],
     }
+    linked = list(
+        await session.scalars(
+            select(PropertyContact.property_id).where(
+                PropertyContact.team_id == team_id, PropertyContact.contact_id == contact.id
+            )
+        )
+    )
     await session.delete(contact)
     await session.flush()
+    if linked:
+        await properties.facts_changed(session, team_id=team_id, property_ids=linked)
     await audit.record(
         session,
         action="contact.deleted",
