@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import uuid
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -294,6 +295,36 @@ async def test_a_workbook_is_read_from_the_sheet_that_holds_the_list(
         assert (done["status"], done["sheet"], done["counts"]["created"]) == ("completed", sheet, created)
     addresses = {p["address"] for p in await properties_of(client, admin)}
     assert addresses == {"12 OAK ST", "40 PINE RD", "7 ELM CT"}
+
+
+async def test_a_workbook_s_hidden_sheets_come_last_and_any_sheet_name_is_kept(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    """A hidden sheet (lookups, an old copy) is not chosen over a visible list; a sheet name
+    longer than Excel writes (other tools do) is kept whole, not refused by the database."""
+    from openpyxl import load_workbook
+
+    long_name = "Leads exported from the county assessor list tool for the third quarter, every parcel"
+    book = load_workbook(io.BytesIO(several_sheets()))
+    book["Leads"].sheet_state = "hidden"
+    with warnings.catch_warnings():  # openpyxl warns past Excel's 31 characters, and writes it
+        warnings.simplefilter("ignore", UserWarning)
+        book["Leads 2"].title = long_name
+    out = io.BytesIO()
+    book.save(out)
+    files = {"file": ("county.xlsx", out.getvalue(), "application/octet-stream")}
+    guessed = await client.post("/api/v1/imports/preview", files=files, headers=admin.headers)
+    assert guessed.status_code == 200, guessed.text
+    assert guessed.json()["sheet"] == long_name
+    started = await client.post("/api/v1/imports", files=files, headers=admin.headers)
+    assert started.status_code == 202, started.text
+    await run_jobs()
+    done = (await client.get(f"/api/v1/imports/{started.json()['id']}", headers=admin.headers)).json()
+    assert (done["status"], done["sheet"], done["counts"]["created"]) == ("completed", long_name, 1)
+    hidden = await client.post(
+        "/api/v1/imports/preview", files=files, data={"sheet": "Leads"}, headers=admin.headers
+    )
+    assert hidden.status_code == 200 and len(hidden.json()["rows"]) == 2  # still there when named
 
 
 async def test_excel_unicode_text_utf16_tab_separated_is_read(

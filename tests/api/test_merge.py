@@ -11,7 +11,8 @@ from typing import Any
 
 import httpx
 import psycopg
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
 from reos.db.session import Database, team_session
 from reos.scoring.models import SIGNAL_KINDS
@@ -548,3 +549,55 @@ async def test_deleting_an_owner_rescores_the_leads_it_owned(
     deleted = await client.delete(f"/api/v1/contacts/{owner['id']}", headers=admin.headers)
     assert deleted.status_code == 204, deleted.text
     assert await score_of(client, admin, prop["id"]) == (0, set())
+
+
+async def test_a_contact_merge_rescores_a_lead_both_people_owned(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    """Both people own the lead; the duplicate's role there is a repeat, dropped rather than
+    moved. The owner who got mail at the property is gone, so the lead turns absentee."""
+    prop = await create_property(client, admin)
+    keep = await create_contact(
+        client, admin, street="77 Harbor View Dr", city="Atlanta", state="GA", zip_code="30301"
+    )
+    dup = await create_contact(
+        client, admin, street=LEAD["address"], city="Tampa", state="FL", zip_code="33610"
+    )
+    await link(client, admin, prop["id"], keep["id"])
+    await link(client, admin, prop["id"], dup["id"])
+    assert await score_of(client, admin, prop["id"]) == (0, set())
+    response = await merge_contacts(client, admin, keep["id"], dup["id"])
+    assert response.status_code == 200, response.text
+    score, kinds = await score_of(client, admin, prop["id"])
+    assert kinds == {"absentee_owner", "out_of_state_owner"} and score > 0
+
+
+async def test_an_owner_of_many_leads_is_rescored_by_the_team_job(
+    client: httpx.AsyncClient, admin: Member, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past `FACTS_CHANGED_AT_ONCE` leads, a change of an owner's mailing address queues the
+    team's rescoring instead of rescoring lead by lead in the request."""
+    from reos.properties import service as properties
+    from tests.fixtures.jobs import run_jobs
+
+    monkeypatch.setattr(properties, "FACTS_CHANGED_AT_ONCE", 1)
+    owner = await create_contact(client, admin)
+    leads = [await create_property(client, admin, address=f"{n} Palm Ave") for n in (1, 2)]
+    for prop in leads:
+        await link(client, admin, prop["id"], owner["id"])
+    moved = await client.patch(
+        f"/api/v1/contacts/{owner['id']}",
+        json={"street": "77 Harbor View Dr", "city": "Atlanta", "state": "GA", "zip_code": "30301"},
+        headers=admin.headers,
+    )
+    assert moved.status_code == 200, moved.text
+    async with team_session(database, None) as session:
+        waiting = await session.scalars(
+            text("select task_name from procrastinate_jobs where args->>'team_id' = :t and status = 'todo'"),
+            {"t": admin.team_id},
+        )
+        assert list(waiting) == ["scoring.rescore_team"]
+    await run_jobs()
+    for prop in leads:
+        score, kinds = await score_of(client, admin, prop["id"])
+        assert kinds == {"absentee_owner", "out_of_state_owner"} and score > 0

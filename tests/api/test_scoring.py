@@ -513,11 +513,18 @@ async def test_a_waiting_score_only_rescoring_never_swallows_a_full_one(
     async with team_session(database, None) as session:
         waiting = await session.execute(
             text(
-                "select task_name from procrastinate_jobs where args->>'team_id' = :team and status = 'todo'"
+                "select task_name, lock from procrastinate_jobs "
+                "where args->>'team_id' = :team and status = 'todo'"
             ),
             {"team": admin.team_id},
         )
-        assert sorted(r[0] for r in waiting) == ["scoring.rescore_scores", "scoring.rescore_team"]
+        # Both wait, and under one execution lock they run one after the other: a score-only
+        # run beside a full one would read the signals the full one is rewriting.
+        lock = f"scoring.rescore:{admin.team_id}"
+        assert sorted(tuple(r) for r in waiting) == [
+            ("scoring.rescore_scores", lock),
+            ("scoring.rescore_team", lock),
+        ]
     await run_jobs()
 
 

@@ -338,6 +338,58 @@ async def test_a_workbook_s_sheet_is_chosen_on_the_mapping_step(
     assert 'name="sheet"' not in (await client.get(plain.headers["location"])).text
 
 
+async def test_a_mapping_page_drawn_for_another_sheet_starts_nothing(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    """After choosing another sheet, the browser's Back shows the page of the first one, whose
+    selects name columns by position: starting from it would import the new sheet with the old
+    sheet's choices. It is refused, and the page redrawn for the sheet the draft reads. A sheet
+    whose name ends in a space can be chosen (form fields are tidied, sheet names are not)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(several_sheets()))
+    book["Leads 2"].title = "Leads 2 "
+    out = io.BytesIO()
+    book.save(out)
+    csrf = await web_login(client, admin.email)
+    uploaded = await client.post(
+        "/imports/upload",
+        files={"file": ("county.xlsx", out.getvalue(), "application/octet-stream")},
+        data={"csrf_token": csrf},
+    )
+    mapping_url = uploaded.headers["location"]
+    draft_id = mapping_url.split("/")[2]
+    first = await client.get(mapping_url)
+    assert '<input type="hidden" name="sheet" value="Leads">' in first.text
+    old_form = {f"col__{i}": _selected(first.text, h) for i, h in enumerate(LIST_HEADERS)}
+    chosen = await client.post(f"/imports/{draft_id}/sheet", data={"sheet": "Leads 2 ", "csrf_token": csrf})
+    assert chosen.status_code == 303, chosen.text
+
+    stale = await client.post(
+        f"/imports/{draft_id}/start", data={**old_form, "sheet": "Leads", "csrf_token": csrf}
+    )
+    assert stale.status_code == 409
+    assert (
+        "now reads “Leads 2 ”" in stale.text
+        and '<input type="hidden" name="sheet" value="Leads 2 ">' in stale.text
+    )
+    preview = await client.post(
+        f"/imports/{draft_id}/preview", data={**old_form, "sheet": "Leads", "csrf_token": csrf}
+    )
+    assert "now reads “Leads 2 ”" in preview.text
+    assert (
+        await client.get(f"/api/v1/imports/{draft_id}", headers=admin.headers)
+    ).status_code == 404  # a draft
+
+    started = await client.post(
+        f"/imports/{draft_id}/start", data={**old_form, "sheet": "Leads 2 ", "csrf_token": csrf}
+    )
+    assert started.status_code == 303, started.text
+    await run_jobs()
+    done = (await client.get(f"/api/v1/imports/{draft_id}", headers=admin.headers)).json()
+    assert (done["status"], done["sheet"], done["counts"]["created"]) == ("completed", "Leads 2 ", 1)
+
+
 async def test_the_progress_page_names_the_merge_step_under_way(
     client: httpx.AsyncClient, admin: Member, database: Database
 ) -> None:

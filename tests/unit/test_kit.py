@@ -119,7 +119,8 @@ def test_zip_codes_are_normalised(raw: str, zip_code: str) -> None:
             PlaceTail("4417 Quillfeather Lane", "Tampa", "FL", "33610"),
         ),
         ("5 Lime Ct, Orlando, Florida", PlaceTail("5 Lime Ct", "Orlando", "Florida", None)),
-        ("12 Oak St 33610", PlaceTail("12 Oak St", None, None, "33610")),
+        ("12 Oak St, 33610", PlaceTail("12 Oak St", None, None, "33610")),
+        ("77 Harbor View Dr Atlanta GA 30301", PlaceTail("77 Harbor View Dr", "Atlanta", "GA", "30301")),
     ],
 )
 def test_a_one_line_address_is_cut_into_street_and_place(line: str, tail: PlaceTail) -> None:
@@ -136,6 +137,8 @@ def test_a_one_line_address_is_cut_into_street_and_place(line: str, tail: PlaceT
         "12 OAK CT",  # a court, not Connecticut
         "12 Oak St, Apt 4",  # a comma inside the street line
         "Tampa, FL 33610",  # a place and no street
+        "123 County Road 10000",  # a road's number, not a ZIP: no comma, no state
+        "12 Oak St 33610",
         "",
     ],
 )

@@ -525,6 +525,15 @@ async def merge_contacts(
             point.is_primary = False
     keep.updated_at = clock.now()
     await session.flush()
+    # Both people's leads, read before the move: a role the kept person already had is dropped
+    # as a repeat, not counted as moved, and its lead may still change (the mailing address).
+    linked = set(
+        await session.scalars(
+            select(PropertyContact.property_id).where(
+                PropertyContact.team_id == team_id, PropertyContact.contact_id.in_((keep.id, dup.id))
+            )
+        )
+    )
     moved = await properties.move_references(
         session,
         team_id=team_id,
@@ -536,14 +545,9 @@ async def merge_contacts(
     name = dup.entity_name or " ".join(n for n in (dup.first_name, dup.last_name) if n)
     await session.delete(dup)
     await session.flush()
-    if MAILING_FACTS.intersection(filled) or moved.get("property_contacts"):
-        # The kept person's mailing address or leads changed: absentee and out of state with them.
-        linked = await session.scalars(
-            select(PropertyContact.property_id).where(
-                PropertyContact.team_id == team_id, PropertyContact.contact_id == keep.id
-            )
-        )
-        await properties.facts_changed(session, team_id=team_id, property_ids=list(linked))
+    if linked:
+        # One person now where two were: absentee and out of state follow on every lead of theirs.
+        await properties.facts_changed(session, team_id=team_id, property_ids=sorted(linked))
     await audit.record(
         session,
         action="contact.merged",

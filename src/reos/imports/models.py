@@ -40,8 +40,9 @@ class Import(Base, TenantMixin):
 
     filename: Mapped[str] = mapped_column(String(255))
     format: Mapped[str] = mapped_column(String(10))
-    # The worksheet read, for a workbook (reader.SHEET_NAME_MAX; Excel's own limit is 31).
-    sheet: Mapped[str | None] = mapped_column(String(100))
+    # The worksheet read, for a workbook: its name as the workbook has it (Excel stops at 31
+    # characters, other writers do not).
+    sheet: Mapped[str | None] = mapped_column(Text)
     # Where the uploaded file is kept (the storage provider's key) and its digest.
     file_key: Mapped[str] = mapped_column(String(500))
     file_sha256: Mapped[str] = mapped_column(String(64))

@@ -195,7 +195,8 @@ def _cell(value: Any) -> str:
 
 # A header row further down than this is not looked for when choosing among a workbook's sheets.
 HEADER_SEARCH_ROWS = 50
-SHEET_NAME_MAX = 100
+# How much of a sheet name an error message repeats (a name is whatever the workbook says).
+SHEET_NAME_SHOWN = 100
 
 
 def _first_filled(rows: Iterator[tuple[Any, ...]], limit: int | None = None) -> list[str] | None:
@@ -227,34 +228,37 @@ def _xlsx(stream: IO[bytes], sheet: str | None, wanted: Callable[[list[str]], bo
         if sheet is not None:
             if sheet not in names:
                 raise Unprocessable(
-                    f"the workbook has no sheet named {sheet[:SHEET_NAME_MAX]!r}; its sheets are "
+                    f"the workbook has no sheet named {sheet[:SHEET_NAME_SHOWN]!r}; its sheets are "
                     + ", ".join(repr(n) for n in names),
                     details={"field": "sheet", "sheets": names},
                 )
             chosen = sheet
         else:
             chosen = _choose_sheet(book, names, wanted)
+        values = book[chosen].iter_rows(values_only=True)
+        headers = _first_filled(values)
+
+        def rows() -> Iterator[list[str]]:
+            try:
+                for row in values:
+                    yield [_cell(v) for v in row]
+            finally:
+                book.close()
+
+        return _checked(Table("xlsx", headers or [], rows(), sheets=names, sheet=chosen))
     except BaseException:
+        # The rows' own close never runs for a table refused before its first row.
         book.close()
         raise
-    values = book[chosen].iter_rows(values_only=True)
-    headers = _first_filled(values)
-
-    def rows() -> Iterator[list[str]]:
-        try:
-            for row in values:
-                yield [_cell(v) for v in row]
-        finally:
-            book.close()
-
-    return _checked(Table("xlsx", headers or [], rows(), sheets=names, sheet=chosen))
 
 
 def _choose_sheet(book: Any, names: list[str], wanted: Callable[[list[str]], bool] | None) -> str:
     if len(names) == 1:
         return names[0]
     first_filled: str | None = None
-    for name in names:
+    # Visible sheets first: a hidden one holds lookups or an old copy more often than the list.
+    hidden = [n for n in names if getattr(book[n], "sheet_state", "visible") != "visible"]
+    for name in [n for n in names if n not in hidden] + hidden:
         headers = _first_filled(book[name].iter_rows(values_only=True), HEADER_SEARCH_ROWS)
         if headers is None:
             continue

@@ -71,13 +71,12 @@ def open_table(stream: IO[bytes], filename: str, sheet: str | None = None) -> re
 
 def _mapping_for(table: reader.Table, given: dict[str, Any] | None) -> dict[str, str]:
     if given is None:
-        guessed = mapping.guess_mapping(table.headers)
-        if "address" not in guessed:
+        if not looks_like_leads(table.headers):
             raise Unprocessable(
                 "no column looks like the street address; send a mapping with an address column",
                 details={"field": "mapping.address", "columns": table.headers},
             )
-        return guessed
+        return mapping.guess_mapping(table.headers)
     return mapping.check_mapping(given, table.headers)
 
 
@@ -438,8 +437,9 @@ async def execute(
     then each merge step) is written beside it, as its progress is."""
     started = clock.now()
     await _side_update(db, imp, status="running", started_at=started, phase="reading")
+    # An import recorded before the sheet was kept (null) was mapped on the first worksheet.
     table, stream = await asyncio.to_thread(
-        functools.partial(reader.open_path, path, imp.filename, sheet=imp.sheet, wanted=looks_like_leads)
+        functools.partial(reader.open_path, path, imp.filename, sheet=imp.sheet)
     )
     try:
         plan = normalise.Plan.build(table.headers, mapping.check_mapping(imp.mapping, table.headers))

@@ -146,7 +146,8 @@ def split_place(line: str) -> PlaceTail | None:
     """The street line and the place of a one-line address: "12 Oak St, Apt 4, Tampa, FL 33610" →
     "12 Oak St Apt 4", Tampa, FL, 33610, for lists that write a whole address in one cell. None
     when the line does not end in a place with a ZIP, or a city and a state (the parser labels
-    the words; a directional such as "NE" after the street is not a state)."""
+    the words; a directional such as "NE" after the street is not a state), and for a line
+    without a comma when that place names no state."""
     if not _PLACE_HINT.search(line):
         return None
     try:
@@ -160,6 +161,10 @@ def split_place(line: str) -> PlaceTail | None:
     for word, label in tokens[cut:]:
         place.setdefault(label, []).append(word.strip(" ,;"))
     if not ("ZipCode" in place or ("PlaceName" in place and "StateName" in place)):
+        return None
+    if "," not in line and "StateName" not in place:
+        # A number closing a line without a comma or a state is as likely the house or road
+        # number of a rural route ("123 County Road 10000") as a ZIP.
         return None
     street = " ".join(word.strip(" ,;") for word, _ in tokens[:cut]).strip()
     if not street or any(label in _PLACE_LABELS for _, label in tokens[:cut]):

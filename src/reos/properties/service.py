@@ -237,6 +237,10 @@ SCORED_FACTS = frozenset(
 )
 
 
+# Leads rescored in the request when their facts change; beyond this many, by the team's job.
+FACTS_CHANGED_AT_ONCE = 200
+
+
 async def facts_changed(session: AsyncSession, *, team_id: uuid.UUID, property_ids: list[uuid.UUID]) -> None:
     """Rescore properties whose scored facts (their own, or their owners' mailing addresses) just
     changed, so the list and the page show the new score at once and not after the next rescoring."""
@@ -244,6 +248,13 @@ async def facts_changed(session: AsyncSession, *, team_id: uuid.UUID, property_i
     from reos.scoring import service as scoring
 
     wanted = set(property_ids)
+    if len(wanted) > FACTS_CHANGED_AT_ONCE:
+        # An owner of thousands of leads (a fund, an LLC): one statement per lead would hold the
+        # request for minutes; the team's rescoring, queued with this write, does them together.
+        from reos.scoring.jobs import defer_rescore
+
+        await defer_rescore(session, team_id=team_id)
+        return
     for property_id in dict.fromkeys(property_ids):
         await scoring.rescore_property(session, team_id=team_id, property_id=property_id)
     # The rescoring wrote the rows in SQL; loaded objects would answer their old score.

@@ -6,7 +6,8 @@ lock keeps at most one waiting rescore per team and kind: a burst of changes cos
 change made while a run is under way queues the next one, which sees it. The two kinds are the
 full rescoring (derives signals from the facts: after imports, every night) and the scores alone
 (`derive=False`: after a change of weights or the gate, which moves no fact); each has its own
-lock, so a waiting score-only run never swallows an import's full one.
+lock, so a waiting score-only run never swallows an import's full one, and one execution lock, so
+the two never run at once.
 
 A team is rescored in parts (ranges of property ids, about `scoring.LEADS_PER_PART` leads each) on
 `CONNECTIONS` connections at once, each part in its own transaction: rescoring is idempotent, so
@@ -170,8 +171,10 @@ async def defer_rescore(session: AsyncSession, *, team_id: uuid.UUID, derive: bo
     try:
         # In a savepoint: a refused duplicate must not abort the caller's transaction.
         async with raw.transaction():
+            # One run of either kind at a time per team: a score-only run reading the signals
+            # while a full one rewrites them would write scores from the old ones.
             job_id: int = await job.configure(
-                connection=raw, queueing_lock=f"{job.name}:{team_id}"
+                connection=raw, queueing_lock=f"{job.name}:{team_id}", lock=f"scoring.rescore:{team_id}"
             ).defer_async(team_id=str(team_id))
     except AlreadyEnqueued:
         return None

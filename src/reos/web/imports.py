@@ -257,6 +257,18 @@ async def mapping_step(
     return await _mapping_page(request, principal, session, imp, data, used=used, notice=notice)
 
 
+async def _other_sheet(request: Request, imp: Import) -> str | None:
+    """What to say when the form was drawn for another sheet than the draft now reads (a page
+    kept by the browser's Back after the sheet was changed): its columns are another sheet's."""
+    sent = (await request.form()).get("sheet")
+    if not isinstance(sent, str) or imp.sheet is None or sent == imp.sheet:
+        return None
+    return (
+        f"This page showed the columns of the sheet “{sent}”, but the import now reads “{imp.sheet}”. "
+        "Check its columns below and start again."
+    )
+
+
 @router.post("/imports/{import_id}/preview")
 async def preview_partial(
     request: Request, import_id: uuid.UUID, principal: Importer, session: SessionDep
@@ -266,6 +278,12 @@ async def preview_partial(
     data = await imports.draft_file(imp)
     headers = imports.open_draft(imp, data).headers
     used, clashes = _form_mapping(values, headers)
+    stale = await _other_sheet(request, imp)
+    preview = (
+        {"preview": None, "preview_error": stale}
+        if stale
+        else await _preview_context(imp, data, used, clashes)
+    )
     return partial(
         request,
         "import_preview.html",
@@ -274,7 +292,7 @@ async def preview_partial(
         total=len(headers),
         mapped=len(used),
         clashes=clashes,
-        **await _preview_context(imp, data, used, clashes),
+        **preview,
     )
 
 
@@ -290,6 +308,11 @@ async def start(request: Request, import_id: uuid.UUID, principal: Importer, ses
     imp = imports.draft_or_raise(found, import_id)
     values = await form_fields(request)
     data = await imports.draft_file(imp)
+    stale = await _other_sheet(request, imp)
+    if stale:
+        return await _mapping_page(
+            request, principal, session, imp, data, used=imp.mapping, error=stale, status_code=409
+        )
     headers = imports.open_draft(imp, data).headers
     used, clashes = _form_mapping(values, headers)
     on_duplicate = values.get("on_duplicate", "update")
@@ -333,10 +356,15 @@ async def start(request: Request, import_id: uuid.UUID, principal: Importer, ses
 async def choose_sheet(
     request: Request, import_id: uuid.UUID, principal: Importer, session: SessionDep
 ) -> Response:
-    imp = await imports.get_draft_or_raise(session, team_id=principal.team_id, import_id=import_id)
-    values = await form_fields(request)
+    # Locked: a Start racing this change waits for it, and then finds the sheet it reads.
+    found = await imports.get_import(
+        session, team_id=principal.team_id, import_id=import_id, drafts=True, lock=True
+    )
+    imp = imports.draft_or_raise(found, import_id)
     data = await imports.draft_file(imp)
-    sheet = values.get("sheet", "")
+    # As sent: a sheet's name may end in a space, which the form's tidied fields would drop.
+    raw = (await request.form()).get("sheet")
+    sheet = raw if isinstance(raw, str) else ""
     try:
         if not sheet:
             raise Unprocessable("choose a sheet to read", details={"field": "sheet"})

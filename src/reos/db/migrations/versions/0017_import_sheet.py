@@ -22,7 +22,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column("imports", sa.Column("sheet", sa.String(length=100), nullable=True))
+    op.add_column("imports", sa.Column("sheet", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
