@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import uuid
 from datetime import timedelta
 
 import httpx
@@ -388,6 +389,42 @@ async def test_a_mapping_page_drawn_for_another_sheet_starts_nothing(
     await run_jobs()
     done = (await client.get(f"/api/v1/imports/{draft_id}", headers=admin.headers)).json()
     assert (done["status"], done["sheet"], done["counts"]["created"]) == ("completed", "Leads 2 ", 1)
+
+
+async def test_the_report_says_when_the_new_leads_are_scored(
+    client: httpx.AsyncClient, admin: Member, database: Database, owner_conn: psycopg.Connection
+) -> None:
+    """Until the rescoring that follows an import has run, the new leads sit at score 0, last in
+    the list's default order: the report shows that rescoring queued, under way, then done."""
+    from sqlalchemy import update
+
+    from reos.jobs.models import JobRun
+
+    csrf = await web_login(client, admin.email)
+    uploaded = await _upload(client, csrf, _file())
+    draft_id = uploaded.headers["location"].split("/")[2]
+    page = await client.get(uploaded.headers["location"])
+    started = await client.post(f"/imports/{draft_id}/start", data={**_form(page.text), "csrf_token": csrf})
+    assert started.status_code == 303, started.text
+    await run_jobs()  # the import, then the team's rescoring it queued
+    report = await client.get(f"/imports/{draft_id}")
+    assert 'data-ranking="completed"' in report.text and "Scored and ranked" in report.text
+    assert 'data-live-on="import.progress job.progress scores.updated"' in report.text
+
+    team = uuid.UUID(admin.team_id)
+    async with team_session(database, team) as session:
+        await session.execute(
+            update(JobRun).where(JobRun.team_id == team).values(status="running", done=6, total=10)
+        )
+    status = await client.get(f"/imports/{draft_id}/status")
+    assert 'data-ranking="running"' in status.text and "60 %" in status.text
+    with owner_conn.transaction():  # the app role may not delete progress rows
+        owner_conn.execute("delete from job_runs where team_id = %s", (team,))
+    status = await client.get(f"/imports/{draft_id}/status")
+    assert 'data-ranking="queued"' in status.text and "until then they sort last" in status.text
+    # An import of days ago needs no word on it.
+    with clock.shifted(timedelta(days=2)):
+        assert "data-ranking" not in (await client.get(f"/imports/{draft_id}/status")).text
 
 
 async def test_the_progress_page_names_the_merge_step_under_way(

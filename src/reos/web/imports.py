@@ -15,6 +15,7 @@ Every step calls `reos.imports.service`, as the JSON API does.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,6 +29,9 @@ from reos.errors import AppError, Conflict, Unprocessable
 from reos.imports import engine, mapping, reader
 from reos.imports import service as imports
 from reos.imports.models import Import
+from reos.jobs import service as jobs
+from reos.kit import clock
+from reos.scoring import service as scoring
 from reos.teams import service as teams
 from reos.web.account import form_fields
 from reos.web.render import page, partial, redirect
@@ -388,11 +392,35 @@ async def discard(import_id: uuid.UUID, principal: Importer, session: SessionDep
 # --- progress, report, undo --------------------------------------------------------------------
 
 
+# How long after an import (or its undo) its report says how the scoring that follows went.
+RANKING_SHOWN = timedelta(days=1)
+
+
+async def _ranking(session: SessionDep, imp: Import) -> dict[str, Any] | None:
+    """The team's full rescoring that follows an import or its undo: until it has run, the new
+    leads sit at score 0, last in the list's default order, and the report says so."""
+    since = imp.undone_at if imp.status == "undone" else imp.finished_at
+    if imp.status not in ("completed", "undone") or since is None or clock.now() - since > RANKING_SHOWN:
+        return None
+    runs = [
+        r
+        for r in await jobs.list_runs(session, team_id=imp.team_id, limit=50)
+        if r.task_name == scoring.RESCORE_TASK and r.created_at >= since
+    ]
+    for state in ("completed", "running", "failed"):
+        found = next((r for r in runs if r.status == state), None)
+        if found is not None:
+            percent = round(100 * found.done / found.total) if found.total else 0
+            return {"state": state, "run": found, "percent": 100 if state == "completed" else percent}
+    return {"state": "queued", "run": None, "percent": 0}
+
+
 async def _report_context(principal: Principal, session: SessionDep, imp: Import) -> dict[str, Any]:
     errors = []
     if imp.status in ("completed", "undone"):
         errors = await imports.first_errors(session, team_id=principal.team_id, import_id=imp.id)
     return {
+        "ranking": await _ranking(session, imp),
         "imp": imp,
         "percent": imports.percent_done(imp),
         "merge_step": imports.merge_step(imp.phase),
