@@ -298,3 +298,32 @@ async def test_import_reads_the_named_sheet_of_a_workbook(
     assert result.exit_code == 0, result.output
     assert "sheet 'Leads 2' imported" in result.output and "created 1" in result.output
     assert [p["address"] for p in await properties_of(client, admin)] == ["7 ELM CT"]
+
+
+async def test_import_preview_shows_the_mapping_and_the_first_rows_and_imports_nothing(
+    monkeypatch: pytest.MonkeyPatch, db_urls: Urls, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    """`--preview` is the wizard's mapping step for a file too large to upload: where each column
+    goes, what is left out and how the first rows land, with nothing written."""
+    from tests.api.test_imports import HEADERS, csv_bytes, lead
+
+    settings = Settings(_env_file=None, database_url=db_urls.app, database_owner_url=db_urls.owner)
+    path = tmp_path / "list.csv"
+    path.write_bytes(
+        csv_bytes(
+            [lead(), lead(**{"Property Address": "", "APN": "A-2"}), lead(**{"Phone 1": "555"})], HEADERS
+        )
+    )
+    shown = await invoke(monkeypatch, settings, "import", str(path), "--preview")
+    assert shown.exit_code == 0, shown.output
+    assert "list.csv: CSV" in shown.output
+    assert "Street address" in shown.output and "<- Property Address" in shown.output
+    assert "First 3 rows: 2 would land, 1 refused" in shown.output
+    assert "row 2  Property Address: no street address (row refused)" in shown.output
+    assert "Phone 1:" in shown.output and "(value skipped)" in shown.output
+    assert "Nothing was imported" in shown.output
+
+    bad = await invoke(monkeypatch, settings, "import", str(path), "--preview", "--mapping", "{nope")
+    assert bad.exit_code == 1 and "--mapping is not valid JSON" in bad.output
+    no_team = await invoke(monkeypatch, settings, "import", str(path))
+    assert no_team.exit_code == 1 and "--team is required" in no_team.output

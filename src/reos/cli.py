@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -199,7 +199,7 @@ def import_file(
     file: Annotated[
         Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="CSV or XLSX lead list")
     ],
-    team: Annotated[str, typer.Option(help="the team's id or exact name")],
+    team: Annotated[str | None, typer.Option(help="the team's id or exact name")] = None,
     mapping: Annotated[
         str | None,
         typer.Option(help="JSON {target_field: source_column}; guessed from the headers if absent"),
@@ -212,6 +212,13 @@ def import_file(
         typer.Option(help="the worksheet of an XLSX workbook; else the first with a street address column"),
     ] = None,
     workers: Annotated[int, typer.Option(help="processes normalising rows")] = 2,
+    preview: Annotated[
+        bool,
+        typer.Option(
+            "--preview",
+            help="show the mapping and how the first rows would land, with their problems; import nothing",
+        ),
+    ] = False,
 ) -> None:
     """Import a lead list into a team, here and now (the same engine as the API's imports)."""
     import json
@@ -220,24 +227,39 @@ def import_file(
 
     import psycopg
 
+    from reos.errors import AppError
+    from reos.imports import service as imports
+    from reos.kit import jsontext
+
+    def fail(message: str) -> NoReturn:
+        typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
+
+    try:
+        given = jsontext.loads(mapping) if mapping else None
+    except json.JSONDecodeError as exc:
+        fail(f"--mapping is not valid JSON: {exc.msg}")
+    if preview:
+        try:
+            with file.open("rb") as stream:
+                shown = imports.preview(stream, filename=file.name, given=given, sheet=sheet)
+        except AppError as exc:
+            fail(exc.message)
+        _print_preview(file.name, shown)
+        return
+    if team is None:
+        fail("--team is required to import (or look first with --preview)")
+
     settings = _settings()
     app_url, owner_url = _migrate(settings)
     from reos.db.session import make_database
-    from reos.errors import AppError
-    from reos.imports import service as imports
 
-    given = json.loads(mapping) if mapping else None
     with psycopg.connect(owner_url.replace("postgresql+psycopg://", "postgresql://", 1)) as conn:
         found = conn.execute(
             "select id from teams where id::text = %s or name = %s order by created_at limit 2", (team, team)
         ).fetchall()
     if len(found) != 1:
-        typer.secho(
-            f"error: {'no' if not found else 'more than one'} team matches {team!r}",
-            fg=typer.colors.RED,
-            err=True,
-        )
-        raise typer.Exit(1)
+        fail(f"{'no' if not found else 'more than one'} team matches {team!r}")
     team_id = uuid.UUID(str(found[0][0]))
     began = time.monotonic()
 
@@ -269,13 +291,40 @@ def import_file(
     try:
         counts, read_sheet = asyncio.run(run())
     except AppError as exc:
-        typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from exc
+        fail(exc.message)
     typer.echo(
         (f"sheet {read_sheet!r} " if read_sheet else "")
         + f"imported in {time.monotonic() - began:.1f} s: "
         + ", ".join(f"{k} {v:,}" for k, v in counts.items())
     )
+
+
+def _print_preview(name: str, shown: dict[str, Any]) -> None:
+    """What `reos import --preview` prints: where the columns go and how the first rows land."""
+    from reos.imports import mapping as targets
+
+    where = shown["format"].upper()
+    if shown["sheet"] is not None:
+        where += f", sheet {shown['sheet']!r}"
+        if len(shown["sheets"]) > 1:
+            where += " of " + ", ".join(repr(s) for s in shown["sheets"])
+    typer.echo(f"{name}: {where}")
+    used: dict[str, str] = shown["mapping"]
+    typer.echo(f"Columns mapped ({len(used)} of {len(shown['columns'])}):")
+    width = max((len(targets.target_label(t)) for t in used), default=0)
+    for target, column in used.items():
+        typer.echo(f"  {targets.target_label(target):<{width}}  <- {column}")
+    if shown["unmapped_columns"]:
+        typer.echo("Not imported: " + ", ".join(shown["unmapped_columns"]))
+    rows = shown["rows"]
+    refused = sum(1 for r in rows if not r["lands"])
+    typer.echo(f"First {len(rows)} rows: {len(rows) - refused} would land, {refused} refused")
+    for problem in shown["problems"]:
+        outcome = "value skipped" if problem["row_lands"] else "row refused"
+        typer.echo(
+            f"  row {problem['row_number']}  {problem['column'] or '-'}: {problem['reason']} ({outcome})"
+        )
+    typer.echo("Nothing was imported. Run again without --preview, with --team, to import.")
 
 
 if __name__ == "__main__":
