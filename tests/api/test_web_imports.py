@@ -294,11 +294,7 @@ async def test_a_workbook_s_sheet_is_chosen_on_the_mapping_step(
     """The wizard opens a workbook on the sheet that holds the list, offers the others, and
     reading another one matches its columns again; the import reads the sheet chosen."""
     csrf = await web_login(client, admin.email)
-    uploaded = await client.post(
-        "/imports/upload",
-        files={"file": ("county.xlsx", several_sheets(), "application/octet-stream")},
-        data={"csrf_token": csrf},
-    )
+    uploaded = await _upload(client, csrf, several_sheets(), name="county.xlsx")
     assert uploaded.status_code == 303, uploaded.text
     mapping_url = uploaded.headers["location"]
     draft_id = mapping_url.split("/")[2]
@@ -353,11 +349,7 @@ async def test_a_mapping_page_drawn_for_another_sheet_starts_nothing(
     out = io.BytesIO()
     book.save(out)
     csrf = await web_login(client, admin.email)
-    uploaded = await client.post(
-        "/imports/upload",
-        files={"file": ("county.xlsx", out.getvalue(), "application/octet-stream")},
-        data={"csrf_token": csrf},
-    )
+    uploaded = await _upload(client, csrf, out.getvalue(), name="county.xlsx")
     mapping_url = uploaded.headers["location"]
     draft_id = mapping_url.split("/")[2]
     first = await client.get(mapping_url)
