@@ -7,6 +7,8 @@ import csv
 import functools
 import hashlib
 import io
+import itertools
+import json
 import os
 import tempfile
 import uuid
@@ -236,11 +238,45 @@ async def _queue(session: AsyncSession, imp: Import, *, defer_job: bool = True) 
 # --- drafts: the web wizard's file while its columns are mapped ----------------------------------
 
 DRAFT_HEAD_BYTES = 1024 * 1024
+# A workbook's draft keeps the first rows of its sheet as CSV: opening a workbook parses its
+# whole shared-string table (7 s for an Excel file of 100,000 rows), and the mapping step opened
+# it for every change of a column.
+DRAFT_HEAD_ROWS = 500
 DRAFT_MAX_AGE = timedelta(days=1)
 
 
 def _head_key(imp: Import) -> str:
     return f"imports/{imp.team_id}/{imp.id}/head.csv"
+
+
+def _sheets_key(imp: Import) -> str:
+    return f"imports/{imp.team_id}/{imp.id}/sheets.json"
+
+
+def _table_head(table: reader.Table) -> bytes:
+    """The header and first rows of a table as CSV, read back by the same reader."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(table.headers)
+    for row in itertools.islice(table.rows, DRAFT_HEAD_ROWS):
+        writer.writerow(row)
+    return out.getvalue().encode()
+
+
+async def _keep_workbook_head(imp: Import, table: reader.Table, head: bytes) -> None:
+    storage = providers.current().storage
+    await storage.put(_head_key(imp), head)
+    await storage.put(_sheets_key(imp), json.dumps(table.sheets).encode())
+
+
+async def draft_sheets(imp: Import) -> list[str]:
+    """A workbook draft's worksheets, in order (none for a CSV)."""
+    storage = providers.current().storage
+    key = _sheets_key(imp)
+    if imp.format != "xlsx" or not await storage.exists(key):
+        return []
+    names: list[str] = json.loads(await storage.get(key))
+    return names
 
 
 def _head(data: bytes) -> bytes:
@@ -261,7 +297,9 @@ async def create_draft(
     """Keep an uploaded file as a draft import with the mapping guessed from its headers (which
     may still lack the address: the person mapping the columns chooses it)."""
     table = open_table(upload, filename)
-    return await _keep_upload(
+    # Taken before the file is read again to be kept: the workbook streams from it.
+    head = _table_head(table) if table.format == "xlsx" else None
+    imp = await _keep_upload(
         session,
         team_id=team_id,
         actor=actor,
@@ -271,6 +309,9 @@ async def create_draft(
         used=mapping.guess_mapping(table.headers),
         status="draft",
     )
+    if head is not None:
+        await _keep_workbook_head(imp, table, head)
+    return imp
 
 
 async def get_draft_or_raise(session: AsyncSession, *, team_id: uuid.UUID, import_id: uuid.UUID) -> Import:
@@ -286,30 +327,39 @@ def draft_or_raise(found: Import | None, import_id: uuid.UUID) -> Import:
 
 
 async def draft_file(imp: Import) -> bytes:
-    """The draft's file as previews read it: its first megabyte when it is a large CSV. A page
-    reads it once and hands it to `open_draft`, `draft_preview` and `start_draft`."""
+    """The draft's file as previews read it: its first megabyte when it is a large CSV, the
+    first rows of its sheet as CSV when it is a workbook. A page reads it once and hands it to
+    `open_draft`, `draft_preview` and `start_draft`."""
     storage = providers.current().storage
     key = _head_key(imp)
     return await storage.get(key if await storage.exists(key) else imp.file_key)
 
 
+def _draft_sheet(imp: Import, data: bytes) -> str | None:
+    """The sheet to name when reading `data`: the workbook's chosen one, none for the CSV head."""
+    return imp.sheet if data.startswith(b"PK") else None
+
+
 def open_draft(imp: Import, data: bytes) -> reader.Table:
-    return open_table(io.BytesIO(data), imp.filename, imp.sheet)
+    return open_table(io.BytesIO(data), imp.filename, _draft_sheet(imp, data))
 
 
 async def draft_preview(imp: Import, data: bytes, given: dict[str, Any]) -> dict[str, Any]:
     """What `preview` answers for the draft's file and the mapping being edited."""
     return await asyncio.to_thread(
-        preview, io.BytesIO(data), filename=imp.filename, given=given, sheet=imp.sheet
+        preview, io.BytesIO(data), filename=imp.filename, given=given, sheet=_draft_sheet(imp, data)
     )
 
 
-async def choose_sheet(session: AsyncSession, *, imp: Import, data: bytes, sheet: str) -> Import:
+async def choose_sheet(session: AsyncSession, *, imp: Import, sheet: str) -> Import:
     """Read another sheet of a draft's workbook: its columns are new, so the mapping is guessed
-    again from its header row."""
+    again from its header row, and the first rows kept for the mapping step are its own."""
+    data = await providers.current().storage.get(imp.file_key)
     table = open_table(io.BytesIO(data), imp.filename, sheet)
+    head = _table_head(table)
     imp.sheet, imp.mapping = table.sheet, mapping.guess_mapping(table.headers)
     await session.flush()
+    await _keep_workbook_head(imp, table, head)
     return imp
 
 
@@ -331,7 +381,8 @@ async def start_draft(
     if preset_name:
         await create_preset(session, team_id=imp.team_id, name=preset_name, value=used)
     imp.mapping, imp.on_duplicate = used, on_duplicate
-    await providers.current().storage.delete(_head_key(imp))
+    for key in (_head_key(imp), _sheets_key(imp)):
+        await providers.current().storage.delete(key)
     await _queue(session, imp)
     return imp
 
@@ -345,7 +396,7 @@ async def _forget(session: AsyncSession, imp: Import) -> None:
     storage = providers.current().storage
     await session.delete(imp)
     await session.flush()
-    for key in (imp.file_key, _head_key(imp)):
+    for key in (imp.file_key, _head_key(imp), _sheets_key(imp)):
         if key:
             await storage.delete(key)
 

@@ -220,7 +220,7 @@ async def _mapping_page(
         nav="imports",
         imp=imp,
         columns=_columns(table, used),
-        sheets=table.sheets,
+        sheets=await imports.draft_sheets(imp),
         choices=TARGET_CHOICES,
         clashes=clashes,
         presets=await imports.list_presets(session, team_id=principal.team_id),
@@ -365,15 +365,15 @@ async def choose_sheet(
         session, team_id=principal.team_id, import_id=import_id, drafts=True, lock=True
     )
     imp = imports.draft_or_raise(found, import_id)
-    data = await imports.draft_file(imp)
     # As sent: a sheet's name may end in a space, which the form's tidied fields would drop.
     raw = (await request.form()).get("sheet")
     sheet = raw if isinstance(raw, str) else ""
     try:
         if not sheet:
             raise Unprocessable("choose a sheet to read", details={"field": "sheet"})
-        await imports.choose_sheet(session, imp=imp, data=data, sheet=sheet)
+        await imports.choose_sheet(session, imp=imp, sheet=sheet)
     except Unprocessable as exc:
+        data = await imports.draft_file(imp)
         return await _mapping_page(
             request, principal, session, imp, data, used=imp.mapping, error=_sentence(exc), status_code=422
         )
