@@ -310,7 +310,7 @@ def _print_preview(name: str, shown: dict[str, Any]) -> None:
             where += " of " + ", ".join(repr(s) for s in shown["sheets"])
     typer.echo(f"{name}: {where}")
     used: dict[str, str] = shown["mapping"]
-    typer.echo(f"Columns mapped ({len(used)} of {len(shown['columns'])}):")
+    typer.echo(f"Columns mapped ({len(set(used.values()))} of {len(shown['columns'])}):")
     width = max((len(targets.target_label(t)) for t in used), default=0)
     for target, column in used.items():
         typer.echo(f"  {targets.target_label(target):<{width}}  <- {column}")
@@ -318,13 +318,14 @@ def _print_preview(name: str, shown: dict[str, Any]) -> None:
         typer.echo("Not imported: " + ", ".join(shown["unmapped_columns"]))
     rows = shown["rows"]
     refused = sum(1 for r in rows if not r["lands"])
-    typer.echo(f"First {len(rows)} rows: {len(rows) - refused} would land, {refused} refused")
+    first = f"First {len(rows)} rows" if len(rows) != 1 else "The first row"
+    typer.echo(f"{first}: {len(rows) - refused} would land, {refused} refused")
     for problem in shown["problems"]:
         outcome = "value skipped" if problem["row_lands"] else "row refused"
         typer.echo(
             f"  row {problem['row_number']}  {problem['column'] or '-'}: {problem['reason']} ({outcome})"
         )
-    typer.echo("Nothing was imported. Run again without --preview, with --team, to import.")
+    typer.echo("Nothing was imported. Run again without --preview to import (--team names the team).")
 
 
 if __name__ == "__main__":

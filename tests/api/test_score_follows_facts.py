@@ -271,11 +271,15 @@ async def test_a_random_walk_of_changes_keeps_every_stored_score_equal_to_its_br
             "/api/v1/imports", files={"file": ("walk.csv", out.getvalue().encode(), "text/csv")}, headers=h
         )
         assert started.status_code == 202, started.text
-        imports.append(started.json()["id"])
+        await run_jobs()
+        ran = (await client.get(f"/api/v1/imports/{started.json()['id']}", headers=h)).json()
+        assert ran["status"] == "completed", ran
+        imports.append(ran["id"])
 
     async def undo() -> None:
         if imports:
-            await client.post(f"/api/v1/imports/{imports.pop()}/undo", headers=h)
+            undone = await client.post(f"/api/v1/imports/{imports.pop()}/undo", headers=h)
+            assert undone.status_code == 200 and undone.json()["status"] == "undone", undone.text
 
     steps = [new_property, new_person, link, link, unlink, move, edit, signal, signal, merge_props,
              merge_people, delete_person, import_list, undo]  # fmt: skip

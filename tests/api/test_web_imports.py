@@ -381,7 +381,42 @@ async def test_a_workbook_draft_is_mapped_from_its_first_rows_not_reopened(
     assert (done["status"], done["sheet"], done["counts"]["created"]) == ("completed", "Leads 2", 1)
     storage = providers.current().storage
     kept = f"imports/{admin.team_id}/{draft_id}"
-    assert not await storage.exists(f"{kept}/head.csv") and not await storage.exists(f"{kept}/sheets.json")
+    assert not await storage.exists(f"{kept}/head.json")
+
+
+async def test_a_workbook_head_keeps_its_cells_as_the_workbook_has_them(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    """The head kept for the mapping step must read back as the sheet reads: a header with more
+    semicolons than commas, a first column named PKID (the head had been taken for a workbook),
+    cells with commas, quotes, line breaks and spaces at their ends."""
+    from tests.api.test_imports import workbook
+
+    headers = ["PKID", "Property Address", "Zip", "Owner;Co-owner;Trust;Estate"]
+    rows = [["P-1", '12 Oak St, "Rear"', "33610", " Kim\nPark "], ["P-2", "40 Pine Road", "33610", "Lee"]]
+    csrf = await web_login(client, admin.email)
+    uploaded = await _upload(client, csrf, workbook({"Leads": [headers, *rows]}), name="odd.xlsx")
+    assert uploaded.status_code == 303, uploaded.text
+    mapping_url = uploaded.headers["location"]
+    draft_id = mapping_url.split("/")[2]
+    page = await client.get(mapping_url)
+    assert page.status_code == 200, page.text
+    for header in headers:
+        assert f'<span class="cell-main">{header}</span>' in page.text
+    assert _selected(page.text, "Property Address") == "address"
+    form = {f"col__{i}": _selected(page.text, h) for i, h in enumerate(headers)} | {"col__3": "owner_name"}
+    started = await client.post(
+        f"/imports/{draft_id}/start", data={**form, "sheet": "Leads", "csrf_token": csrf}
+    )
+    assert started.status_code == 303, started.text
+    await run_jobs()
+    done = (await client.get(f"/api/v1/imports/{draft_id}", headers=admin.headers)).json()
+    assert (done["status"], done["counts"]["created"]) == ("completed", 2), done
+    # A CSV draft has no sheet to choose.
+    plain = await _upload(client, csrf, _file())
+    csv_draft = plain.headers["location"].split("/")[2]
+    refused = await client.post(f"/imports/{csv_draft}/sheet", data={"sheet": "Leads", "csrf_token": csrf})
+    assert refused.status_code == 422 and "has no sheets" in refused.text
 
 
 async def test_a_mapping_page_drawn_for_another_sheet_starts_nothing(
@@ -463,6 +498,20 @@ async def test_the_report_says_when_the_new_leads_are_scored(
         owner_conn.execute("delete from job_runs where team_id = %s", (team,))
     status = await client.get(f"/imports/{draft_id}/status")
     assert 'data-ranking="queued"' in status.text and "until then they sort last" in status.text
+    # The run is found by the job the import recorded, not by when it began: a failure after its
+    # retries is said as such (its progress row stays "running").
+    with owner_conn.transaction():
+        (job_id,) = owner_conn.execute(
+            "select rescore_job_id from imports where id = %s", (draft_id,)
+        ).fetchone()
+        owner_conn.execute(
+            "insert into job_failures (id, created_at, team_id, job_id, task_name, queue, args, attempts,"
+            " error, traceback, state) values (%s, now(), %s, %s, 'scoring.rescore_team', 'maintenance',"
+            " '{}', 5, 'OperationalError: gone', '', 'failed')",
+            (uuid.uuid4(), team, job_id),
+        )
+    status = await client.get(f"/imports/{draft_id}/status")
+    assert 'data-ranking="failed"' in status.text and "after its retries" in status.text
     # An import of days ago needs no word on it.
     with clock.shifted(timedelta(days=2)):
         assert "data-ranking" not in (await client.get(f"/imports/{draft_id}/status")).text

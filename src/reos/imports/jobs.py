@@ -61,4 +61,4 @@ async def run_import(session: AsyncSession, info: JobInfo, *, team_id: str, impo
     finally:
         os.unlink(path)
     # Scores follow the new signals and values: one rescoring of the team, with this commit.
-    await scoring_jobs.defer_rescore(session, team_id=team)
+    imp.rescore_job_id = await scoring_jobs.rescore_for(session, team_id=team)

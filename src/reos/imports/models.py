@@ -60,6 +60,9 @@ class Import(Base, TenantMixin):
     error: Mapped[str | None] = mapped_column(Text)
     # What undo did and what it left because the lead had gained activity since.
     undo_report: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # The team's rescoring that scores what the import (or its undo) changed: the job queued
+    # then, or the one already waiting that stands for it.
+    rescore_job_id: Mapped[int | None] = mapped_column(BigInteger)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column()
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

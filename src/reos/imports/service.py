@@ -86,7 +86,10 @@ def preview(
     upload: IO[bytes], *, filename: str, given: dict[str, Any] | None, sheet: str | None = None
 ) -> dict[str, Any]:
     """The guessed (or given) mapping, the first rows as they would land and the problems found."""
-    table = open_table(upload, filename, sheet)
+    return preview_table(open_table(upload, filename, sheet), given)
+
+
+def preview_table(table: reader.Table, given: dict[str, Any] | None) -> dict[str, Any]:
     used = _mapping_for(table, given)
     plan = normalise.Plan.build(table.headers, used)
     rows = []
@@ -249,34 +252,24 @@ def _head_key(imp: Import) -> str:
     return f"imports/{imp.team_id}/{imp.id}/head.csv"
 
 
-def _sheets_key(imp: Import) -> str:
-    return f"imports/{imp.team_id}/{imp.id}/sheets.json"
+def _workbook_head_key(imp: Import) -> str:
+    return f"imports/{imp.team_id}/{imp.id}/head.json"
 
 
 def _table_head(table: reader.Table) -> bytes:
-    """The header and first rows of a table as CSV, read back by the same reader."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(table.headers)
-    for row in itertools.islice(table.rows, DRAFT_HEAD_ROWS):
-        writer.writerow(row)
-    return out.getvalue().encode()
+    """A workbook sheet's header and first rows, and the workbook's sheets, as JSON: cells
+    exactly as the reader gave them (as CSV, a header with more semicolons than commas had been
+    split on them when read back)."""
+    rows = list(itertools.islice(table.rows, DRAFT_HEAD_ROWS))
+    head = {"sheets": table.sheets, "sheet": table.sheet, "headers": table.headers, "rows": rows}
+    return json.dumps(head, ensure_ascii=False).encode()
 
 
-async def _keep_workbook_head(imp: Import, table: reader.Table, head: bytes) -> None:
-    storage = providers.current().storage
-    await storage.put(_head_key(imp), head)
-    await storage.put(_sheets_key(imp), json.dumps(table.sheets).encode())
-
-
-async def draft_sheets(imp: Import) -> list[str]:
-    """A workbook draft's worksheets, in order (none for a CSV)."""
-    storage = providers.current().storage
-    key = _sheets_key(imp)
-    if imp.format != "xlsx" or not await storage.exists(key):
-        return []
-    names: list[str] = json.loads(await storage.get(key))
-    return names
+def _head_table(data: bytes) -> reader.Table:
+    head = json.loads(data)
+    return reader.Table(
+        "xlsx", head["headers"], iter(head["rows"]), sheets=head["sheets"], sheet=head["sheet"]
+    )
 
 
 def _head(data: bytes) -> bytes:
@@ -310,7 +303,7 @@ async def create_draft(
         status="draft",
     )
     if head is not None:
-        await _keep_workbook_head(imp, table, head)
+        await providers.current().storage.put(_workbook_head_key(imp), head)
     return imp
 
 
@@ -331,35 +324,33 @@ async def draft_file(imp: Import) -> bytes:
     first rows of its sheet as CSV when it is a workbook. A page reads it once and hands it to
     `open_draft`, `draft_preview` and `start_draft`."""
     storage = providers.current().storage
-    key = _head_key(imp)
+    key = _workbook_head_key(imp) if imp.format == "xlsx" else _head_key(imp)
     return await storage.get(key if await storage.exists(key) else imp.file_key)
 
 
-def _draft_sheet(imp: Import, data: bytes) -> str | None:
-    """The sheet to name when reading `data`: the workbook's chosen one, none for the CSV head."""
-    return imp.sheet if data.startswith(b"PK") else None
-
-
 def open_draft(imp: Import, data: bytes) -> reader.Table:
-    return open_table(io.BytesIO(data), imp.filename, _draft_sheet(imp, data))
+    """The draft's table from what `draft_file` gave: a workbook's kept head, or the file."""
+    if imp.format == "xlsx" and data.startswith(b"{"):
+        return _head_table(data)
+    return open_table(io.BytesIO(data), imp.filename, imp.sheet if imp.format == "xlsx" else None)
 
 
 async def draft_preview(imp: Import, data: bytes, given: dict[str, Any]) -> dict[str, Any]:
     """What `preview` answers for the draft's file and the mapping being edited."""
-    return await asyncio.to_thread(
-        preview, io.BytesIO(data), filename=imp.filename, given=given, sheet=_draft_sheet(imp, data)
-    )
+    return await asyncio.to_thread(lambda: preview_table(open_draft(imp, data), given))
 
 
 async def choose_sheet(session: AsyncSession, *, imp: Import, sheet: str) -> Import:
     """Read another sheet of a draft's workbook: its columns are new, so the mapping is guessed
     again from its header row, and the first rows kept for the mapping step are its own."""
+    if imp.format != "xlsx":
+        raise Unprocessable("a CSV file has no sheets", details={"field": "sheet"})
     data = await providers.current().storage.get(imp.file_key)
     table = open_table(io.BytesIO(data), imp.filename, sheet)
     head = _table_head(table)
     imp.sheet, imp.mapping = table.sheet, mapping.guess_mapping(table.headers)
     await session.flush()
-    await _keep_workbook_head(imp, table, head)
+    await providers.current().storage.put(_workbook_head_key(imp), head)
     return imp
 
 
@@ -381,7 +372,7 @@ async def start_draft(
     if preset_name:
         await create_preset(session, team_id=imp.team_id, name=preset_name, value=used)
     imp.mapping, imp.on_duplicate = used, on_duplicate
-    for key in (_head_key(imp), _sheets_key(imp)):
+    for key in (_head_key(imp), _workbook_head_key(imp)):
         await providers.current().storage.delete(key)
     await _queue(session, imp)
     return imp
@@ -396,7 +387,7 @@ async def _forget(session: AsyncSession, imp: Import) -> None:
     storage = providers.current().storage
     await session.delete(imp)
     await session.flush()
-    for key in (imp.file_key, _head_key(imp), _sheets_key(imp)):
+    for key in (imp.file_key, _head_key(imp), _workbook_head_key(imp)):
         if key:
             await storage.delete(key)
 
@@ -931,7 +922,7 @@ async def undo(
     # derived signals and scores follow in the rescoring, queued with this write.
     from reos.scoring import jobs as scoring_jobs
 
-    await scoring_jobs.defer_rescore(session, team_id=team_id)
+    imp.rescore_job_id = await scoring_jobs.rescore_for(session, team_id=team_id)
     await audit.record(
         session,
         action="import.undone",
@@ -1093,7 +1084,7 @@ async def import_path(
             )
             from reos.scoring import jobs as scoring_jobs
 
-            await scoring_jobs.defer_rescore(session, team_id=team_id)
+            imp.rescore_job_id = await scoring_jobs.rescore_for(session, team_id=team_id)
     except Exception as exc:
         # The rollback expired `imp`: record the failure on a fresh copy.
         async with team_session(db, team_id) as session:

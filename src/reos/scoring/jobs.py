@@ -25,7 +25,7 @@ from datetime import datetime
 
 import psycopg
 from procrastinate.exceptions import AlreadyEnqueued
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -159,6 +159,23 @@ async def _run(
         },
     )
     return {"changed": run.result.changed}
+
+
+async def rescore_for(session: AsyncSession, *, team_id: uuid.UUID) -> int:
+    """The full rescoring that will see the caller's write: queued now with it, or the one of
+    the team already waiting (a queued job runs after the commit that made it visible)."""
+    job_id = await defer_rescore(session, team_id=team_id)
+    if job_id is not None:
+        return job_id
+    waiting = await session.scalar(
+        text(
+            "select id from procrastinate_jobs where queueing_lock = :lock and status = 'todo' "
+            "order by id desc limit 1"
+        ),
+        {"lock": f"{rescore_team.name}:{team_id}"},
+    )
+    assert waiting is not None, "a queueing lock refused the job, so one is waiting"
+    return int(waiting)
 
 
 async def defer_rescore(session: AsyncSession, *, team_id: uuid.UUID, derive: bool = True) -> int | None:

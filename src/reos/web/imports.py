@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
 from reos.auth.principal import Principal
@@ -29,9 +30,8 @@ from reos.errors import AppError, Conflict, Unprocessable
 from reos.imports import engine, mapping, reader
 from reos.imports import service as imports
 from reos.imports.models import Import
-from reos.jobs import service as jobs
+from reos.jobs.models import JobFailure, JobRun
 from reos.kit import clock
-from reos.scoring import service as scoring
 from reos.teams import service as teams
 from reos.web.account import form_fields
 from reos.web.render import page, partial, redirect
@@ -220,7 +220,7 @@ async def _mapping_page(
         nav="imports",
         imp=imp,
         columns=_columns(table, used),
-        sheets=await imports.draft_sheets(imp),
+        sheets=table.sheets,
         choices=TARGET_CHOICES,
         clashes=clashes,
         presets=await imports.list_presets(session, team_id=principal.team_id),
@@ -397,22 +397,27 @@ RANKING_SHOWN = timedelta(days=1)
 
 
 async def _ranking(session: SessionDep, imp: Import) -> dict[str, Any] | None:
-    """The team's full rescoring that follows an import or its undo: until it has run, the new
-    leads sit at score 0, last in the list's default order, and the report says so."""
+    """The team's full rescoring that follows an import or its undo (`imp.rescore_job_id`):
+    until it has run, the new leads sit at score 0, last in the list's default order, and the
+    report says so."""
     since = imp.undone_at if imp.status == "undone" else imp.finished_at
-    if imp.status not in ("completed", "undone") or since is None or clock.now() - since > RANKING_SHOWN:
+    job_id = imp.rescore_job_id
+    if imp.status not in ("completed", "undone") or job_id is None or since is None:
         return None
-    runs = [
-        r
-        for r in await jobs.list_runs(session, team_id=imp.team_id, limit=50)
-        if r.task_name == scoring.RESCORE_TASK and r.created_at >= since
-    ]
-    for state in ("completed", "running", "failed"):
-        found = next((r for r in runs if r.status == state), None)
-        if found is not None:
-            percent = round(100 * found.done / found.total) if found.total else 0
-            return {"state": state, "run": found, "percent": 100 if state == "completed" else percent}
-    return {"state": "queued", "run": None, "percent": 0}
+    if clock.now() - since > RANKING_SHOWN:
+        return None
+    failed = await session.scalar(
+        select(JobFailure).where(JobFailure.team_id == imp.team_id, JobFailure.job_id == job_id)
+    )
+    run = await session.scalar(select(JobRun).where(JobRun.team_id == imp.team_id, JobRun.job_id == job_id))
+    if failed is not None:
+        return {"state": "failed", "at": failed.created_at, "percent": 0}
+    if run is None:
+        return {"state": "queued", "percent": 0}
+    if run.status == "completed":
+        return {"state": "completed", "at": run.updated_at, "percent": 100}
+    percent = round(100 * run.done / run.total) if run.total else 0
+    return {"state": "running", "at": run.created_at, "percent": percent}
 
 
 async def _report_context(principal: Principal, session: SessionDep, imp: Import) -> dict[str, Any]:
