@@ -203,6 +203,18 @@ async def report_progress(
         )
 
 
+async def job_outcome(
+    session: AsyncSession, *, team_id: uuid.UUID, job_id: int
+) -> tuple[JobRun | None, JobFailure | None]:
+    """One job of the team: its progress row (none before it starts) and its failure after its
+    last retry (its progress row stays "running" then)."""
+    run = await session.scalar(select(JobRun).where(JobRun.team_id == team_id, JobRun.job_id == job_id))
+    failed = await session.scalar(
+        select(JobFailure).where(JobFailure.team_id == team_id, JobFailure.job_id == job_id)
+    )
+    return run, failed
+
+
 async def list_runs(session: AsyncSession, *, team_id: uuid.UUID, limit: int = 20) -> list[JobRun]:
     rows = await session.scalars(
         select(JobRun).where(JobRun.team_id == team_id).order_by(JobRun.updated_at.desc()).limit(limit)

@@ -21,7 +21,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
 from reos.auth.principal import Principal
@@ -30,7 +29,7 @@ from reos.errors import AppError, Conflict, Unprocessable
 from reos.imports import engine, mapping, reader
 from reos.imports import service as imports
 from reos.imports.models import Import
-from reos.jobs.models import JobFailure, JobRun
+from reos.jobs import service as jobs
 from reos.kit import clock
 from reos.teams import service as teams
 from reos.web.account import form_fields
@@ -406,10 +405,7 @@ async def _ranking(session: SessionDep, imp: Import) -> dict[str, Any] | None:
         return None
     if clock.now() - since > RANKING_SHOWN:
         return None
-    failed = await session.scalar(
-        select(JobFailure).where(JobFailure.team_id == imp.team_id, JobFailure.job_id == job_id)
-    )
-    run = await session.scalar(select(JobRun).where(JobRun.team_id == imp.team_id, JobRun.job_id == job_id))
+    run, failed = await jobs.job_outcome(session, team_id=imp.team_id, job_id=job_id)
     if failed is not None:
         return {"state": "failed", "at": failed.created_at, "percent": 0}
     if run is None:
