@@ -192,17 +192,25 @@ async def update_contact(
         contact.updated_at = clock.now()
     await session.flush()
     if MAILING_FACTS.intersection(changes):
-        linked = await session.scalars(
-            select(PropertyContact.property_id).where(
-                PropertyContact.team_id == team_id, PropertyContact.contact_id == contact.id
-            )
-        )
-        await properties.facts_changed(session, team_id=team_id, property_ids=list(linked))
+        linked = await _linked_properties(session, team_id=team_id, contact_ids=[contact.id])
+        await properties.facts_changed(session, team_id=team_id, property_ids=linked)
     return contact
 
 
 # A contact's fields the derived signals read (absentee and out-of-state owners).
 MAILING_FACTS = frozenset({"street", "city", "state", "zip_code"})
+
+
+async def _linked_properties(
+    session: AsyncSession, *, team_id: uuid.UUID, contact_ids: list[uuid.UUID]
+) -> list[uuid.UUID]:
+    """The properties these contacts hold a role on, once each: whose derived signals read them."""
+    found = await session.scalars(
+        select(PropertyContact.property_id)
+        .where(PropertyContact.team_id == team_id, PropertyContact.contact_id.in_(contact_ids))
+        .distinct()
+    )
+    return list(found)
 
 
 async def delete_contact(
@@ -221,13 +229,7 @@ async def delete_contact(
         "name": contact.entity_name or " ".join(n for n in (contact.first_name, contact.last_name) if n),
         "points": [p.value for p in contact.points],
     }
-    linked = list(
-        await session.scalars(
-            select(PropertyContact.property_id).where(
-                PropertyContact.team_id == team_id, PropertyContact.contact_id == contact.id
-            )
-        )
-    )
+    linked = await _linked_properties(session, team_id=team_id, contact_ids=[contact.id])
     await session.delete(contact)
     await session.flush()
     if linked:
@@ -527,13 +529,7 @@ async def merge_contacts(
     await session.flush()
     # Both people's leads, read before the move: a role the kept person already had is dropped
     # as a repeat, not counted as moved, and its lead may still change (the mailing address).
-    linked = set(
-        await session.scalars(
-            select(PropertyContact.property_id).where(
-                PropertyContact.team_id == team_id, PropertyContact.contact_id.in_((keep.id, dup.id))
-            )
-        )
-    )
+    linked = await _linked_properties(session, team_id=team_id, contact_ids=[keep.id, dup.id])
     moved = await properties.move_references(
         session,
         team_id=team_id,
@@ -547,7 +543,7 @@ async def merge_contacts(
     await session.flush()
     if linked:
         # One person now where two were: absentee and out of state follow on every lead of theirs.
-        await properties.facts_changed(session, team_id=team_id, property_ids=sorted(linked))
+        await properties.facts_changed(session, team_id=team_id, property_ids=linked)
     await audit.record(
         session,
         action="contact.merged",

@@ -235,6 +235,12 @@ def zip_code(value: str) -> str:
     return f"{five}-{four}" if four else five
 
 
+def _zip_from(value: str, *, in_text: bool) -> str:
+    """A ZIP column's value (`zip_code`: a spreadsheet may have dropped its leading zeros), or one
+    written in an address's text, which lost none and is taken as written."""
+    return normalise_zip(value) if in_text else zip_code(value)
+
+
 def state_code(value: str) -> str:
     text = tidy(value).upper().replace(".", "")
     if text in US_STATES:
@@ -426,8 +432,7 @@ def normalise_row(plan: Plan, number: int, cells: list[str]) -> Row:
     zip5 = ""
     if raw_zip:
         try:
-            # A ZIP written in a text cell lost no leading zeros to a spreadsheet: taken as written.
-            values["zip_code"] = zip_code(raw_zip) if zip_from == "zip_code" else normalise_zip(raw_zip)
+            values["zip_code"] = _zip_from(raw_zip, in_text=zip_from == "address")
             zip5 = values["zip_code"][:5]
         except ValueError as exc:
             row.problems.append((column(zip_from), str(exc)))
@@ -558,17 +563,16 @@ def normalise_row(plan: Plan, number: int, cells: list[str]) -> Row:
             if not mail_city and mail_tail is not None:
                 mail_city = mail_tail.city or ""
             mailing["city"] = tidy(mail_city).upper()[:100] or None
-            for target, key, parse in (
-                ("mailing_state", "state", state_code),
-                ("mailing_zip", "zip_code", zip_code),
-            ):
+            for target, key in (("mailing_state", "state"), ("mailing_zip", "zip_code")):
                 raw, source = get(target), target
                 if not raw and mail_tail is not None and getattr(mail_tail, key):
                     raw, source = getattr(mail_tail, key), "mailing_street"
-                    parse = normalise_zip if key == "zip_code" else parse
                 if raw:
                     try:
-                        mailing[key] = parse(raw)
+                        in_text = source == "mailing_street"
+                        mailing[key] = (
+                            _zip_from(raw, in_text=in_text) if key == "zip_code" else state_code(raw)
+                        )
                     except ValueError as exc:
                         row.problems.append((column(source), str(exc)))
         for person in people:

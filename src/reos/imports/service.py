@@ -29,6 +29,7 @@ from reos.errors import Conflict, NotFound, Unprocessable
 from reos.events import service as events
 from reos.imports import engine, mapping, normalise, reader
 from reos.imports.models import PRESET_NAME_MAX, Import, ImportRowError, MappingPreset
+from reos.jobs import service as jobs
 from reos.kit import clock
 from reos.kit.leads_lock import lock_leads
 from reos.kit.pagination import keyset_page
@@ -241,7 +242,7 @@ async def _queue(session: AsyncSession, imp: Import, *, defer_job: bool = True) 
 # --- drafts: the web wizard's file while its columns are mapped ----------------------------------
 
 DRAFT_HEAD_BYTES = 1024 * 1024
-# A workbook's draft keeps the first rows of its sheet as CSV: opening a workbook parses its
+# A workbook's draft keeps the first rows of its sheet: opening a workbook parses its
 # whole shared-string table (7 s for an Excel file of 100,000 rows), and the mapping step opened
 # it for every change of a column.
 DRAFT_HEAD_ROWS = 500
@@ -321,7 +322,7 @@ def draft_or_raise(found: Import | None, import_id: uuid.UUID) -> Import:
 
 async def draft_file(imp: Import) -> bytes:
     """The draft's file as previews read it: its first megabyte when it is a large CSV, the
-    first rows of its sheet as CSV when it is a workbook. A page reads it once and hands it to
+    first rows of its sheet (`_table_head`) when it is a workbook. A page reads it once and hands it to
     `open_draft`, `draft_preview` and `start_draft`."""
     storage = providers.current().storage
     key = _workbook_head_key(imp) if imp.format == "xlsx" else _head_key(imp)
@@ -547,6 +548,31 @@ async def file_to_path(imp: Import) -> str:
         return path
 
     return await asyncio.to_thread(write)
+
+
+# How long after an import (or its undo) its report says how the scoring that follows went.
+RESCORING_SHOWN = timedelta(days=1)
+
+
+async def rescoring_state(session: AsyncSession, imp: Import) -> dict[str, Any] | None:
+    """The team's full rescoring that follows an import or its undo (`imp.rescore_job_id`):
+    queued, running (with its percent), completed or failed, and since when. Until it has run the
+    new leads sit at score 0, last in the list's default order; None once that is a day old."""
+    since = imp.undone_at if imp.status == "undone" else imp.finished_at
+    job_id = imp.rescore_job_id
+    if imp.status not in ("completed", "undone") or job_id is None or since is None:
+        return None
+    if clock.now() - since > RESCORING_SHOWN:
+        return None
+    run, failed = await jobs.job_outcome(session, team_id=imp.team_id, job_id=job_id)
+    if failed is not None:
+        return {"state": "failed", "at": failed.created_at, "percent": 0}
+    if run is None:
+        return {"state": "queued", "percent": 0}
+    if run.status == "completed":
+        return {"state": "completed", "at": run.updated_at, "percent": 100}
+    percent = round(100 * run.done / run.total) if run.total else 0
+    return {"state": "running", "at": run.created_at, "percent": percent}
 
 
 # --- reading -------------------------------------------------------------------------------------

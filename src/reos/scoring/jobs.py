@@ -161,6 +161,11 @@ async def _run(
     return {"changed": run.result.changed}
 
 
+def _queueing_lock(task_name: str, team_id: uuid.UUID) -> str:
+    """At most one job of this kind waits per team."""
+    return f"{task_name}:{team_id}"
+
+
 async def rescore_for(session: AsyncSession, *, team_id: uuid.UUID) -> int:
     """The full rescoring that will see the caller's write: queued now with it, or the one of
     the team already waiting (a queued job runs after the commit that made it visible)."""
@@ -172,7 +177,7 @@ async def rescore_for(session: AsyncSession, *, team_id: uuid.UUID) -> int:
             "select id from procrastinate_jobs where queueing_lock = :lock and status = 'todo' "
             "order by id desc limit 1"
         ),
-        {"lock": f"{rescore_team.name}:{team_id}"},
+        {"lock": _queueing_lock(rescore_team.name, team_id)},
     )
     assert waiting is not None, "a queueing lock refused the job, so one is waiting"
     return int(waiting)
@@ -191,7 +196,9 @@ async def defer_rescore(session: AsyncSession, *, team_id: uuid.UUID, derive: bo
             # One run of either kind at a time per team: a score-only run reading the signals
             # while a full one rewrites them would write scores from the old ones.
             job_id: int = await job.configure(
-                connection=raw, queueing_lock=f"{job.name}:{team_id}", lock=f"scoring.rescore:{team_id}"
+                connection=raw,
+                queueing_lock=_queueing_lock(job.name, team_id),
+                lock=f"scoring.rescore:{team_id}",
             ).defer_async(team_id=str(team_id))
     except AlreadyEnqueued:
         return None

@@ -15,7 +15,6 @@ Every step calls `reos.imports.service`, as the JSON API does.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,8 +28,6 @@ from reos.errors import AppError, Conflict, Unprocessable
 from reos.imports import engine, mapping, reader
 from reos.imports import service as imports
 from reos.imports.models import Import
-from reos.jobs import service as jobs
-from reos.kit import clock
 from reos.teams import service as teams
 from reos.web.account import form_fields
 from reos.web.render import page, partial, redirect
@@ -282,11 +279,7 @@ async def preview_partial(
     headers = imports.open_draft(imp, data).headers
     used, clashes = _form_mapping(values, headers)
     stale = await _other_sheet(request, imp)
-    preview = (
-        {"preview": None, "preview_error": stale}
-        if stale
-        else await _preview_context(imp, data, used, clashes)
-    )
+    preview = {"preview": None, "preview_error": stale} if stale else None
     return partial(
         request,
         "import_preview.html",
@@ -295,7 +288,7 @@ async def preview_partial(
         total=len(headers),
         mapped=len(used),
         clashes=clashes,
-        **preview,
+        **(preview or await _preview_context(imp, data, used, clashes)),
     )
 
 
@@ -391,37 +384,12 @@ async def discard(import_id: uuid.UUID, principal: Importer, session: SessionDep
 # --- progress, report, undo --------------------------------------------------------------------
 
 
-# How long after an import (or its undo) its report says how the scoring that follows went.
-RANKING_SHOWN = timedelta(days=1)
-
-
-async def _ranking(session: SessionDep, imp: Import) -> dict[str, Any] | None:
-    """The team's full rescoring that follows an import or its undo (`imp.rescore_job_id`):
-    until it has run, the new leads sit at score 0, last in the list's default order, and the
-    report says so."""
-    since = imp.undone_at if imp.status == "undone" else imp.finished_at
-    job_id = imp.rescore_job_id
-    if imp.status not in ("completed", "undone") or job_id is None or since is None:
-        return None
-    if clock.now() - since > RANKING_SHOWN:
-        return None
-    run, failed = await jobs.job_outcome(session, team_id=imp.team_id, job_id=job_id)
-    if failed is not None:
-        return {"state": "failed", "at": failed.created_at, "percent": 0}
-    if run is None:
-        return {"state": "queued", "percent": 0}
-    if run.status == "completed":
-        return {"state": "completed", "at": run.updated_at, "percent": 100}
-    percent = round(100 * run.done / run.total) if run.total else 0
-    return {"state": "running", "at": run.created_at, "percent": percent}
-
-
 async def _report_context(principal: Principal, session: SessionDep, imp: Import) -> dict[str, Any]:
     errors = []
     if imp.status in ("completed", "undone"):
         errors = await imports.first_errors(session, team_id=principal.team_id, import_id=imp.id)
     return {
-        "ranking": await _ranking(session, imp),
+        "ranking": await imports.rescoring_state(session, imp),
         "imp": imp,
         "percent": imports.percent_done(imp),
         "merge_step": imports.merge_step(imp.phase),
