@@ -173,6 +173,9 @@ FLOOR_TABLES = (
     ("property_contacts", {"property_id": "properties", "contact_id": "contacts"}),
     ("signals", {"property_id": "properties"}),
 )
+# Lead tables written by triggers on the ones above (what finds a property, under its id):
+# the schema floor's inserts write them as the import's do; the bulk floor copies them itself.
+TRIGGER_TABLES = ("property_lookup",)
 
 
 def schema_floor(owner: str, source: uuid.UUID, target: uuid.UUID) -> dict[str, float]:
@@ -246,13 +249,13 @@ def bulk_floor(owner: str, source: uuid.UUID, maintenance_mem: str = "64MB") -> 
     """The same rows written the way only a table of their own allows: into new tables with no
     index (each `LIKE` its lead table, with its defaults, checks and generated columns), then
     every index of the lead table built with CREATE INDEX, then every foreign key added (and so
-    validated, references between the five pointing at the copies). As the owner, in one
+    validated, references between the lead tables pointing at the copies). As the owner, in one
     transaction rolled back at the end. What any storage that defers index maintenance to after
     a bulk load (a partition per team or per import) would still pay on this machine; the
     board-count triggers are left out (one GROUP BY would replace them). Seconds per step."""
     steps: dict[str, float] = {}
     indexes: dict[str, float] = {}
-    tables = [table for table, _ in FLOOR_TABLES]
+    tables = [*(table for table, _ in FLOOR_TABLES), *TRIGGER_TABLES]
     with psycopg.connect(owner.replace("postgresql+psycopg://", "postgresql://")) as conn:
         conn.execute(sql.SQL("set local maintenance_work_mem = {}").format(sql.Literal(maintenance_mem)))
 

@@ -27,7 +27,10 @@ async def snapshot(database: Database, team: uuid.UUID) -> dict[str, Any]:
     async with team_session(database, team) as session:
         props = (
             await session.execute(
-                text("select id, address_key, bedrooms, estimated_value, tags from properties order by id")
+                text(
+                    "select p.id, l.address_key, p.bedrooms, p.estimated_value, p.tags "
+                    "from properties p join property_lookup l on l.id = p.id order by p.id"
+                )
             )
         ).all()
         contacts = (

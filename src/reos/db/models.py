@@ -21,7 +21,7 @@ from reos.jobs.models import JobFailure, JobRun
 from reos.lists.models import ListMember, SavedList
 from reos.notifications.models import Notification, NotificationPreference
 from reos.properties.counts import StageCount
-from reos.properties.models import BulkAction, CustomField, DataFlag, Property
+from reos.properties.models import BulkAction, CustomField, DataFlag, Property, PropertyLookup
 from reos.providers.models import OutboxMessage, ProviderStatus
 from reos.scoring.models import ScoringSettings, Signal
 from reos.tasks.models import Task
@@ -66,6 +66,7 @@ __all__ = [
     "Property",
     "PropertyContact",
     "PropertyEvent",
+    "PropertyLookup",
     "ProviderStatus",
     "ReviewItem",
     "SavedList",

@@ -80,12 +80,6 @@ FIELDS = (
     "assessed_value", "estimated_value", "mortgage_balance", "last_sale_date", "last_sale_price",
 )  # fmt: skip
 
-APN_KEY = (
-    "CASE WHEN {t}.apn IS NOT NULL AND {t}.county IS NOT NULL THEN "
-    "upper(regexp_replace({t}.apn, '[^A-Za-z0-9]', '', 'g')) || '|' || "
-    "regexp_replace(upper({t}.county), '\\s+COUNTY$', '') END"
-)
-ADDRESS_KEY = "upper({t}.address) || '|' || upper(coalesce({t}.unit, '')) || '|' || left({t}.zip_code, 5)"
 OWNER_KEY = (
     "upper(coalesce({t}.entity_name, concat_ws(' ', {t}.first_name, {t}.last_name))) || '|' || "
     "upper(coalesce({t}.street, '')) || '|' || left(coalesce({t}.zip_code, ''), 5)"
@@ -253,14 +247,15 @@ async def merge(
     # team's own tables carry fresh statistics (ANALYZE_AFTER_ROWS).
     await run(text("ANALYZE imp_rows"))
     # Each row's keys, whether an earlier row of the file holds one of them, and the team's
-    # live property it matches (APN + county first, else street + unit + ZIP).
+    # live property it matches (APN + county first, else street + unit + ZIP), by the same SQL
+    # functions that keep each property's keys in `property_lookup` (migration 0019).
     await run(
         text(
-            f"""
+            """
             CREATE TEMP TABLE imp_plan ON COMMIT DROP AS
             WITH k AS (
-                SELECT row_no, new_id, {APN_KEY.format(t="r")} AS apn_key,
-                    {ADDRESS_KEY.format(t="r")} AS address_key
+                SELECT row_no, new_id, property_apn_key(r.apn, r.county) AS apn_key,
+                    property_address_key(r.address, r.unit, r.zip_code) AS address_key
                 FROM imp_rows r
             ), w AS (
                 SELECT k.*,
@@ -269,13 +264,17 @@ async def merge(
                            OVER (PARTITION BY apn_key) END AS first_by_apn
                 FROM k
             ), by_apn AS (
-                SELECT DISTINCT ON (apn_key) apn_key, id FROM properties
-                WHERE team_id = :t AND deleted_at IS NULL AND apn_key IN (SELECT apn_key FROM k)
-                ORDER BY apn_key, created_at, id
+                SELECT DISTINCT ON (l.apn_key) l.apn_key, p.id
+                FROM property_lookup l JOIN properties p ON p.team_id = :t AND p.id = l.id
+                WHERE l.team_id = :t AND p.deleted_at IS NULL AND l.apn_key IS NOT NULL
+                  AND l.apn_key IN (SELECT apn_key FROM k)
+                ORDER BY l.apn_key, p.created_at, p.id
             ), by_address AS (
-                SELECT DISTINCT ON (address_key) address_key, id FROM properties
-                WHERE team_id = :t AND deleted_at IS NULL AND address_key IN (SELECT address_key FROM k)
-                ORDER BY address_key, created_at, id
+                SELECT DISTINCT ON (l.address_key) l.address_key, p.id
+                FROM property_lookup l JOIN properties p ON p.team_id = :t AND p.id = l.id
+                WHERE l.team_id = :t AND p.deleted_at IS NULL
+                  AND l.address_key IN (SELECT address_key FROM k)
+                ORDER BY l.address_key, p.created_at, p.id
             ), m AS (
                 SELECT w.row_no, w.new_id,
                        w.first_by_address = w.row_no AND coalesce(w.first_by_apn = w.row_no,

@@ -221,6 +221,9 @@ class FilterField:
     ops: frozenset[str] | None = None
     build: Callable[[str, Any, str], ColumnElement[bool]] | None = None
     label: str | None = None
+    # The condition a partial index over a tags column holds its rows under: `has_any` and
+    # `has_all` repeat it, since the planner cannot prove it from an array operator.
+    index_where: Any = None
 
     @property
     def operators(self) -> frozenset[str]:
@@ -378,10 +381,9 @@ def _operation(spec: FilterField, op: str, value: Any) -> Any:
     if op == "starts_with":
         pattern = contains_pattern(value)
         return expr.ilike(pattern[1:]) if pattern else true()
-    if op == "has_any":
-        return expr.overlap(value)
-    assert op == "has_all"
-    return expr.contains(value)
+    assert op in ("has_any", "has_all")
+    found = expr.overlap(value) if op == "has_any" else expr.contains(value)
+    return found if spec.index_where is None else and_(spec.index_where, found)
 
 
 def compile_condition(cond: FilterCondition, fields: Whitelist, path: str) -> ColumnElement[bool]:

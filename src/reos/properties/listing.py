@@ -32,6 +32,7 @@ from sqlalchemy import (
     cast,
     false,
     func,
+    literal_column,
     or_,
     select,
 )
@@ -45,12 +46,15 @@ from reos.kit.filters import FilterDocument, FilterField, SortKey
 from reos.kit.pagination import MAX_LIMIT, clamp_limit
 from reos.kit.text import contains_pattern, email_prefix, phone_prefix, words_query
 from reos.lists.models import ListMember, SavedList
-from reos.properties.models import PROPERTY_TYPES, STAGES, CustomField, Property
+from reos.properties.models import PROPERTY_TYPES, STAGES, CustomField, Property, PropertyLookup
 from reos.properties.schemas import PropertyPage
 from reos.properties.service import custom_field_definitions, visible
 from reos.scoring.models import SIGNAL_KINDS
 from reos.teams.models import Membership, Role
 
+# The partial GIN over tags' condition, `models.TAGGED`, with its 0 written out: a bound
+# parameter there would keep a prepared statement's plan from proving it.
+_TAGGED = func.cardinality(Property.tags) > literal_column("0")
 DEFAULT_SORT = [SortKey(field="score", dir="desc"), SortKey(field="created_at", dir="desc")]
 # Smart lists may name other lists; this bounds how deep such references are followed.
 MAX_LIST_DEPTH = 5
@@ -104,7 +108,13 @@ def search_clause(team_id: uuid.UUID, text: str) -> ColumnElement[bool]:
     owners = select(PropertyContact.property_id).where(PropertyContact.team_id == team_id)
     if tsquery is not None:
         query = func.to_tsquery("simple", tsquery)
-        clauses.append(Property.search.op("@@")(query))
+        clauses.append(
+            Property.id.in_(
+                select(PropertyLookup.id).where(
+                    PropertyLookup.team_id == team_id, PropertyLookup.search.op("@@")(query)
+                )
+            )
+        )
         clauses.append(
             Property.id.in_(
                 owners.join(
@@ -240,7 +250,9 @@ def _column_fields() -> dict[str, FilterField]:
         )
         for name, kind, nullable in _COLUMNS
     }
-    found["tags"] = FilterField(type="tags", expr=Property.tags, nullable=True, sortable=False)
+    found["tags"] = FilterField(
+        type="tags", expr=Property.tags, nullable=True, sortable=False, index_where=_TAGGED
+    )
     # The kinds of the lead's signals, kept on the row by the scoring domain ("absentee and tax
     # delinquent" is `has_all`); `is_null` means no signal.
     found["signals"] = FilterField(
@@ -386,8 +398,8 @@ def _compose(
     doc = spec.filter
     whitelist = _fields(state, definitions)
     clause = filters.compile_filter(doc, whitelist)
-    terms = filters.compile_sort(
-        sort or DEFAULT_SORT, whitelist, where="sort" if spec.sort else "filter.sort"
+    terms = _ties_by_age(
+        filters.compile_sort(sort or DEFAULT_SORT, whitelist, where="sort" if spec.sort else "filter.sort")
     )
     query = select(Property).where(Property.team_id == team_id)
     query = query.where(Property.deleted_at.is_not(None) if spec.deleted else Property.deleted_at.is_(None))
@@ -400,6 +412,21 @@ def _compose(
     if spec.q and spec.q.strip():
         query = query.where(search_clause(team_id, spec.q))
     return query, terms
+
+
+def _ties_by_age(terms: list[filters.SortTerm]) -> list[filters.SortTerm]:
+    """Leads of one score in the order they came, as the default sort has them: every sort ending
+    on the score then reads `(team_id, score, created_at, id)` or its stage twin, and no index on
+    `(score, id)` is kept for a million rescored rows to rewrite (migration 0019)."""
+    if not terms or terms[-1].name != "score" or any(t.name == "created_at" for t in terms):
+        return terms
+    last = terms[-1]
+    return [
+        *terms,
+        filters.SortTerm(
+            name="created_at", expr=Property.created_at, type="datetime", desc=last.desc, nullable=False
+        ),
+    ]
 
 
 async def check_filter(session: AsyncSession, *, team_id: uuid.UUID, doc: FilterDocument) -> None:

@@ -29,6 +29,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from reos.db.base import Base, TenantMixin, tenant_table_args
 from reos.kit import clock
 
+# Which leads the GIN over tags holds; a tag filter repeats it so the planner can use the index.
+TAGGED = "cardinality(tags) > 0"
 STAGES = (
     "new",
     "outreach",
@@ -59,19 +61,9 @@ def one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
     return CheckConstraint(f"{column} in (" + ", ".join(f"'{v}'" for v in values) + ")", name=name)
 
 
-# Search text of a property: one `simple` (no stemming, no stop words) vector over the address
-# parts and the APN, so "quillfeather" and "quill:*" both find "4417 QUILLFEATHER LN".
-SEARCH_EXPRESSION = (
-    "to_tsvector('simple'::regconfig, "
-    "coalesce(address, '') || ' ' || coalesce(unit, '') || ' ' || coalesce(city, '') || ' ' || "
-    "coalesce(state, '') || ' ' || coalesce(zip_code, '') || ' ' || coalesce(county, '') || ' ' || "
-    "coalesce(apn, '') || ' ' || replace(coalesce(apn, ''), '-', ''))"
-)
-
-
 class Property(Base, TenantMixin):
     __tablename__ = "properties"
-    # Columns computed by the database (equity, search) come back with the INSERT or UPDATE
+    # Columns computed by the database (equity, the de-duplication keys) come back with the INSERT or UPDATE
     # itself, so an answer never needs a lazy load after a write.
     __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 - SQLAlchemy reads it from the class
     __table_args__ = tenant_table_args(
@@ -93,20 +85,14 @@ class Property(Base, TenantMixin):
             postgresql_where=text("deleted_at IS NULL"),
         ),
         Index(
-            "ix_properties_team_id_score_id",
-            "team_id",
-            "score",
-            "id",
-            postgresql_where=text("deleted_at IS NULL"),
-        ),
-        Index(
             "ix_properties_team_id_updated_at_id",
             "team_id",
             "updated_at",
             "id",
             postgresql_where=text("deleted_at IS NULL"),
         ),
-        # The default sort (score, created_at, id) read from the index alone (migration 0008).
+        # Every sort by score (score, created_at, id: the list breaks a score's ties by age)
+        # read from the index alone (migrations 0008 and 0019).
         Index(
             "ix_properties_team_id_score_created_at_id",
             "team_id",
@@ -118,10 +104,11 @@ class Property(Base, TenantMixin):
         # A stage's leads by score, and (with the value carried) the board's count and value
         # per stage as an index-only scan; the same per assignee for the board's filter.
         Index(
-            "ix_properties_team_id_stage_score_id",
+            "ix_properties_team_id_stage_score_created_at_id",
             "team_id",
             "stage",
             "score",
+            "created_at",
             "id",
             postgresql_where=text("deleted_at IS NULL"),
             postgresql_include=["estimated_value"],
@@ -131,19 +118,22 @@ class Property(Base, TenantMixin):
             "team_id",
             "assigned_to_id",
             "stage",
-            postgresql_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL AND assigned_to_id IS NOT NULL"),
             postgresql_include=["estimated_value"],
         ),
-        Index("ix_properties_team_id_assigned_to_id", "team_id", "assigned_to_id"),
+        Index(
+            "ix_properties_team_id_assigned_to_id",
+            "team_id",
+            "assigned_to_id",
+            postgresql_where=text("assigned_to_id IS NOT NULL"),
+        ),
         Index(
             "ix_properties_team_id_assigned_to_id_updated_at",
             "team_id",
             "assigned_to_id",
             "updated_at",
-            postgresql_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL AND assigned_to_id IS NOT NULL"),
         ),
-        # De-duplication of imports: APN + county, else street + unit + ZIP.
-        Index("ix_properties_team_id_apn_key", "team_id", "apn_key"),
         # The merge link's referencing side: deleting a property checks it (migration 0011).
         Index(
             "ix_properties_team_id_merged_into_id",
@@ -151,13 +141,22 @@ class Property(Base, TenantMixin):
             "merged_into_id",
             postgresql_where=text("merged_into_id IS NOT NULL"),
         ),
-        Index("ix_properties_team_id_address_key", "team_id", "address_key"),
         ForeignKeyConstraint(
             ["team_id", "import_id"], ["imports.team_id", "imports.id"], ondelete="SET NULL (import_id)"
         ),
-        Index("ix_properties_team_id_market_id", "team_id", "market_id"),
-        Index("ix_properties_search", "search", postgresql_using="gin"),
-        Index("ix_properties_tags", "tags", postgresql_using="gin"),
+        Index(
+            "ix_properties_team_id_market_id",
+            "team_id",
+            "market_id",
+            postgresql_where=text("market_id IS NOT NULL"),
+        ),
+        # Tagged leads only: a tag filter names the same condition (properties.listing).
+        Index(
+            "ix_properties_tags",
+            "tags",
+            postgresql_using="gin",
+            postgresql_where=text(TAGGED),
+        ),
     )
 
     address: Mapped[str] = mapped_column(String(200))
@@ -219,22 +218,42 @@ class Property(Base, TenantMixin):
     # read one row; the scoring domain keeps it in step.
     signal_kinds: Mapped[list[str]] = mapped_column(ARRAY(String(30)), default=list, server_default="{}")
     score_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    apn_key: Mapped[str | None] = mapped_column(
-        String(200),
-        Computed(
-            "CASE WHEN apn IS NOT NULL AND county IS NOT NULL THEN "
-            "upper(regexp_replace(apn, '[^A-Za-z0-9]', '', 'g')) || '|' || "
-            "regexp_replace(upper(county), '\\s+COUNTY$', '') END",
-            persisted=True,
+
+
+class PropertyLookup(Base, TenantMixin):
+    """What finds a property, one row per property under the property's own id: its search
+    words and its de-duplication keys.
+
+    Kept out of `properties` because a rescoring rewrites up to a million rows of it (`score` is
+    indexed, so no update is HOT and each new row version goes into every index): the GIN over
+    the words and the text-keyed btree over the address key, whose every entry lands on a random
+    page, were a third of each such write, for values a score never changes (migration 0019).
+    Triggers on `properties` write it in the same transaction: one statement per insert, a row
+    when the address, the county or the APN changes. The database functions are each value's
+    one definition, which the import's matching calls too:
+    - `property_search_vector()`: one `simple` vector (no stemming, no stop words) over the
+      address parts and the APN, so "quillfeather" and "quill:*" both find "4417 QUILLFEATHER LN";
+    - `property_address_key()`: street + unit + ZIP (5 digits), upper case;
+    - `property_apn_key()`: the APN's letters and digits + the county without "County", or null
+      without both."""
+
+    __tablename__ = "property_lookup"
+    __table_args__ = tenant_table_args(
+        ForeignKeyConstraint(["team_id", "id"], ["properties.team_id", "properties.id"], ondelete="CASCADE"),
+        Index("ix_property_lookup_search", "search", postgresql_using="gin"),
+        # De-duplication of imports: APN + county, else street + unit + ZIP.
+        Index("ix_property_lookup_team_id_address_key", "team_id", "address_key"),
+        Index(
+            "ix_property_lookup_team_id_apn_key",
+            "team_id",
+            "apn_key",
+            postgresql_where=text("apn_key IS NOT NULL"),
         ),
     )
-    address_key: Mapped[str] = mapped_column(
-        String(260),
-        Computed(
-            "upper(address) || '|' || upper(coalesce(unit, '')) || '|' || left(zip_code, 5)", persisted=True
-        ),
-    )
-    search: Mapped[str] = mapped_column(TSVECTOR, Computed(SEARCH_EXPRESSION, persisted=True), deferred=True)
+
+    search: Mapped[str] = mapped_column(TSVECTOR)
+    address_key: Mapped[str] = mapped_column(String(260))
+    apn_key: Mapped[str | None] = mapped_column(String(200))
 
 
 class CustomField(Base, TenantMixin):

@@ -578,7 +578,8 @@ async def _referencing_tables(session: AsyncSession, table: str) -> list[tuple[s
     """(table, column) of every composite foreign key (team_id, column) → `table`(team_id, id),
     read from the catalogue so that a domain added later is moved too and nothing is lost.
     Append-only tables (the app may not update them, e.g. the consent ledger) keep their rows
-    as written: their own ON DELETE rule says what becomes of the link."""
+    as written: their own ON DELETE rule says what becomes of the link. A table keyed by the
+    referenced row's own id (`property_lookup`) extends that row and is not a link to move."""
     rows = await session.execute(
         text(
             """
@@ -589,7 +590,7 @@ async def _referencing_tables(session: AsyncSession, table: str) -> list[tuple[s
             join pg_namespace n on n.oid = dst.relnamespace and n.nspname = 'public'
             join pg_attribute a on a.attrelid = con.conrelid and a.attnum = con.conkey[2]
             where con.contype = 'f' and dst.relname = :table and array_length(con.conkey, 1) = 2
-              and src.relname <> :table
+              and src.relname <> :table and a.attname <> 'id'
               and has_table_privilege(src.oid, 'UPDATE')
             order by src.relname, a.attname
             """
