@@ -18,7 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_, union_all
+from sqlalchemy import ColumnElement, Select, func, literal, null, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -41,24 +41,30 @@ _NO_VALUE = Decimal(-1)
 
 @dataclass(frozen=True)
 class _Order:
-    """A column's sort: its key expression and direction, always broken by id in the same
-    direction so that the order is total and a keyset cursor can resume it."""
+    """A column's sort: its key expression and direction, its ties broken by `tie` (if any)
+    and then by id, all in the same direction, so that the order is total and a keyset cursor
+    can resume it."""
 
     key: ColumnElement[Any] | InstrumentedAttribute[Any]
     descending: bool
+    tie: InstrumentedAttribute[Any] | None = None
 
-    def by(self) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
-        if self.descending:
-            return self.key.desc(), Property.id.desc()
-        return self.key.asc(), Property.id.asc()
+    def columns(self) -> tuple[Any, ...]:
+        return (self.key, *((self.tie,) if self.tie is not None else ()), Property.id)
 
-    def after(self, key: Any, row_id: uuid.UUID) -> ColumnElement[bool]:
-        here, there = tuple_(self.key, Property.id), tuple_(literal(key), literal(row_id))
+    def by(self) -> tuple[ColumnElement[Any], ...]:
+        return tuple(c.desc() if self.descending else c.asc() for c in self.columns())
+
+    def after(self, key: Any, tie: Any, row_id: uuid.UUID) -> ColumnElement[bool]:
+        values = (key, *((tie,) if self.tie is not None else ()), row_id)
+        here, there = tuple_(*self.columns()), tuple_(*(literal(v) for v in values))
         return here < there if self.descending else here > there
 
 
 _ORDERS: dict[str, _Order] = {
-    "score": _Order(Property.score, descending=True),
+    # A score's ties by age, as the lead list has them, read from (team_id, stage, score,
+    # created_at, id).
+    "score": _Order(Property.score, descending=True, tie=Property.created_at),
     "value": _Order(func.coalesce(Property.estimated_value, _NO_VALUE), descending=True),
     # Longest in its stage first: the leads that wait for someone.
     "stage_age": _Order(Property.stage_changed_at, descending=False),
@@ -88,8 +94,10 @@ class Card:
     assignee_name: str | None
     stage_changed_at: datetime
     days_in_stage: int
-    # The sort key of this card under the sort it was read with (for the next cursor).
+    # The sort key of this card under the sort it was read with, and its tie-break when the
+    # sort has one (for the next cursor).
     sort_key: Any = field(repr=False, compare=False)
+    sort_tie: Any = field(default=None, repr=False, compare=False)
 
     @property
     def moves(self) -> list[str]:
@@ -129,22 +137,25 @@ def _decode_key(sort: Sort, raw: Any) -> Any:
 
 
 def encode_cursor(sort: Sort, card: Card) -> str:
-    raw = json.dumps([sort, _encode_key(sort, card.sort_key), str(card.id)]).encode()
+    tie = card.sort_tie.isoformat() if card.sort_tie is not None else None
+    raw = json.dumps([sort, _encode_key(sort, card.sort_key), tie, str(card.id)]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(sort: Sort, cursor: str) -> tuple[Any, uuid.UUID]:
-    """The (sort key, id) a cursor resumes after; 422 naming `cursor` when it is not one of
-    this sort's cursors."""
+def decode_cursor(sort: Sort, cursor: str) -> tuple[Any, Any, uuid.UUID]:
+    """The (sort key, tie-break, id) a cursor resumes after; 422 naming `cursor` when it is
+    not one of this sort's cursors."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        made_for, key, row_id = jsontext.loads(base64.urlsafe_b64decode(padded.encode()))
+        made_for, key, tie, row_id = jsontext.loads(base64.urlsafe_b64decode(padded.encode()))
         if made_for != sort:
             raise Unprocessable(
                 f"cursor was made for sort={made_for}, not sort={sort}; start again without a cursor",
                 details={"field": "cursor"},
             )
-        return _decode_key(sort, key), uuid.UUID(row_id)
+        if (tie is None) != (_ORDERS[sort].tie is None):
+            raise ValueError("tie-break does not match the sort")
+        return _decode_key(sort, key), None if tie is None else datetime.fromisoformat(tie), uuid.UUID(row_id)
     except (ValueError, TypeError, ArithmeticError) as exc:
         raise Unprocessable(
             "cursor is not valid; use the next_cursor of a previous answer", details={"field": "cursor"}
@@ -221,6 +232,12 @@ _CARD_COLUMNS = (
 )
 
 
+def _sort_labels(order: _Order) -> tuple[ColumnElement[Any], ...]:
+    """A card's sort values, selected for its cursor and for ordering the page again."""
+    tie = order.tie if order.tie is not None else null()
+    return order.key.label("sort_key"), tie.label("sort_tie")
+
+
 def _card(row: Any, now: datetime) -> Card:
     return Card(
         id=row.id,
@@ -237,6 +254,7 @@ def _card(row: Any, now: datetime) -> Card:
         stage_changed_at=row.stage_changed_at,
         days_in_stage=max(0, (now - row.stage_changed_at).days),
         sort_key=row.sort_key,
+        sort_tie=row.sort_tie,
     )
 
 
@@ -244,7 +262,10 @@ def _with_assignee(rows: Any) -> AnySelect:
     """The card columns of `rows` (a subquery) with the assignee's name."""
     return (
         select(
-            *(rows.c[c.key] for c in _CARD_COLUMNS), rows.c.sort_key, Account.full_name.label("assignee_name")
+            *(rows.c[c.key] for c in _CARD_COLUMNS),
+            rows.c.sort_key,
+            rows.c.sort_tie,
+            Account.full_name.label("assignee_name"),
         )
         .outerjoin(
             Membership,
@@ -322,22 +343,20 @@ async def board(
     numbers = {stage: (count, Decimal(total)) for stage, count, total in totals}
 
     # One index range per column (`… where stage = s order by <sort> limit per_stage`), glued
-    # with UNION ALL: each branch reads per_stage entries of (team_id, stage, score, id) under the
+    # with UNION ALL: each branch reads per_stage entries of (team_id, stage, score, created_at, id) under the
     # score sort instead of ranking every live lead of the team with a window.
     branches = []
     for stage in wanted:
         branch = await _live_rows(
             session,
-            select(*_CARD_COLUMNS, Property.team_id, order.key.label("sort_key")).where(
-                Property.stage == stage
-            ),
+            select(*_CARD_COLUMNS, Property.team_id, *_sort_labels(order)).where(Property.stage == stage),
             team_id=team_id,
             filters=filters,
             viewer=viewer,
         )
         branches.append(branch.order_by(*order.by()).limit(per_stage).subquery().select())
     ranked = (branches[0] if len(branches) == 1 else union_all(*branches)).subquery("ranked")
-    again = (ranked.c.sort_key, ranked.c.id)
+    again = (ranked.c.sort_key, ranked.c.sort_tie, ranked.c.id)
     first = _with_assignee(ranked).order_by(
         ranked.c.stage, *(c.desc() if order.descending else c.asc() for c in again)
     )
@@ -385,7 +404,7 @@ async def column_cards(
     await _check_filters(session, team_id=team_id, filters=filters)
     query = await _live_rows(
         session,
-        select(*_CARD_COLUMNS, Property.team_id, order.key.label("sort_key")).where(Property.stage == stage),
+        select(*_CARD_COLUMNS, Property.team_id, *_sort_labels(order)).where(Property.stage == stage),
         team_id=team_id,
         filters=filters,
         viewer=viewer,
@@ -394,7 +413,7 @@ async def column_cards(
         query = query.where(order.after(*after))
     rows = query.order_by(*order.by()).limit(limit + 1).subquery("page")
     # The join keeps the page's rows but not their order: order again by the same key.
-    again = (rows.c.sort_key, rows.c.id)
+    again = (rows.c.sort_key, rows.c.sort_tie, rows.c.id)
     ordered = _with_assignee(rows).order_by(*(c.desc() if order.descending else c.asc() for c in again))
     now = clock.now()
     found = [_card(row, now) for row in await session.execute(ordered)]
