@@ -324,6 +324,11 @@ def main() -> int:
     # This process holds the embedded server for the whole run (the API shares it).
     owner_url, app_url = embedded.start(data_dir)
     migrate.upgrade(owner_url, app_url)
+    if drift := migrate.schema_drift(owner_url):
+        raise SystemExit(
+            f"{data_dir} differs from the models (migrated by a draft?); delete it:\n"
+            + "\n".join(map(str, drift))
+        )
     ds = data.existing(owner_url)
     if ds is None:
         say(f"generating {args.rows:,} properties in {data_dir} (once)")

@@ -305,6 +305,12 @@ def main() -> None:
             exists = conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone()
         if exists:
             migrate.upgrade(bench_owner, app.replace("/reos?", f"/{name}?"))
+            drift = migrate.schema_drift(bench_owner)
+            if drift:
+                raise SystemExit(
+                    "the kept database differs from the models (migrated by a draft?); "
+                    "drop it or run without --reuse:\n" + "\n".join(map(str, drift))
+                )
             team = reuse(owner_libpq, args.properties)
     if team is None:
         with psycopg.connect(admin, autocommit=True) as conn:

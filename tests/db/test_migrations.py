@@ -9,36 +9,17 @@ from typing import Any
 import psycopg
 import pytest
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from psycopg import sql
-from sqlalchemy import create_engine, pool
 
-import reos.db.models
 from reos.db import migrate
 from tests.fixtures.db import Urls, _with_database
 
 THROWAWAY = "reos_migr_check"
 
 
-def _diff(owner_url: str) -> list[Any]:
-    engine = create_engine(owner_url, poolclass=pool.NullPool)
-    try:
-        with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": _modelled})
-            return list(compare_metadata(context, reos.db.models.Base.metadata))
-    finally:
-        engine.dispose()
-
-
-def _modelled(name: str | None, type_: str, parent_names: Any) -> bool:
-    # Procrastinate's queue tables come from its own schema SQL, not from our models.
-    return not (type_ == "table" and name is not None and name.startswith("procrastinate_"))
-
-
 def test_models_and_migrations_agree(db_urls: Urls) -> None:
-    diff = _diff(db_urls.owner)
+    diff = migrate.schema_drift(db_urls.owner)
     assert diff == [], "models and migrations differ (write a migration):\n" + "\n".join(map(str, diff))
 
 
@@ -119,4 +100,4 @@ def test_downgrade_to_base_and_upgrade_again(throwaway: Urls, db_urls: Urls) -> 
 
     command.upgrade(config, "head")
     assert _schema(throwaway.owner) == first
-    assert _diff(throwaway.owner) == []
+    assert migrate.schema_drift(throwaway.owner) == []

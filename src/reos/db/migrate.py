@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import psycopg
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -93,3 +95,23 @@ def current_revision(owner_or_app_url: str) -> str | None:
             return MigrationContext.configure(conn).get_current_revision()
     finally:
         engine.dispose()
+
+
+def schema_drift(owner_url: str) -> list[Any]:
+    """How the live schema differs from the models (alembic's autogenerate diff; empty when they
+    agree). A database migrated by a draft of a migration that later changed keeps the draft's
+    shape under the same revision; the tests and the benchmarks check this before they trust it."""
+    import reos.db.models
+
+    engine = create_engine(owner_url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": _modelled})
+            return list(compare_metadata(context, reos.db.models.Base.metadata))
+    finally:
+        engine.dispose()
+
+
+def _modelled(name: str | None, type_: str, parent_names: Any) -> bool:
+    # Procrastinate's queue tables come from its own schema SQL, not from our models.
+    return not (type_ == "table" and name is not None and name.startswith("procrastinate_"))
