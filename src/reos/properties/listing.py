@@ -398,8 +398,8 @@ def _compose(
     doc = spec.filter
     whitelist = _fields(state, definitions)
     clause = filters.compile_filter(doc, whitelist)
-    terms = _ties_by_age(
-        filters.compile_sort(sort or DEFAULT_SORT, whitelist, where="sort" if spec.sort else "filter.sort")
+    terms = filters.compile_sort(
+        _ties_by_age(sort or DEFAULT_SORT), whitelist, where="sort" if spec.sort else "filter.sort"
     )
     query = select(Property).where(Property.team_id == team_id)
     query = query.where(Property.deleted_at.is_not(None) if spec.deleted else Property.deleted_at.is_(None))
@@ -414,19 +414,13 @@ def _compose(
     return query, terms
 
 
-def _ties_by_age(terms: list[filters.SortTerm]) -> list[filters.SortTerm]:
+def _ties_by_age(keys: Sequence[SortKey]) -> list[SortKey]:
     """Leads of one score in the order they came, as the default sort has them: every sort ending
     on the score then reads `(team_id, score, created_at, id)` or its stage twin, and no index on
     `(score, id)` is kept for a million rescored rows to rewrite (migration 0019)."""
-    if not terms or terms[-1].name != "score" or any(t.name == "created_at" for t in terms):
-        return terms
-    last = terms[-1]
-    return [
-        *terms,
-        filters.SortTerm(
-            name="created_at", expr=Property.created_at, type="datetime", desc=last.desc, nullable=False
-        ),
-    ]
+    if not keys or keys[-1].field != "score" or any(k.field == "created_at" for k in keys):
+        return list(keys)
+    return [*keys, SortKey(field="created_at", dir=keys[-1].dir)]
 
 
 async def check_filter(session: AsyncSession, *, team_id: uuid.UUID, doc: FilterDocument) -> None:
