@@ -120,6 +120,13 @@ def test_zip_codes_are_normalised(raw: str, zip_code: str) -> None:
         ),
         ("5 Lime Ct, Orlando, Florida", PlaceTail("5 Lime Ct", "Orlando", "Florida", None)),
         ("12 Oak St, 33610", PlaceTail("12 Oak St", None, None, "33610")),
+        ("12 Oak St, 33610 Tampa", PlaceTail("12 Oak St", "Tampa", None, "33610")),
+        ("12 Oak St, 33610 Tampa, FL", PlaceTail("12 Oak St", "Tampa", "FL", "33610")),
+        ("12 Oak St, 33610 Tampa FL", PlaceTail("12 Oak St", "Tampa", "FL", "33610")),
+        (
+            "12 Oak St, Apt 4, 33701-1234 Saint Petersburg",
+            PlaceTail("12 Oak St Apt 4", "Saint Petersburg", None, "33701-1234"),
+        ),
         ("77 Harbor View Dr Atlanta GA 30301", PlaceTail("77 Harbor View Dr", "Atlanta", "GA", "30301")),
     ],
 )

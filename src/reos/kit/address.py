@@ -130,6 +130,10 @@ def normalise_street(line: str, unit: str | None = None) -> tuple[str, str | Non
 # are never parsed: the parser costs ~0.1-0.2 ms a line, more than the rest of a row.
 _PLACE_HINT = re.compile(r",|\d{5}(?:-?\d{4})?\s*$", re.ASCII)
 _PLACE_LABELS = frozenset(("PlaceName", "StateName", "ZipCode", "CountryName"))
+# "12 Oak St, 33610 Tampa": a ZIP written before its city, as lists from Europe do. The parser
+# reads such a ZIP as a unit number or the city as a country, so the place is put in US order,
+# a comma after each part ("…, Tampa, 33610"), before it is parsed.
+_ZIP_FIRST = re.compile(r",\s*(\d{5}(?:-\d{4})?)\s+([^\d,]+?)\s*(?:,\s*([A-Za-z]{2}))?\s*$")
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,10 @@ def split_place(line: str) -> PlaceTail | None:
     without a comma when that place names no state."""
     if not _PLACE_HINT.search(line):
         return None
+    zip_first = _ZIP_FIRST.search(line)
+    if zip_first is not None:
+        zip_code, city, state = zip_first.groups()
+        line = f"{line[: zip_first.start()]}, {city}, {state + ', ' if state else ''}{zip_code}"
     try:
         tokens = usaddress.parse(line)
     except (RepeatedLabelError, ValueError):
