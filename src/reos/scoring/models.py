@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKeyConstraint, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKeyConstraint, String, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -46,7 +46,6 @@ class Signal(Base, TenantMixin):
         UniqueConstraint("team_id", "property_id", "kind"),
         CheckConstraint("kind in (" + ", ".join(f"'{k}'" for k in SIGNAL_KINDS) + ")", name="kind_valid"),
         CheckConstraint("source in ('import', 'manual', 'derived')", name="source_valid"),
-        Index("ix_signals_team_id_kind", "team_id", "kind"),
     )
 
     property_id: Mapped[uuid.UUID] = mapped_column()
