@@ -22,10 +22,7 @@ from reos.contacts.models import ContactPoint
 from reos.db.session import Database, team_session
 from reos.imports import engine
 from reos.imports.models import Import
-from reos.jobs import queue
 from reos.kit.leads_lock import lock_leads
-from reos.properties.models import Property
-from reos.scoring import service as scoring
 from tests.fixtures.api import Member, add_member, register
 from tests.fixtures.jobs import run_jobs
 
@@ -990,103 +987,3 @@ async def test_imports_of_one_team_merge_one_at_a_time_and_never_double_a_lead(
     counts = sorted((imp.counts["created"], imp.counts["unchanged"]) for imp in done)
     assert counts == [(0, 6), (6, 0)]
     assert len(await properties_of(client, admin)) == 6
-
-
-async def test_new_leads_land_scored_with_their_derived_signals(
-    client: httpx.AsyncClient, admin: Member, database: Database
-) -> None:
-    """An import writes its new leads with the score, kinds and derived signals the rescoring
-    would give them (the team's own weights, the equity gate, owners reused from the team), so
-    the rescoring it queues finds nothing to change on them."""
-    weights = await client.put(
-        "/api/v1/scoring/settings",
-        json={
-            "weights": {"tax_delinquent": {"weight": 45, "half_life_days": 365}},
-            "equity_gate_percent": 30,
-        },
-        headers=admin.headers,
-    )
-    assert weights.status_code == 200, weights.text
-    # An owner the team already has, whose contact says Georgia.
-    await imported(
-        client,
-        admin,
-        csv_bytes([lead(**{"Property Address": "1 First St", "APN": "Z-1", "Tax Delinquent": ""})]),
-    )
-    at_home = {
-        "Mailing Address": "12 Oak St",
-        "Mailing City": "Tampa",
-        "Mailing State": "FL",
-        "Mailing Zip": "33610",
-    }
-    rows = [
-        # Absentee, out of state, tax delinquent, long tenure (sold 2009); 40 % equity.
-        lead(**{"Property Address": "2 Second St", "APN": "Z-2"}),
-        # Gets mail at the property: neither absentee nor out of state; free and clear.
-        lead(**{"Property Address": "12 Oak St", "APN": "Z-3", "Est. Equity": "$250,000", **at_home}),
-        # Mail to a unit of the building the lead is: at home; 10 % equity under a 30 % gate.
-        lead(
-            **{
-                "Property Address": "14 Oak St",
-                "APN": "Z-4",
-                "Est. Equity": "$25,000",
-                **at_home,
-                "Mailing Address": "14 Oak St Apt 4",
-            }
-        ),
-        # No owner: nothing about the owner is derived; sold last year.
-        lead(
-            **{
-                "Property Address": "16 Oak St",
-                "APN": "Z-5",
-                "Owner 1 First Name": "",
-                "Owner 1 Last Name": "",
-                "Phone 1": "",
-                "Email 1": "",
-                "Last Sale Date": "01/15/2025",
-                "Vacant": "Y",
-            }
-        ),
-        # The team's owner again; the file says Florida, the contact (reused) says Georgia.
-        lead(**{"Property Address": "18 Oak St", "APN": "Z-6", "Mailing State": "FL", "Phone 1": ""}),
-    ]
-    response = await start(client, admin, csv_bytes(rows))
-    assert response.status_code == 202, response.text
-    await queue.run_worker(
-        wait=False, concurrency=1, install_signal_handlers=False, listen_notify=False, queues=["imports"]
-    )
-    body = (await client.get(f"/api/v1/imports/{response.json()['id']}", headers=admin.headers)).json()
-    assert body["status"] == "completed" and body["counts"]["created"] == 5, body
-
-    # Before any rescoring: each new lead's stored score is its explained score.
-    by_address = {p["address"]: p for p in await properties_of(client, admin)}
-    kinds: dict[str, set[str]] = {}
-    for address in ("2 SECOND ST", "12 OAK ST", "14 OAK ST", "16 OAK ST", "18 OAK ST"):
-        pid = by_address[address]["id"]
-        score = (await client.get(f"/api/v1/properties/{pid}/score", headers=admin.headers)).json()
-        assert score["stored_score"] == score["score"], (address, score)
-        signals = (await client.get(f"/api/v1/properties/{pid}/signals", headers=admin.headers)).json()
-        kinds[address] = {s["kind"] for s in signals}
-        async with team_session(database, uuid.UUID(admin.team_id)) as session:
-            stored = await session.scalar(select(Property.signal_kinds).where(Property.id == uuid.UUID(pid)))
-        assert stored == sorted(kinds[address])
-        assert all(
-            s["source"] == ("import" if s["kind"] in ("tax_delinquent", "vacant") else "derived")
-            for s in signals
-        )
-    assert kinds["2 SECOND ST"] == {"tax_delinquent", "absentee_owner", "out_of_state_owner", "long_tenure"}
-    assert kinds["12 OAK ST"] == {"tax_delinquent", "free_and_clear", "high_equity", "long_tenure"}
-    assert kinds["14 OAK ST"] == {"tax_delinquent", "long_tenure"}
-    assert kinds["16 OAK ST"] == {"tax_delinquent", "vacant"}
-    assert kinds["18 OAK ST"] == {"tax_delinquent", "absentee_owner", "out_of_state_owner", "long_tenure"}
-    assert by_address["2 SECOND ST"]["score"] == 45 + 10 + 8 + 8
-    gated = (
-        await client.get(f"/api/v1/properties/{by_address['14 OAK ST']['id']}/score", headers=admin.headers)
-    ).json()
-    assert gated["gate"]["applied"] and by_address["14 OAK ST"]["score"] == round((45 + 8) * 10 / 30)
-
-    # The rescoring the import queued has nothing left to do.
-    async with team_session(database, uuid.UUID(admin.team_id)) as session:
-        assert await scoring.rescore_team(session, team_id=uuid.UUID(admin.team_id)) == scoring.RescoreResult(
-            0, 0, 0
-        )

@@ -7,15 +7,11 @@ tables, then merge with set-based SQL — all inside the caller's transaction.
 2. The staging rows get their de-duplication keys with the same expressions as the generated
    columns of `properties` (APN + county, else street + unit + ZIP5); the first row of a key
    wins, the rest are `duplicates`; winners are matched with the team's live properties.
-3. Owners are de-duplicated by name + mailing address (in the file and against the team's
-   contacts) and the new ones inserted.
-4. New properties are scored from the file's signals and those their facts and owners derive
-   (`scoring.score_new_leads`), then inserted with their scores and derived signals; matched
-   ones are updated (only the fields that differ, each change kept in `import_changes` for
-   undo) or left alone (`on_duplicate = skip`), and rescored by the job that follows. The
-   file's signals are added where missing.
-5. Owners are linked to their properties, and points de-duplicated by value (unique per team:
-   an existing point is reused and its skip-trace facts refreshed).
+3. New properties are inserted; matched ones are updated (only the fields that differ, each
+   change kept in `import_changes` for undo) or left alone (`on_duplicate = skip`).
+4. Owners are de-duplicated by name + mailing address (in the file and against the team's
+   contacts), points by value (unique per team: an existing point is reused and its skip-trace
+   facts refreshed), then roles and signals are added where missing.
 
 COPY FROM cannot write to tables under row-level security, so only the TEMP tables are copied
 into; every write to a tenant table is an INSERT … SELECT under the team's policy.
@@ -40,8 +36,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reos.imports import normalise
 from reos.imports.normalise import CONTACT_COLUMNS, ERROR_COLUMNS, POINT_COLUMNS, ROW_COLUMNS, Chunk, Plan
 from reos.kit.leads_lock import lock_leads
-from reos.properties.models import Property
-from reos.scoring import service as scoring
 
 CHUNK_ROWS = 5000
 # Files smaller than this are normalised in-process: starting workers costs more than it saves.
@@ -51,7 +45,7 @@ POOL_MIN_BYTES = 4 * 1024 * 1024
 Progress = Callable[[int, int], Awaitable[None]]
 # The merge's steps in order, as `merge` announces them (`imports.phase`): on a big file they are
 # most of the run, so the progress page names the one under way instead of sitting at 99 %.
-MERGE_STEPS = ("matching", "owners", "properties", "roles", "points", "finishing")
+MERGE_STEPS = ("matching", "properties", "owners", "roles", "points", "finishing")
 Step = Callable[[str], Awaitable[None]]
 # Seconds per merge statement of the last import in this process (read by the benchmark).
 LAST_TIMINGS: dict[str, float] = {}
@@ -85,25 +79,6 @@ FIELDS = (
     "property_type", "bedrooms", "bathrooms", "square_feet", "lot_size_sqft", "year_built",
     "assessed_value", "estimated_value", "mortgage_balance", "last_sale_date", "last_sale_price",
 )  # fmt: skip
-
-# The new leads as scoring reads them (`scoring.score_new_leads`), before they are written: the
-# equity percentage is the column's own generated expression, over the values as stored.
-_EQUITY_PERCENT = str(Property.__table__.c.equity_percent.computed.sqltext)
-NEW_LEADS = f"""
-SELECT id, address, unit, zip_code, state, {_EQUITY_PERCENT} AS equity_percent, estimated_value,
-       mortgage_balance, last_sale_date, signal_kinds
-FROM (SELECT r.new_id AS id, r.address, r.unit, r.zip_code, r.state, r.last_sale_date,
-             CAST(r.estimated_value AS numeric(14, 2)) AS estimated_value,
-             CAST(r.mortgage_balance AS numeric(14, 2)) AS mortgage_balance,
-             coalesce(r.signal_kinds, '{{}}') AS signal_kinds
-      FROM imp_plan f JOIN imp_rows r USING (row_no)
-      WHERE f.action = 'create') r
-"""
-# Their owners: the contacts the owners step resolved (new or the team's own), by role.
-NEW_LEADS_OWNERS = (
-    "(SELECT CAST(:team_id AS uuid) AS team_id, o.property_id, o.final_id AS contact_id, o.role "
-    "FROM imp_owner o WHERE o.action = 'create')"
-)
 
 OWNER_KEY = (
     "upper(coalesce({t}.entity_name, concat_ws(' ', {t}.first_name, {t}.last_name))) || '|' || "
@@ -215,7 +190,7 @@ async def stage(
 def _params(
     team_id: uuid.UUID, import_id: uuid.UUID, now: datetime, actor: uuid.UUID | None
 ) -> dict[str, Any]:
-    return {"t": team_id, "i": import_id, "now": now, "today": scoring.day_of(now), "by": actor}
+    return {"t": team_id, "i": import_id, "now": now, "today": now.date(), "by": actor}
 
 
 # An import that writes this many leads refreshes the planner's statistics of the lead tables
@@ -332,85 +307,19 @@ async def merge(
     p["apply"] = apply_matches
     await run(text("CREATE TEMP TABLE imp_touched (property_id uuid) ON COMMIT DROP"))
 
-    # Owners: one contact per name + mailing address, reusing the team's own.
-    await step("owners")
-    await run(
-        text(
-            f"""
-            CREATE TEMP TABLE imp_owner ON COMMIT DROP AS
-            WITH c AS (
-                SELECT c.*, f.property_id, f.action, {OWNER_KEY.format(t="c")} AS owner_key
-                FROM imp_contacts c JOIN imp_plan f USING (row_no)
-                WHERE {landed}
-            ), existing AS (
-                SELECT DISTINCT ON (owner_key) owner_key, id FROM (
-                    SELECT id, created_at, {OWNER_KEY.format(t="x")} AS owner_key FROM contacts x
-                    WHERE x.team_id = :t) e
-                WHERE owner_key IN (SELECT owner_key FROM c)
-                ORDER BY owner_key, created_at, id
-            )
-            SELECT c.*, e.id AS existing_id,
-                   coalesce(e.id, first_value(c.contact_id) OVER (PARTITION BY c.owner_key
-                       ORDER BY c.row_no, c.role DESC))
-                       AS final_id,
-                   row_number() OVER (PARTITION BY c.row_no ORDER BY c.role DESC) = 1 AS holds_points
-            FROM c LEFT JOIN existing e USING (owner_key)
-            """
-        ),
-        p,
-    )
-    await run(text("ANALYZE imp_owner"))
-    await run(
-        text(
-            """
-            INSERT INTO contacts (id, team_id, created_at, updated_at, kind, first_name, last_name,
-                entity_name,
-                                  street, city, state, zip_code, import_id)
-            SELECT contact_id, :t, :now, :now, kind, first_name, last_name, entity_name, street, city, state,
-                   zip_code, :i
-            FROM imp_owner WHERE existing_id IS NULL AND contact_id = final_id
-            ORDER BY contact_id
-            """
-        ),
-        p,
-    )
     await step("properties")
-    # New leads are written scored, with their derived signals, as the rescoring that follows
-    # the import would score them: it then finds them done, where it rewrote every new row.
-    began = time.perf_counter()
-    await scoring.score_new_leads(
-        session, team_id=team_id, at=now, props=NEW_LEADS, links=NEW_LEADS_OWNERS, into="imp_scored"
-    )
-    timings["scoring the new leads"] = time.perf_counter() - began
-    await run(text("CREATE INDEX ON imp_scored (property_id)"))
-    await run(text("ANALYZE imp_scored"))
     columns = ", ".join(FIELDS)
     await run(
         text(
             f"""
             INSERT INTO properties (id, team_id, created_at, updated_at, stage_changed_at, stage, score,
-                                    score_updated_at, {columns}, tags, custom, provenance, signal_kinds,
-                                    import_id, created_by_id)
-            SELECT r.new_id, :t, :now, :now, :now, 'new', s.score, :now,
-                   {", ".join("r." + c for c in FIELDS)},
-                   coalesce(r.tags, '{{}}'), '{{}}', '{{}}', s.kinds, :i, :by
+                                    {columns}, tags, custom, provenance, signal_kinds, import_id,
+                                        created_by_id)
+            SELECT r.new_id, :t, :now, :now, :now, 'new', 0, {", ".join("r." + c for c in FIELDS)},
+                   coalesce(r.tags, '{{}}'), '{{}}', '{{}}', coalesce(r.signal_kinds, '{{}}'), :i, :by
             FROM imp_plan f JOIN imp_rows r USING (row_no)
-            JOIN imp_scored s ON s.property_id = r.new_id
             WHERE f.action = 'create'
             ORDER BY r.new_id
-            """
-        ),
-        p,
-    )
-    await run(
-        text(
-            """
-            INSERT INTO signals (id, team_id, created_at, updated_at, property_id, kind, source,
-                                 observed_on, detail)
-            SELECT uuid_v7(), :t, :now, :now, s.property_id, d.key, 'derived', :today, d.value
-            FROM imp_scored s CROSS JOIN LATERAL jsonb_each(s.derived) AS d
-            WHERE s.derived IS NOT NULL
-            ORDER BY s.property_id
             """
         ),
         p,
@@ -509,6 +418,48 @@ async def merge(
             p,
         )
 
+    # Owners: one contact per name + mailing address, reusing the team's own.
+    await step("owners")
+    await run(
+        text(
+            f"""
+            CREATE TEMP TABLE imp_owner ON COMMIT DROP AS
+            WITH c AS (
+                SELECT c.*, f.property_id, f.action, {OWNER_KEY.format(t="c")} AS owner_key
+                FROM imp_contacts c JOIN imp_plan f USING (row_no)
+                WHERE {landed}
+            ), existing AS (
+                SELECT DISTINCT ON (owner_key) owner_key, id FROM (
+                    SELECT id, created_at, {OWNER_KEY.format(t="x")} AS owner_key FROM contacts x
+                    WHERE x.team_id = :t) e
+                WHERE owner_key IN (SELECT owner_key FROM c)
+                ORDER BY owner_key, created_at, id
+            )
+            SELECT c.*, e.id AS existing_id,
+                   coalesce(e.id, first_value(c.contact_id) OVER (PARTITION BY c.owner_key
+                       ORDER BY c.row_no, c.role DESC))
+                       AS final_id,
+                   row_number() OVER (PARTITION BY c.row_no ORDER BY c.role DESC) = 1 AS holds_points
+            FROM c LEFT JOIN existing e USING (owner_key)
+            """
+        ),
+        p,
+    )
+    await run(text("ANALYZE imp_owner"))
+    await run(
+        text(
+            """
+            INSERT INTO contacts (id, team_id, created_at, updated_at, kind, first_name, last_name,
+                entity_name,
+                                  street, city, state, zip_code, import_id)
+            SELECT contact_id, :t, :now, :now, kind, first_name, last_name, entity_name, street, city, state,
+                   zip_code, :i
+            FROM imp_owner WHERE existing_id IS NULL AND contact_id = final_id
+            ORDER BY contact_id
+            """
+        ),
+        p,
+    )
     await step("roles")
     await run(
         text(

@@ -51,7 +51,7 @@ PHASE_WORDS = {
     "reading": "reading the file",
     "waiting": "waiting for the team's other import to finish",
     "matching": "matching rows to the team's leads",
-    "properties": "scoring and saving properties and signals",
+    "properties": "saving properties and signals",
     "owners": "saving owners",
     "roles": "linking owners to their properties",
     "points": "saving phones and emails",

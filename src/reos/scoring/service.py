@@ -48,12 +48,13 @@ from reos.teams.models import Membership
 # designator as the normaliser writes them ("APT 4B", "# 12"), not a directional ("100 MAIN ST E").
 _UNIT_START = "^(" + "|".join(re.escape(d) for d in address.unit_designators()) + ")( |$|[0-9])"
 
-# The facts each derived kind reads, of `props` (one row per property: id, address, unit,
-# zip_code, state, equity_percent, estimated_value, mortgage_balance, last_sale_date) and of the
-# owners its `{links}` name (team_id, property_id, contact_id, role), read from `contacts`. A
-# rescoring reads both from the team's tables; an import from its staging, before it writes
-# its new properties (`score_new_leads`).
-_DERIVING_SQL = """
+_DERIVED_SQL = """
+props as materialized (
+    select p.id, p.address, p.unit, p.zip_code, p.state, p.equity_percent, p.estimated_value,
+           p.mortgage_balance, p.last_sale_date, p.score, p.signal_kinds
+    from properties p
+    where p.team_id = :team_id {only_p}
+),
 owners as (
     select pc.property_id,
            bool_or(c.street is not null and c.zip_code is not null) as any_mailing,
@@ -74,7 +75,7 @@ owners as (
            (array_agg(concat_ws(', ', c.street, c.city, c.state || ' ' || c.zip_code) order by c.id)
                filter (where c.street is not null))[1] as mailing,
            (array_agg(c.state order by c.id) filter (where c.state <> p.state))[1] as mailing_state
-    from {links} pc
+    from property_contacts pc
     join props p on p.id = pc.property_id
     -- One index probe per owner link: a part of the team never hashes all its contacts.
     cross join lateral (
@@ -108,19 +109,7 @@ derived as (
         ('out_of_state_owner', o.any_state and not coalesce(o.in_state, false))
     ) as k(kind, holds)
     where k.holds
-)
-"""
-
-_DERIVED_SQL = (
-    """
-props as materialized (
-    select p.id, p.address, p.unit, p.zip_code, p.state, p.equity_percent, p.estimated_value,
-           p.mortgage_balance, p.last_sale_date, p.score, p.signal_kinds
-    from properties p
-    where p.team_id = :team_id {only_p}
-),"""
-    + _DERIVING_SQL.replace("{links}", "property_contacts").rstrip()
-    + """,
+),
 -- Every signal of the part beside what the facts say now: one row per (property, kind).
 merged as materialized (
     select coalesce(s.property_id, d.property_id) as property_id,
@@ -165,7 +154,6 @@ kept as (
     where m.holds or (m.signal_id is not null and m.source <> 'derived')
 )
 """
-)
 
 
 def _gate_sql(alias: str, gate: str) -> str:
@@ -260,42 +248,6 @@ _RESCORE_STORED_SQL = (
     + "select (select count(*) from written) as changed, 0 as added, 0 as removed"
 )
 
-# An import's new leads, scored before they are written (`score_new_leads`): the kinds of the
-# file and those the facts derive, all observed today; a kind the file names is the file's.
-_NEW_LEADS_SQL = (
-    "create temp table {into} on commit drop as "
-    + _WITH_WEIGHTS
-    + "\nprops as materialized ({props}),"
-    + _DERIVING_SQL
-    + f""",
-kept as (
-    select p.id as property_id, k.kind, cast(:as_of as date) as observed_on
-    from props p cross join unnest(p.signal_kinds) as k(kind)
-    union
-    select d.property_id, d.kind, cast(:as_of as date) from derived d
-),
-points as (
-    select s.property_id,
-           sum({_micro_sql("w")})::bigint as micro,
-           array_agg(s.kind order by s.kind) as kinds
-    from kept s join w on w.kind = s.kind
-    group by s.property_id
-),
-fresh as (
-    select d.property_id, jsonb_object_agg(d.kind, d.detail) as derived
-    from derived d join props p on p.id = d.property_id
-    where not d.kind = any(p.signal_kinds)
-    group by d.property_id
-)
-select p.id as property_id, {_score_sql("points.micro", "g")} as score,
-       coalesce(points.kinds, '{{{{}}}}') as kinds, fresh.derived
-from props p
-left join points on points.property_id = p.id
-left join fresh on fresh.property_id = p.id
-cross join lateral (select {_gate_sql("p", ":gate")}) g
-"""
-)
-
 _PREVIEW_SQL = f"""
 with before_w as ({_WEIGHTS_SQL.format(w="weights_before", h="half_lives_before")}),
 after_w as ({_WEIGHTS_SQL.format(w="weights_after", h="half_lives_after")}),
@@ -356,13 +308,8 @@ def _part(property_id: uuid.UUID | None, ids: IdRange | None) -> dict[str, str]:
     }
 
 
-def day_of(at: datetime) -> date:
-    """The day signals are dated and aged by: the UTC date of the moment."""
-    return at.astimezone(UTC).date()
-
-
 def today() -> date:
-    return day_of(clock.now())
+    return clock.now().astimezone(UTC).date()
 
 
 def _years_before(day: date, years: int) -> date:
@@ -501,7 +448,7 @@ async def rescore(
     scores come from the signals as stored (after a change of the settings, which moves no
     fact)."""
     at = at or clock.now()
-    as_of = day_of(at)
+    as_of = at.astimezone(UTC).date()
     if weights is None or gate is None:
         settings = await get_settings(session, team_id=team_id)
         weights, gate = settings.weights, settings.equity_gate_percent
@@ -515,54 +462,29 @@ async def rescore(
         # minutes over 45,000 leads. Over many properties this is hash joins by nature: say so
         # (the owners' contacts are probed through a LATERAL, which stays a nested loop).
         await session.execute(text("set local enable_nestloop = off"))
+    kinds = list(SIGNAL_KINDS)
     row = (
         await session.execute(
             text((_RESCORE_SQL if derive else _RESCORE_STORED_SQL).format(**_part(property_id, ids))),
             {
                 "team_id": team_id,
+                "as_of": as_of,
                 "now": at,
                 "property_id": property_id,
                 "lo": ids[0] if ids else None,
                 "hi": ids[1] if ids else None,
-                **_rule_params(as_of, weights, gate),
+                "high_equity": rules.HIGH_EQUITY_PERCENT,
+                "tenure_cutoff": _years_before(as_of, rules.LONG_TENURE_YEARS),
+                "unit_start": _UNIT_START,
+                "kinds": kinds,
+                "weights": [weights[k].weight for k in kinds],
+                "half_lives": [weights[k].half_life_days for k in kinds],
+                "gate": gate,
             },
         )
     ).one()
     return RescoreResult(
         changed=int(row.changed), derived_added=int(row.added), derived_removed=int(row.removed)
-    )
-
-
-def _rule_params(as_of: date, weights: dict[str, rules.KindWeight], gate: int) -> dict[str, Any]:
-    kinds = list(SIGNAL_KINDS)
-    return {
-        "as_of": as_of,
-        "high_equity": rules.HIGH_EQUITY_PERCENT,
-        "tenure_cutoff": _years_before(as_of, rules.LONG_TENURE_YEARS),
-        "unit_start": _UNIT_START,
-        "kinds": kinds,
-        "weights": [weights[k].weight for k in kinds],
-        "half_lives": [weights[k].half_life_days for k in kinds],
-        "gate": gate,
-    }
-
-
-async def score_new_leads(
-    session: AsyncSession, *, team_id: uuid.UUID, at: datetime, props: str, links: str, into: str
-) -> None:
-    """Score leads before they are written, as a rescoring would score them once written, into
-    a TEMP table `into` (property_id, score, kinds, derived: {kind: evidence} of the derived
-    signals to record). An import writes its new properties with these scores, so the
-    rescoring that follows it finds them done instead of writing each row a second time.
-
-    `props` selects the leads (id, address, unit, zip_code, state, equity_percent,
-    estimated_value, mortgage_balance, last_sale_date, signal_kinds: the file's kinds) and
-    `links` their owners (team_id, property_id, contact_id, role), whose contacts must exist."""
-    settings = await get_settings(session, team_id=team_id)
-    statement = _NEW_LEADS_SQL.format(into=into, props=props, links=links, only_pc="")
-    await session.execute(
-        text(statement),
-        {"team_id": team_id, **_rule_params(day_of(at), settings.weights, settings.equity_gate_percent)},
     )
 
 
