@@ -1,4 +1,5 @@
-"""What each index (and the board-count trigger) of `properties` costs a score write.
+"""What each index (and the board-count trigger) of `properties` costs a score write; with
+`--signals`, what each index of `signals` costs inserting a derived signal per lead.
 
 On the rescoring bench's team (run `bench/rescore.py` once first), a bare score update of
 `--rows` consecutive leads, once per variant and round: each variant drops its parts inside the
@@ -43,10 +44,46 @@ def variants(conn: psycopg.Connection) -> dict[str, list[str]]:
     return found
 
 
+def signal_variants(conn: psycopg.Connection) -> dict[str, list[str]]:
+    """The schema as it is, without each index that backs no constraint, and (once migration
+    0020 has dropped it) with the index on a signal's kind."""
+    found: dict[str, list[str]] = {"as it is": []}
+    for (name,) in conn.execute(
+        "select c.relname from pg_index i join pg_class c on c.oid = i.indexrelid "
+        "where i.indrelid = 'signals'::regclass and not i.indisunique order by 1"
+    ):
+        found[f"without {name}"] = [f"drop index {name}"]
+    if "without ix_signals_team_id_kind" not in found:
+        found["with (team_id, kind), as before migration 0020"] = [
+            "create index ix_signals_team_id_kind on signals (team_id, kind)"
+        ]
+    return found
+
+
+# A derived signal for each lead of the stretch, after the stretch's own of that kind are
+# deleted (untimed, in the same rolled-back transaction).
+SIGNAL_CLEAR = (
+    "delete from signals where team_id = %s and kind = 'high_equity' and property_id between %s and %s"
+)
+SIGNAL_WRITE = (
+    "insert into signals (id, team_id, created_at, updated_at, property_id, kind, source, observed_on, "
+    "detail) "
+    "select uuid_v7(), team_id, now(), now(), id, 'high_equity', 'derived', current_date, '{}' "
+    "from properties where team_id = %s and id between %s and %s order by id"
+)
+SCORE_WRITE = (
+    "update properties set score = (score + 7) %% 101, score_updated_at = now() "
+    "where team_id = %s and id between %s and %s"
+)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=62_500, help="leads updated per timing")
     parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument(
+        "--signals", action="store_true", help="time a derived signal per lead, by index of `signals`"
+    )
     args = parser.parse_args()
     owner, _ = embedded.start(Path(os.environ.get("REOS_DATA_DIR", "var/bench-rescore")))
     url = owner.replace("postgresql+psycopg://", "postgresql://").replace("/reos?", f"/{DATABASE}?")
@@ -68,23 +105,22 @@ def main() -> None:
         ]
         low, high = ids[0], ids[-1]
         timings: dict[str, list[float]] = {}
-        shapes = variants(conn)
+        shapes = signal_variants(conn) if args.signals else variants(conn)
         for _ in range(args.rounds):
             for name, drops in shapes.items():
                 with conn.transaction(force_rollback=True):
                     for statement in drops:
                         conn.execute(sql.SQL(statement))
+                    if args.signals:
+                        conn.execute(SIGNAL_CLEAR, (team, low, high))
                     began = time.perf_counter()
-                    conn.execute(
-                        "update properties set score = (score + 7) %% 101, score_updated_at = now() "
-                        "where team_id = %s and id between %s and %s",
-                        (team, low, high),
-                    )
+                    conn.execute(SIGNAL_WRITE if args.signals else SCORE_WRITE, (team, low, high))
                     timings.setdefault(name, []).append(round(time.perf_counter() - began, 2))
         load = os.getloadavg()[0]
     print(
         json.dumps(
             {
+                "write": "a derived signal per lead" if args.signals else "a score per lead",
                 "rows": args.rows,
                 "rounds": args.rounds,
                 "median_s": {k: round(statistics.median(v), 2) for k, v in timings.items()},
