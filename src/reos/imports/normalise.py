@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -24,7 +25,7 @@ from reos.compliance.area_codes import AREA_CODE_STATES
 from reos.imports.mapping import EMAILS, PHONES
 from reos.imports.reader import UnreadableRow
 from reos.kit.address import US_STATES, normalise_street, normalise_zip, split_place
-from reos.kit.ids import new_id
+from reos.kit.ids import new_id_texts
 from reos.scoring.models import SIGNAL_KINDS
 
 STATE_NAMES = {
@@ -67,6 +68,7 @@ _ENTITY = re.compile(
 )
 _HOUSE = re.compile(r"^\s*(\d+[A-Za-z]?(?:-\d+[A-Za-z]?)?)\s+(\S.*)$")
 _ZIP = re.compile(r"^(\d{5})(?:-?(\d{4}))?$", re.ASCII)
+_NOT_DIGITS = re.compile(r"[^0-9]")
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$", re.ASCII)
 _EMAIL = re.compile(
     r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@"  # the local part
@@ -83,7 +85,8 @@ _STREET_CACHE_MAX = 200_000
 
 @dataclass(frozen=True)
 class Plan:
-    """What a worker needs to normalise rows: the headers and each target's column index."""
+    """What a worker needs to normalise rows: the headers and each target's column index, and
+    the mapped ones of each repeated group of targets (a row reads only the columns it has)."""
 
     headers: tuple[str, ...]
     columns: dict[str, int]
@@ -92,6 +95,43 @@ class Plan:
     def build(cls, headers: list[str], mapping: dict[str, str]) -> Plan:
         index = {h: i for i, h in enumerate(headers)}
         return cls(tuple(headers), {t: index[c] for t, c in mapping.items() if c in index})
+
+    def _slots(self, targets: Iterable[str]) -> tuple[tuple[str, int, str], ...]:
+        return tuple(
+            (t, self.columns[t], self.headers[self.columns[t]]) for t in targets if t in self.columns
+        )
+
+    @functools.cached_property
+    def numbers(self) -> tuple[tuple[str, int, str, Callable[[str], Any]], ...]:
+        """(target, column, header, parse) of every mapped number, in the order they are read."""
+        parsers: dict[str, Callable[[str], Any]] = {
+            **{t: functools.partial(integer, low=low, high=high) for t, (low, high) in _INTS.items()},
+            "bathrooms": functools.partial(decimal, places=1, high=100),
+            **{t: decimal for t in _MONEY},
+            "latitude": functools.partial(decimal, places=6, low=-90, high=90),
+            "longitude": functools.partial(decimal, places=6, low=-180, high=180),
+        }
+        return tuple((t, i, h, parsers[t]) for t, i, h in self._slots(parsers))
+
+    @functools.cached_property
+    def phones(self) -> tuple[tuple[int, int, str, int | None, int | None], ...]:
+        """(position, column, header, type column, DNC column) of every mapped phone."""
+        return tuple(
+            (n - 1, self.columns[f"phone_{n}"], self.headers[self.columns[f"phone_{n}"]],
+             self.columns.get(f"phone_{n}_type"), self.columns.get(f"phone_{n}_dnc"))
+            for n in range(1, PHONES + 1)
+            if f"phone_{n}" in self.columns
+        )  # fmt: skip
+
+    @functools.cached_property
+    def emails(self) -> tuple[tuple[int, int, str], ...]:
+        """(position, column, header) of every mapped email."""
+        return tuple((int(t.rsplit("_", 1)[1]) - 1, i, h) for t, i, h in self._slots(_EMAIL_TARGETS))
+
+    @functools.cached_property
+    def signals(self) -> tuple[tuple[str, int], ...]:
+        """(kind, column) of every mapped signal."""
+        return tuple((t, i) for t, i, _ in self._slots(SIGNAL_KINDS))
 
 
 @dataclass
@@ -219,6 +259,9 @@ def _unit(unit: str) -> str | None:
     return normalise_street("1 A ST", unit)[1]
 
 
+# ZIPs and states repeat through a list (a few thousand distinct in a million rows): each distinct
+# cell is read once.
+@functools.lru_cache(maxsize=65_536)
 def zip_code(value: str) -> str:
     text = value.strip()
     if text.endswith(".0"):
@@ -241,6 +284,7 @@ def _zip_from(value: str, *, in_text: bool) -> str:
     return normalise_zip(value) if in_text else zip_code(value)
 
 
+@functools.lru_cache(maxsize=4_096)
 def state_code(value: str) -> str:
     text = tidy(value).upper().replace(".", "")
     if text in US_STATES:
@@ -281,7 +325,7 @@ def phone(value: str) -> str:
     text = value.strip()
     if text.endswith(".0"):
         text = text[:-2]
-    digits = "".join(c for c in text if c.isdigit())
+    digits = _NOT_DIGITS.sub("", text) if text.isascii() else "".join(c for c in text if c.isdigit())
     if not text.startswith("+") or text.startswith("+1"):
         if len(digits) == 11 and digits[0] == "1":
             digits = digits[1:]
@@ -319,6 +363,8 @@ def email(value: str) -> str:
         raise ValueError(f"{value.strip()!r} is not an email address") from exc
 
 
+# Lists repeat their numbers (bedrooms, years, rounded values): each distinct one is parsed once.
+@functools.lru_cache(maxsize=65_536)
 def decimal(value: str, *, places: int = 2, low: float = 0, high: float = 10**12) -> Decimal:
     text = value.strip().replace("$", "").replace(",", "").replace(" ", "")
     if text.endswith("%"):
@@ -383,6 +429,7 @@ _INTS = {
     "year_built": (1600, 2100),
 }
 _MONEY = ("assessed_value", "estimated_value", "mortgage_balance", "last_sale_price")
+_EMAIL_TARGETS = tuple(f"email_{n}" for n in range(1, EMAILS + 1))
 
 
 def blank(cells: list[str]) -> bool:
@@ -474,33 +521,13 @@ def normalise_row(plan: Plan, number: int, cells: list[str]) -> Row:
     apn = tidy(get("apn"))
     if apn:
         values["apn"] = apn[:64]
-    for target, (low, high) in _INTS.items():
-        raw = get(target)
+    for target, i, header, parse in plan.numbers:
+        raw = cells[i].strip() if i < width else ""
         if raw:
             try:
-                values[target] = integer(raw, low=low, high=high)
+                values[target] = parse(raw)
             except ValueError as exc:
-                row.problems.append((column(target), str(exc)))
-    raw = get("bathrooms")
-    if raw:
-        try:
-            values["bathrooms"] = decimal(raw, places=1, high=100)
-        except ValueError as exc:
-            row.problems.append((column("bathrooms"), str(exc)))
-    for target in _MONEY:
-        raw = get(target)
-        if raw:
-            try:
-                values[target] = decimal(raw)
-            except ValueError as exc:
-                row.problems.append((column(target), str(exc)))
-    for target, low_high in (("latitude", (-90, 90)), ("longitude", (-180, 180))):
-        raw = get(target)
-        if raw:
-            try:
-                values[target] = decimal(raw, places=6, low=low_high[0], high=low_high[1])
-            except ValueError as exc:
-                row.problems.append((column(target), str(exc)))
+                row.problems.append((header, str(exc)))
     raw = get("last_sale_date")
     if raw:
         try:
@@ -581,49 +608,48 @@ def normalise_row(plan: Plan, number: int, cells: list[str]) -> Row:
 
     # Phones and emails, with the skip tracer's line type and DNC flag.
     seen: set[str] = set()
-    for i in range(1, PHONES + 1):
-        raw = get(f"phone_{i}")
+    for position, i, header, type_at, dnc_at in plan.phones:
+        raw = cells[i].strip() if i < width else ""
         if not raw:
             continue
         try:
             value = phone(raw)
         except ValueError as exc:
-            row.problems.append((column(f"phone_{i}"), str(exc)))
+            row.problems.append((header, str(exc)))
             continue
         if value in seen:
             continue
         seen.add(value)
-        kind = get(f"phone_{i}_type")
-        dnc = get(f"phone_{i}_dnc")
+        kind = cells[type_at].strip() if type_at is not None and type_at < width else ""
+        dnc = cells[dnc_at].strip() if dnc_at is not None and dnc_at < width else ""
         row.points.append(
             Point(
                 "phone",
                 value,
-                i - 1,
+                position,
                 LINE_TYPES.get(kind.lower(), "unknown") if kind else None,
                 truthy(dnc) if dnc else None,
-                column(f"phone_{i}") or "",
+                header,
             )
         )
-    for i in range(1, EMAILS + 1):
-        raw = get(f"email_{i}")
+    for position, i, header in plan.emails:
+        raw = cells[i].strip() if i < width else ""
         if not raw:
             continue
         try:
             value = email(raw)
         except ValueError as exc:
-            row.problems.append((column(f"email_{i}"), str(exc)))
+            row.problems.append((header, str(exc)))
             continue
         if value not in seen:
             seen.add(value)
-            row.points.append(Point("email", value, i - 1, None, None, column(f"email_{i}") or ""))
+            row.points.append(Point("email", value, position, None, None, header))
     if row.points and not people:
         row.problems.append((None, "phones and emails need an owner name; they were not imported"))
         row.points = []
 
-    for kind in SIGNAL_KINDS:
-        raw = get(kind)
-        if raw and truthy(raw):
+    for kind, i in plan.signals:
+        if i < width and truthy(cells[i]):
             row.signals.append(kind)
     return row
 
@@ -674,8 +700,14 @@ class Chunk:
     errors: bytes
 
 
+def _id_stream() -> Iterator[str]:
+    while True:
+        yield from new_id_texts(256)
+
+
 def process_chunk(plan: Plan, first: int, batch: list[list[str]]) -> Chunk:
     """Normalise rows `first`, `first + 1`, … into COPY payloads (runs in a worker process)."""
+    next_id = _id_stream().__next__
     stage: list[str] = []
     contacts: list[str] = []
     points: list[str] = []
@@ -702,9 +734,8 @@ def process_chunk(plan: Plan, first: int, batch: list[list[str]]) -> Chunk:
             refused += 1
             continue
         values = row.values
-        line = [str(number), str(new_id())]
-        for name in VALUE_FIELDS:
-            line.append(_text(values.get(name)))
+        line = [str(number), next_id()]
+        line.extend(map(_text, map(values.get, VALUE_FIELDS)))
         line.append(_text(_array(values["tags"])) if "tags" in values else "\\N")
         line.append(_text(_array(sorted(row.signals))) if row.signals else "\\N")
         stage.append("\t".join(line))
@@ -713,7 +744,7 @@ def process_chunk(plan: Plan, first: int, batch: list[list[str]]) -> Chunk:
                 "\t".join(
                     (
                         str(number),
-                        str(new_id()),
+                        next_id(),
                         person.role,
                         person.kind,
                         _text(person.first_name),

@@ -32,6 +32,19 @@ def new_id() -> uuid.UUID:
     return uuid.UUID(int=value)
 
 
+def new_id_texts(count: int) -> list[str]:
+    """`count` fresh time-ordered ids as text, for bulk writers (an import's COPY payloads): the
+    layout of `new_id`, with one clock read and one draw of randomness for the batch."""
+    stamp = (time.time_ns() // 1_000_000) << 80 | _VERSION | _VARIANT
+    pool = os.urandom(10 * count)
+    out = []
+    for i in range(0, 10 * count, 10):
+        rand = int.from_bytes(pool[i : i + 10], "big")
+        h = f"{stamp | (rand & _RAND_A) | (rand & _RAND_B):032x}"
+        out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+    return out
+
+
 def parse_id(value: str | None) -> uuid.UUID | None:
     """An id from a form or a query string, or None for anything that is not one."""
     try:
