@@ -31,29 +31,22 @@ from reos.db import embedded
 DATABASE = "reos_bench_rescore"
 
 
-def variants(conn: psycopg.Connection) -> dict[str, list[str]]:
-    """The schema as it is, then one variant per index of `properties` (bar the keys) and one
-    without the board-count trigger on updates."""
-    found: dict[str, list[str]] = {"as it is": []}
-    for (name,) in conn.execute(
-        "select indexname from pg_indexes where tablename = 'properties' "
-        "and indexname not in ('pk_properties', 'uq_properties_team_id_id') order by indexname"
-    ):
-        found[f"without {name}"] = [f"drop index {name}"]
-    found["without the board-count trigger"] = ["drop trigger property_stage_counts_updated on properties"]
-    return found
-
-
-def signal_variants(conn: psycopg.Connection) -> dict[str, list[str]]:
-    """The schema as it is, without each index that backs no constraint, and (once migration
-    0020 has dropped it) with the index on a signal's kind."""
+def variants(conn: psycopg.Connection, table: str) -> dict[str, list[str]]:
+    """The schema as it is, then one variant per index of `table` that backs no key or unique
+    constraint; for `properties` one without the board-count trigger on updates, for `signals`
+    (once migration 0020 has dropped it) one with the index on a signal's kind."""
     found: dict[str, list[str]] = {"as it is": []}
     for (name,) in conn.execute(
         "select c.relname from pg_index i join pg_class c on c.oid = i.indexrelid "
-        "where i.indrelid = 'signals'::regclass and not i.indisunique order by 1"
+        "where i.indrelid = %s::regclass and not i.indisunique order by 1",
+        (table,),
     ):
         found[f"without {name}"] = [f"drop index {name}"]
-    if "without ix_signals_team_id_kind" not in found:
+    if table == "properties":
+        found["without the board-count trigger"] = [
+            "drop trigger property_stage_counts_updated on properties"
+        ]
+    elif "without ix_signals_team_id_kind" not in found:
         found["with (team_id, kind), as before migration 0020"] = [
             "create index ix_signals_team_id_kind on signals (team_id, kind)"
         ]
@@ -105,7 +98,7 @@ def main() -> None:
         ]
         low, high = ids[0], ids[-1]
         timings: dict[str, list[float]] = {}
-        shapes = signal_variants(conn) if args.signals else variants(conn)
+        shapes = variants(conn, "signals" if args.signals else "properties")
         for _ in range(args.rounds):
             for name, drops in shapes.items():
                 with conn.transaction(force_rollback=True):

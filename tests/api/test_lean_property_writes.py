@@ -18,17 +18,14 @@ from reos.kit.filters import FilterDocument, SortKey, parse_document
 from reos.properties import listing
 from reos.properties.listing import PropertyQuery
 from reos.properties.models import Property
-from tests.fixtures.api import Member
+from tests.fixtures.api import Member, create_property
 from tests.fixtures.jobs import run_jobs
 
 BASE = {"city": "Tampa", "state": "FL", "zip_code": "33610"}
 
 
 async def create(client: httpx.AsyncClient, member: Member, **fields: Any) -> dict[str, Any]:
-    response = await client.post("/api/v1/properties", json=BASE | fields, headers=member.headers)
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    return await create_property(client, member, BASE | fields)
 
 
 async def found(client: httpx.AsyncClient, member: Member, q: str) -> list[str]:

@@ -19,17 +19,14 @@ from reos.db.session import Database, team_session
 from reos.jobs.models import JobRun
 from reos.kit import clock
 from reos.properties import listing
-from tests.fixtures.api import Member, add_member
+from tests.fixtures.api import Member, add_member, create_property
 from tests.fixtures.jobs import run_jobs
 
 BASE = {"address": "100 Main St", "city": "Tampa", "state": "FL", "zip_code": "33610"}
 
 
 async def create(client: httpx.AsyncClient, member: Member, **fields: Any) -> dict[str, Any]:
-    response = await client.post("/api/v1/properties", json=BASE | fields, headers=member.headers)
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    return await create_property(client, member, BASE | fields)
 
 
 async def listed(

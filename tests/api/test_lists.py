@@ -6,16 +6,13 @@ from typing import Any
 
 import httpx
 
-from tests.fixtures.api import Member, register
+from tests.fixtures.api import Member, create_property, register
 
 BASE = {"address": "100 Main St", "city": "Tampa", "state": "FL", "zip_code": "33610"}
 
 
 async def create(client: httpx.AsyncClient, member: Member, **fields: Any) -> dict[str, Any]:
-    response = await client.post("/api/v1/properties", json=BASE | fields, headers=member.headers)
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    return await create_property(client, member, BASE | fields)
 
 
 async def ids_of(client: httpx.AsyncClient, member: Member, list_id: str) -> set[str]:

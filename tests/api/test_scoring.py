@@ -28,7 +28,7 @@ from reos.scoring import rules
 from reos.scoring import service as scoring
 from reos.scoring.models import SIGNAL_KINDS, Signal
 from reos.teams import service as teams
-from tests.fixtures.api import Member, add_member, register
+from tests.fixtures.api import Member, add_member, create_property, register
 from tests.fixtures.db import Urls, _with_database
 from tests.fixtures.jobs import run_jobs
 
@@ -43,10 +43,7 @@ HOUSE = {
 
 
 async def create(client: httpx.AsyncClient, member: Member, **fields: Any) -> dict[str, Any]:
-    response = await client.post("/api/v1/properties", json=HOUSE | fields, headers=member.headers)
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    return await create_property(client, member, HOUSE | fields)
 
 
 def days_ago(n: int) -> str:

@@ -117,16 +117,14 @@ class Plan:
     def phones(self) -> tuple[tuple[int, int, str, int | None, int | None], ...]:
         """(position, column, header, type column, DNC column) of every mapped phone."""
         return tuple(
-            (n - 1, self.columns[f"phone_{n}"], self.headers[self.columns[f"phone_{n}"]],
-             self.columns.get(f"phone_{n}_type"), self.columns.get(f"phone_{n}_dnc"))
-            for n in range(1, PHONES + 1)
-            if f"phone_{n}" in self.columns
-        )  # fmt: skip
+            (_position(t), i, h, self.columns.get(f"{t}_type"), self.columns.get(f"{t}_dnc"))
+            for t, i, h in self._slots(_PHONE_TARGETS)
+        )
 
     @functools.cached_property
     def emails(self) -> tuple[tuple[int, int, str], ...]:
         """(position, column, header) of every mapped email."""
-        return tuple((int(t.rsplit("_", 1)[1]) - 1, i, h) for t, i, h in self._slots(_EMAIL_TARGETS))
+        return tuple((_position(t), i, h) for t, i, h in self._slots(_EMAIL_TARGETS))
 
     @functools.cached_property
     def signals(self) -> tuple[tuple[str, int], ...]:
@@ -429,7 +427,13 @@ _INTS = {
     "year_built": (1600, 2100),
 }
 _MONEY = ("assessed_value", "estimated_value", "mortgage_balance", "last_sale_price")
+_PHONE_TARGETS = tuple(f"phone_{n}" for n in range(1, PHONES + 1))
 _EMAIL_TARGETS = tuple(f"email_{n}" for n in range(1, EMAILS + 1))
+
+
+def _position(target: str) -> int:
+    """ "phone_2" → 1: the place of a numbered target among its kind."""
+    return int(target.rsplit("_", 1)[1]) - 1
 
 
 def blank(cells: list[str]) -> bool:
