@@ -46,7 +46,7 @@ insert into properties (
     id, team_id, created_at, updated_at, address, unit, city, state, zip_code, county, apn,
     property_type, bedrooms, bathrooms, square_feet, year_built, estimated_value,
     mortgage_balance, last_sale_date, stage, stage_changed_at, score, assigned_to_id,
-    created_by_id, signal_kinds, score_updated_at
+    created_by_id, signal_kinds, derived_signals, score_updated_at
 )
 select
     gen_random_uuid(), %(team)s, created, created + (now() - created) * r[1],
@@ -87,6 +87,14 @@ select
         case when r[18] < 0.25 then 'long_tenure' end,
         case when r[21] < 0.01 then 'code_violation' end
     ]::varchar[], null),
+    -- The derived kinds among them, found the day the lead came in (as a rescoring keeps them).
+    jsonb_strip_nulls(jsonb_build_object(
+        'absentee_owner', case when absentee then to_char(created, 'YYYY-MM-DD') end,
+        'out_of_state_owner', case when absentee and r[15] < 0.33 then to_char(created, 'YYYY-MM-DD') end,
+        'high_equity', case when free or r[12] < 0.4 then to_char(created, 'YYYY-MM-DD') end,
+        'free_and_clear', case when free then to_char(created, 'YYYY-MM-DD') end,
+        'long_tenure', case when r[18] < 0.25 then to_char(created, 'YYYY-MM-DD') end
+    )),
     now() - interval '1 day' * r[22]
 from (
     select g, r,

@@ -1,5 +1,5 @@
 """What each index (and the board-count trigger) of `properties` costs a score write; with
-`--signals`, what each index of `signals` costs inserting a derived signal per lead.
+`--signals`, what each index of `signals` costs inserting a signal per lead.
 
 On the rescoring bench's team (run `bench/rescore.py` once first), a bare score update of
 `--rows` consecutive leads, once per variant and round: each variant drops its parts inside the
@@ -53,15 +53,16 @@ def variants(conn: psycopg.Connection, table: str) -> dict[str, list[str]]:
     return found
 
 
-# A derived signal for each lead of the stretch, after the stretch's own of that kind are
-# deleted (untimed, in the same rolled-back transaction).
+# A signal for each lead of the stretch, as an import records it (derived signals were rows
+# like it until migration 0021), after the stretch's own of that kind are deleted (untimed, in
+# the same rolled-back transaction).
 SIGNAL_CLEAR = (
     "delete from signals where team_id = %s and kind = 'high_equity' and property_id between %s and %s"
 )
 SIGNAL_WRITE = (
     "insert into signals (id, team_id, created_at, updated_at, property_id, kind, source, observed_on, "
     "detail) "
-    "select uuid_v7(), team_id, now(), now(), id, 'high_equity', 'derived', current_date, '{}' "
+    "select uuid_v7(), team_id, now(), now(), id, 'high_equity', 'import', current_date, '{}' "
     "from properties where team_id = %s and id between %s and %s order by id"
 )
 SCORE_WRITE = (
@@ -75,7 +76,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=62_500, help="leads updated per timing")
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument(
-        "--signals", action="store_true", help="time a derived signal per lead, by index of `signals`"
+        "--signals", action="store_true", help="time a signal per lead, by index of `signals`"
     )
     args = parser.parse_args()
     owner, _ = embedded.start(Path(os.environ.get("REOS_DATA_DIR", "var/bench-rescore")))
@@ -113,7 +114,7 @@ def main() -> None:
     print(
         json.dumps(
             {
-                "write": "a derived signal per lead" if args.signals else "a score per lead",
+                "write": "a signal per lead" if args.signals else "a score per lead",
                 "rows": args.rows,
                 "rounds": args.rounds,
                 "median_s": {k: round(statistics.median(v), 2) for k, v in timings.items()},

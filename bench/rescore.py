@@ -8,7 +8,8 @@ Then, as the app role inside the team's context, as the job does it (`scoring.jo
 rescore_in_parts`: parts of ~40,000 leads, two connections; `--one-transaction`: the same parts in
 turn, in one transaction on one connection):
 
-1. the first rescoring: derives the signals of equity, tenure and owners, writes every score;
+1. the first rescoring: derives the signals of equity, tenure and owners (kept on the lead since
+   migration 0021), writes every score;
 2. after a broad weight change (kinds most leads hold, and the gate): most scores change;
 3. after a narrow weight change (two imported kinds): a fifth of the scores change;
 4. with nothing changed: reads everything, writes nothing;
@@ -260,11 +261,11 @@ def reuse(owner_libpq: str, n: int) -> uuid.UUID | None:
             return None
         team: uuid.UUID = row[0]
         conn.execute("select set_config('app.team_id', %s, false)", (str(team),))
-        conn.execute("delete from signals where team_id = %s and source = 'derived'", (team,))
         conn.execute("delete from scoring_settings where team_id = %s", (team,))
         conn.execute(
-            "update properties set score = 0, signal_kinds = '{}', score_updated_at = null "
-            "where team_id = %s and (score <> 0 or signal_kinds <> '{}')",
+            "update properties set score = 0, signal_kinds = '{}', derived_signals = '{}', "
+            "score_updated_at = null "
+            "where team_id = %s and (score <> 0 or signal_kinds <> '{}' or derived_signals <> '{}')",
             (team,),
         )
         # Indexes as built: a run's updates (and any rolled-back experiment) leave dead entries

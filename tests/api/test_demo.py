@@ -126,7 +126,13 @@ async def test_leads_are_scored_on_load_with_the_signals_their_lists_brought(loa
                 )
             ).all()
         )
-        derived = set(await session.scalars(select(Signal.kind).where(Signal.source == "derived").distinct()))
+        derived = set(
+            await session.scalars(
+                select(func.jsonb_object_keys(Property.derived_signals)).where(
+                    Property.team_id == loaded.team_id
+                )
+            )
+        )
         scored = await session.scalar(select(func.count()).where(Property.score > 0))
         today = loaded.loaded_at.date()
         future = await session.scalar(select(func.count()).where(Signal.observed_on > today))

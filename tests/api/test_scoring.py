@@ -67,7 +67,12 @@ async def test_signals_and_the_explained_score(client: httpx.AsyncClient, admin:
         ("high_equity", "derived"),
     }
     derived = next(s for s in listed if s["kind"] == "high_equity")
-    assert derived["detail"] == {"equity_percent": 66.7}
+    # It has no row of its own: no id, times or author; dated the day it was first found.
+    assert derived["detail"] == {"equity_percent": 66.7} and derived["observed_on"] == days_ago(0)
+    assert (derived["id"], derived["created_at"], derived["created_by_id"]) == (None, None, None)
+    url = f"/api/v1/properties/{pid}/signals"
+    refused = await client.delete(f"{url}/high_equity", headers=admin.headers)
+    assert refused.status_code == 409 and refused.json()["error"]["details"] == {"kind": "high_equity"}
 
     score = (await client.get(f"/api/v1/properties/{pid}/score", headers=admin.headers)).json()
     # Tax delinquency a half-life old is worth half its 20 points; high equity fresh its 10.
@@ -112,6 +117,24 @@ async def test_signals_and_the_explained_score(client: httpx.AsyncClient, admin:
     after = (await client.get(f"/api/v1/properties/{pid}/score", headers=admin.headers)).json()
     assert after["score"] == after["stored_score"] == 10
     assert [f["kind"] for f in after["factors"]] == ["high_equity"]
+
+    # A person's evidence of a derived kind wins over the record's, and once removed, the
+    # record's comes back.
+    mine = await client.post(
+        url, json={"kind": "high_equity", "observed_on": days_ago(730)}, headers=admin.headers
+    )
+    assert mine.status_code == 201 and mine.json()["source"] == "manual"
+    overridden = (await client.get(f"/api/v1/properties/{pid}/score", headers=admin.headers)).json()
+    assert overridden["score"] == overridden["stored_score"] == 5
+    assert [(s["kind"], s["source"]) for s in (await client.get(url, headers=admin.headers)).json()] == [
+        ("high_equity", "manual")
+    ]
+    assert (await client.delete(f"{url}/high_equity", headers=admin.headers)).status_code == 204
+    back = (await client.get(url, headers=admin.headers)).json()
+    assert [(s["kind"], s["source"], s["observed_on"]) for s in back] == [
+        ("high_equity", "derived", days_ago(0))
+    ]
+    assert (await client.get(f"/api/v1/properties/{pid}", headers=admin.headers)).json()["score"] == 10
 
 
 async def test_equity_gate_and_cap_in_the_answer(client: httpx.AsyncClient, admin: Member) -> None:
@@ -386,7 +409,8 @@ async def test_sql_rescoring_agrees_with_the_python_breakdown_on_the_demo_team(
             by_property[s.property_id].append(s)
         settings = await scoring.get_settings(session, team_id=team_id)
     assert settings.version == 7 and settings.weights == odd
-    derived_kinds = {s.kind for rows in by_property.values() for s in rows if s.source == "derived"}
+    assert all(s.source in ("import", "manual") for rows in by_property.values() for s in rows)
+    derived_kinds = {k for prop in props for k in prop.derived_signals}
     assert derived_kinds == {
         "absentee_owner",
         "out_of_state_owner",
@@ -402,7 +426,12 @@ async def test_sql_rescoring_agrees_with_the_python_breakdown_on_the_demo_team(
         assert sum(f.contribution for f in b.factors) == b.score
         gated += b.gate.applied and b.points > 0
         capped += b.capped
-        if b.score != prop.score or sorted(prop.signal_kinds) != sorted(s.kind for s in by_property[prop.id]):
+        # The breakdown counts the recorded signals and the lead's derived ones (a recorded one
+        # of the same kind wins), one factor each.
+        counted = [f.kind for f in b.factors]
+        assert len(counted) == len(set(counted))
+        assert set(prop.derived_signals).isdisjoint(s.kind for s in by_property[prop.id])
+        if b.score != prop.score or sorted(prop.signal_kinds) != sorted(counted):
             disagree.append((prop.id, prop.score, b.score))
     assert disagree == []
     assert len(props) > 4000 and gated > 0 and capped > 0
@@ -422,20 +451,18 @@ async def test_rescoring_in_parts_ends_where_one_pass_ends(demo_team: tuple[Data
 
     async def reset() -> None:
         async with team_session(database, team_id) as session:
-            await session.execute(text("delete from signals where source = 'derived'"))
-            await session.execute(text("update properties set score = 0, signal_kinds = '{}'"))
+            await session.execute(
+                text("update properties set score = 0, signal_kinds = '{}', derived_signals = '{}'")
+            )
 
-    async def state() -> tuple[dict[uuid.UUID, tuple[int, list[str]]], set[tuple[Any, ...]]]:
+    async def state() -> dict[uuid.UUID, tuple[int, list[str], dict[str, str]]]:
         async with team_session(database, team_id) as session:
-            scores = {
-                r.id: (r.score, list(r.signal_kinds))
-                for r in await session.execute(select(Property.id, Property.score, Property.signal_kinds))
+            return {
+                r.id: (r.score, list(r.signal_kinds), r.derived_signals)
+                for r in await session.execute(
+                    select(Property.id, Property.score, Property.signal_kinds, Property.derived_signals)
+                )
             }
-            derived = {
-                (s.property_id, s.kind, s.observed_on, str(s.detail))
-                for s in await session.scalars(select(Signal).where(Signal.source == "derived"))
-            }
-        return scores, derived
 
     await reset()
     async with team_session(database, team_id) as session:
@@ -477,16 +504,14 @@ async def test_a_settings_change_rescores_from_the_stored_signals_to_the_full_re
             session.add(row)
         row.weights, row.equity_gate_percent = rules.weights_to_json(broad), 45
 
+    derived = select(Property.id, Property.derived_signals).where(Property.derived_signals != {})
     async with team_session(database, team_id) as session:
-        derived_before = await session.scalar(text("select count(*) from signals where source = 'derived'"))
+        derived_before = {r.id: r.derived_signals for r in await session.execute(derived)}
     stored = await rescore_in_parts(database, team_id=team_id, at=at, parts=3, derive=False)
     assert stored.result.changed > 1000
     assert (stored.result.derived_added, stored.result.derived_removed) == (0, 0)
     async with team_session(database, team_id) as session:
-        assert (
-            await session.scalar(text("select count(*) from signals where source = 'derived'"))
-            == derived_before
-        )
+        assert {r.id: r.derived_signals for r in await session.execute(derived)} == derived_before
         full = await scoring.rescore_team(session, team_id=team_id, at=at)
     assert full == scoring.RescoreResult(0, 0, 0)
 

@@ -8,11 +8,15 @@ from typing import Any
 
 import psycopg
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from alembic.script import ScriptDirectory
 from psycopg import sql
+from sqlalchemy import orm
 
 from reos.db import migrate
+from reos.properties.models import Property
+from reos.teams.models import Team
 from tests.fixtures.db import Urls, _with_database
 
 THROWAWAY = "reos_migr_check"
@@ -101,3 +105,57 @@ def test_downgrade_to_base_and_upgrade_again(throwaway: Urls, db_urls: Urls) -> 
     command.upgrade(config, "head")
     assert _schema(throwaway.owner) == first
     assert migrate.schema_drift(throwaway.owner) == []
+
+
+def test_0021_moves_derived_signals_onto_the_lead_and_back(throwaway: Urls) -> None:
+    """The derived signals' rows become the lead's map, dated as they were; the recorded ones
+    stay rows. Down again, the map becomes rows once more."""
+    migrate.upgrade(throwaway.owner, throwaway.app)
+    engine = sa.create_engine(throwaway.owner)
+    with orm.Session(engine) as session, session.begin():
+        team = Team(name="T")
+        session.add(team)
+        session.flush()
+        prop = Property(team_id=team.id, address="1 Oak St", city="Tampa", state="FL", zip_code="33610")
+        session.add(prop)
+        session.flush()
+        team_id, lead = team.id, prop.id
+    engine.dispose()
+    config = migrate.alembic_config(throwaway.owner)
+    command.downgrade(config, "0020")
+    libpq = throwaway.owner.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(libpq, autocommit=True) as conn:
+        for kind, source, day in (
+            ("high_equity", "derived", "2025-01-02"),
+            ("long_tenure", "derived", "2026-11-30"),
+            ("absentee_owner", "import", "2024-05-06"),
+        ):
+            conn.execute(
+                "insert into signals (id, team_id, created_at, updated_at, property_id, kind, source, "
+                "observed_on, detail) values (uuid_v7(), %s, now(), now(), %s, %s, %s, %s, '{}')",
+                (team_id, lead, kind, source, day),
+            )
+    command.upgrade(config, "head")
+    with psycopg.connect(libpq) as conn:
+        found = conn.execute("select derived_signals from properties where id = %s", (lead,)).fetchone()[0]
+        rows = conn.execute("select kind, source from signals where property_id = %s", (lead,)).fetchall()
+        assert found == {"high_equity": "2025-01-02", "long_tenure": "2026-11-30"}
+        assert rows == [("absentee_owner", "import")]
+        with pytest.raises(psycopg.errors.CheckViolation):
+            conn.execute(
+                "insert into signals (id, team_id, created_at, updated_at, property_id, kind, source, "
+                "observed_on, detail) "
+                "values (uuid_v7(), %s, now(), now(), %s, 'vacant', 'derived', now(), '{}')",
+                (team_id, lead),
+            )
+    command.downgrade(config, "0020")
+    with psycopg.connect(libpq) as conn:
+        back = conn.execute(
+            "select kind, source, observed_on::text from signals where property_id = %s order by kind",
+            (lead,),
+        ).fetchall()
+    assert back == [
+        ("absentee_owner", "import", "2024-05-06"),
+        ("high_equity", "derived", "2025-01-02"),
+        ("long_tenure", "derived", "2026-11-30"),
+    ]

@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reos.imports import normalise
 from reos.imports.normalise import CONTACT_COLUMNS, ERROR_COLUMNS, POINT_COLUMNS, ROW_COLUMNS, Chunk, Plan
 from reos.kit.leads_lock import lock_leads
+from reos.scoring.models import KINDS_OF_LEAD_SQL
 
 CHUNK_ROWS = 5000
 # Files smaller than this are normalised in-process: starting workers costs more than it saves.
@@ -409,9 +410,9 @@ async def merge(
         await run(
             text(
                 """
-                UPDATE properties p SET signal_kinds = ARRAY(
-                    SELECT s.kind FROM signals s WHERE s.team_id = :t AND s.property_id = p.id
-                        ORDER BY s.kind)
+                UPDATE properties p SET signal_kinds = """
+                + KINDS_OF_LEAD_SQL
+                + """
                 WHERE p.team_id = :t AND p.id IN (SELECT property_id FROM imp_touched)
                 """
             ),

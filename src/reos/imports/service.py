@@ -34,6 +34,7 @@ from reos.kit import clock
 from reos.kit.leads_lock import lock_leads
 from reos.kit.pagination import keyset_page
 from reos.providers import registry as providers
+from reos.scoring.models import KINDS_OF_LEAD_SQL
 from reos.teams.models import Membership
 
 PREVIEW_ROWS = 20
@@ -805,9 +806,8 @@ async def undo(
     if signal_props:
         await run(
             text(
-                "UPDATE properties p SET signal_kinds = ARRAY(SELECT s.kind FROM signals s "
-                "WHERE s.team_id = :t "
-                "AND s.property_id = p.id ORDER BY s.kind) WHERE p.team_id = :t AND p.id = ANY(:ids)"
+                f"UPDATE properties p SET signal_kinds = {KINDS_OF_LEAD_SQL} "
+                "WHERE p.team_id = :t AND p.id = ANY(:ids)"
             ),
             {**p, "ids": list({r[0] for r in signal_props})},
         )

@@ -217,6 +217,11 @@ class Property(Base, TenantMixin):
     # The kinds of its signals (scoring.Signal), kept here so that list filters on signals
     # read one row; the scoring domain keeps it in step.
     signal_kinds: Mapped[list[str]] = mapped_column(ARRAY(String(30)), default=list, server_default="{}")
+    # The signals its own record shows (the scoring domain's derived kinds: high equity, absentee
+    # owner, ...), each with the day it was first found: {kind: "YYYY-MM-DD"}. On the row that
+    # the score write rewrites anyway, not a `signals` row each: the first rescoring after a
+    # million-lead import spent most of its time inserting 1.8 M such rows (migration 0021).
+    derived_signals: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict, server_default="{}")
     score_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 

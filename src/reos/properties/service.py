@@ -260,7 +260,7 @@ async def facts_changed(session: AsyncSession, *, team_id: uuid.UUID, property_i
     # The rescoring wrote the rows in SQL; loaded objects would answer their old score.
     for held in list(session.identity_map.values()):
         if isinstance(held, Property) and held.id in wanted:
-            await session.refresh(held, ["score", "signal_kinds", "updated_at"])
+            await session.refresh(held, ["score", "signal_kinds", "derived_signals", "updated_at"])
 
 
 async def create_property(

@@ -28,11 +28,23 @@ SIGNAL_KINDS = (
     "divorce",
     "tired_landlord",
 )
-SIGNAL_SOURCES = ("import", "manual", "derived")
+# The kinds a lead's own record shows, which the rescoring derives and keeps on the lead
+# (`properties.derived_signals`); an import or a person may record them too (a `signals` row).
+DERIVED_KINDS = ("absentee_owner", "out_of_state_owner", "high_equity", "free_and_clear", "long_tenure")
+# A lead's signal kinds (`properties.signal_kinds`, for the list's filters) as its recorded and
+# derived signals stand, for a statement over `properties p` that must set them before the next
+# rescoring (an import's new signals, an undo's removed ones).
+KINDS_OF_LEAD_SQL = (
+    "ARRAY(SELECT k FROM (SELECT s.kind::text FROM signals s WHERE s.team_id = p.team_id "
+    "AND s.property_id = p.id UNION SELECT jsonb_object_keys(p.derived_signals)) AS x(k) ORDER BY k)"
+)
+# Where a `signals` row came from; a derived signal has no row (source "derived" in the API).
+SIGNAL_SOURCES = ("import", "manual")
 
 
 class Signal(Base, TenantMixin):
-    """A motivated-seller signal on a property: which, where it came from and as of when."""
+    """A motivated-seller signal an import or a person recorded on a property: which, where it
+    came from and as of when. Derived ones live on the lead (`Property.derived_signals`)."""
 
     __tablename__ = "signals"
     __table_args__ = tenant_table_args(
@@ -45,7 +57,9 @@ class Signal(Base, TenantMixin):
         ),
         UniqueConstraint("team_id", "property_id", "kind"),
         CheckConstraint("kind in (" + ", ".join(f"'{k}'" for k in SIGNAL_KINDS) + ")", name="kind_valid"),
-        CheckConstraint("source in ('import', 'manual', 'derived')", name="source_valid"),
+        CheckConstraint(
+            "source in (" + ", ".join(f"'{s}'" for s in SIGNAL_SOURCES) + ")", name="source_valid"
+        ),
     )
 
     property_id: Mapped[uuid.UUID] = mapped_column()

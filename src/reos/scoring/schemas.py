@@ -38,9 +38,12 @@ class SignalCreate(BaseModel):
 
 
 class SignalRead(BaseModel):
+    """A signal an import or a person recorded, or one the property's record shows (source
+    `derived`: no row of its own, so no id or times; dated the day it was first found)."""
+
     model_config = ConfigDict(from_attributes=True)
 
-    id: uuid.UUID
+    id: uuid.UUID | None = Field(description="null for a derived signal")
     property_id: uuid.UUID
     kind: SignalKind
     source: SignalSource
@@ -48,8 +51,8 @@ class SignalRead(BaseModel):
     detail: dict[str, Any]
     import_id: uuid.UUID | None
     created_by_id: uuid.UUID | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime | None = Field(description="null for a derived signal")
+    updated_at: datetime | None = Field(description="null for a derived signal")
 
 
 class KindWeightIn(BaseModel):

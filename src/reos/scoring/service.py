@@ -6,10 +6,11 @@ property ids or one property, and a test checks that the two agree on every prop
 team. Time is a parameter (`as_of`), never `now()`.
 
 Derived signals come from the property's own facts and its owners' mailing addresses (source
-`derived`, dated the day they were first found, removed when the fact no longer holds; a signal
-from an import or a person always wins). The same statement derives them, writes only the
-differences (new, changed, gone) and scores from the signals as they stand after those writes,
-so the signals are read once and an unchanged derived signal is neither written nor locked:
+`derived`). They live on the lead, `properties.derived_signals` ({kind: the day first found}),
+not as `signals` rows: the score write the rescoring makes anyway carries them (migration 0021).
+A kind goes when its fact stops holding, and a signal from an import or a person of the same kind
+always wins. The same statement derives them and scores from the signals as they then stand,
+writing a lead only when its score, kinds or derived signals differ:
 
 - `high_equity`: equity ≥ 50 % of the estimated value;
 - `free_and_clear`: an estimated value and no mortgage balance (none or 0);
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -31,7 +33,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reos.audit import service as audit
-from reos.errors import NotFound, Unprocessable
+from reos.errors import Conflict, NotFound, Unprocessable
 from reos.events import service as events
 from reos.kit import address, clock
 from reos.kit.leads_lock import lock_leads
@@ -48,10 +50,11 @@ from reos.teams.models import Membership
 # designator as the normaliser writes them ("APT 4B", "# 12"), not a directional ("100 MAIN ST E").
 _UNIT_START = "^(" + "|".join(re.escape(d) for d in address.unit_designators()) + ")( |$|[0-9])"
 
-_DERIVED_SQL = """
+# The lead's own facts, one row per lead of the part, and what its owners' mailing addresses say.
+_FACTS_SQL = """
 props as materialized (
     select p.id, p.address, p.unit, p.zip_code, p.state, p.equity_percent, p.estimated_value,
-           p.mortgage_balance, p.last_sale_date, p.score, p.signal_kinds
+           p.mortgage_balance, p.last_sale_date, p.score, p.signal_kinds, p.derived_signals
     from properties p
     where p.team_id = :team_id {only_p}
 ),
@@ -87,18 +90,11 @@ owners as (
     where pc.team_id = :team_id and pc.role in ('owner', 'co_owner') {only_pc}
     group by pc.property_id
 ),
-derived as (
-    -- The evidence is built in the select list, so only for the kinds that hold (a select
-    -- list is computed after the WHERE): building all five per lead was a quarter of a part.
-    select p.id as property_id, k.kind,
-           case k.kind
-               when 'high_equity' then jsonb_build_object('equity_percent', p.equity_percent)
-               when 'free_and_clear' then jsonb_build_object(
-                   'estimated_value', p.estimated_value, 'mortgage_balance', p.mortgage_balance)
-               when 'long_tenure' then jsonb_build_object('last_sale_date', p.last_sale_date)
-               when 'absentee_owner' then jsonb_build_object('mailing_address', o.mailing)
-               else jsonb_build_object('mailing_state', o.mailing_state, 'property_state', p.state)
-           end as detail
+-- The derived kinds whose fact holds now, one row each.
+held as (
+    select p.id as property_id, k.kind, p.derived_signals ->> k.kind as since,
+           p.equity_percent, p.estimated_value, p.mortgage_balance, p.last_sale_date, p.state,
+           o.mailing, o.mailing_state
     from props p
     left join owners o on o.property_id = p.id
     cross join lateral (values
@@ -109,51 +105,55 @@ derived as (
         ('out_of_state_owner', o.any_state and not coalesce(o.in_state, false))
     ) as k(kind, holds)
     where k.holds
-),
--- Every signal of the part beside what the facts say now: one row per (property, kind).
-merged as materialized (
-    select coalesce(s.property_id, d.property_id) as property_id,
-           coalesce(s.kind, d.kind)::text as kind,
-           s.id as signal_id, s.source, s.observed_on, s.detail as old_detail,
-           d.detail as new_detail, d.property_id is not null as holds
-    from (
-        select s.id, s.property_id, s.kind, s.source, s.observed_on, s.detail
-        from signals s
-        where s.team_id = :team_id {only_s}
-    ) s
-    full join derived d on d.property_id = s.property_id and d.kind = s.kind
-),
-gone as (
-    delete from signals s
-    where s.team_id = :team_id {only_s}
-      and s.id in (select m.signal_id from merged m where m.source = 'derived' and not m.holds)
-    returning 1
-),
-redone as (
-    update signals s
-    set detail = m.new_detail, updated_at = :now
-    from merged m
-    where s.team_id = :team_id {only_s} and s.id = m.signal_id
-      and m.source = 'derived' and m.holds and m.old_detail is distinct from m.new_detail
-    returning 1
-),
-added as (
-    insert into signals (id, team_id, created_at, updated_at, property_id, kind, source, observed_on, detail)
-    select uuid_v7(), :team_id, :now, :now, m.property_id, m.kind, 'derived', :as_of, m.new_detail
-    from merged m
-    where m.signal_id is null
-    -- A signal recorded meanwhile by a person or an import wins (and rescores its property).
-    on conflict (team_id, property_id, kind) do nothing
-    returning 1
-),
--- The signals as they stand once the statement is done: a person's or an import's as they are,
--- a derived one while its fact holds (dated the day it was first found).
-kept as (
-    select m.property_id, m.kind, coalesce(m.observed_on, cast(:as_of as date)) as observed_on
-    from merged m
-    where m.holds or (m.signal_id is not null and m.source <> 'derived')
 )
 """
+
+# What an import or a person recorded for the part's leads.
+_STORED_ROWS_SQL = """
+stored as materialized (
+    select s.property_id, s.kind::text as kind, s.observed_on
+    from signals s
+    where s.team_id = :team_id {only_s}
+)
+"""
+
+# The derived signals as they stand once the statement is done: each kind that holds and that no
+# import or person recorded (theirs wins), dated the day it was first found.
+_DERIVED_SQL = (
+    _FACTS_SQL
+    + ","
+    + _STORED_ROWS_SQL
+    + """,
+fresh as (
+    select h.property_id, h.kind, coalesce(h.since, :as_of_text) as since, h.since is null as added
+    from held h
+    where not exists (select 1 from stored s where s.property_id = h.property_id and s.kind = h.kind)
+),
+derived as (
+    select f.property_id, jsonb_object_agg(f.kind, f.since) as found
+    from fresh f
+    group by f.property_id
+)
+"""
+)
+
+# The evidence of one lead's derived signals, read from its record when they are shown.
+_EVIDENCE_SQL = (
+    "with "
+    + _FACTS_SQL
+    + """
+select h.kind,
+       case h.kind
+           when 'high_equity' then jsonb_build_object('equity_percent', h.equity_percent)
+           when 'free_and_clear' then jsonb_build_object(
+               'estimated_value', h.estimated_value, 'mortgage_balance', h.mortgage_balance)
+           when 'long_tenure' then jsonb_build_object('last_sale_date', h.last_sale_date)
+           when 'absentee_owner' then jsonb_build_object('mailing_address', h.mailing)
+           else jsonb_build_object('mailing_state', h.mailing_state, 'property_state', h.state)
+       end as detail
+from held h
+"""
+)
 
 
 def _gate_sql(alias: str, gate: str) -> str:
@@ -191,20 +191,33 @@ _WEIGHTS_SQL = (
 # After a change of weights or the gate only the scores move: the signals are read as they
 # stand (derived ones are kept current by the facts' own rescoring, imports and the nightly run),
 # which spares the derivation, most of a rescoring that writes nothing.
-_STORED_SQL = """
+_STORED_SQL = (
+    """
 props as materialized (
-    select p.id, p.equity_percent, p.score, p.signal_kinds
+    select p.id, p.equity_percent, p.score, p.signal_kinds, p.derived_signals
     from properties p
     where p.team_id = :team_id {only_p}
-),
+),"""
+    + _STORED_ROWS_SQL
+    + """,
+derived as (
+    select p.id as property_id, p.derived_signals as found from props p where p.derived_signals <> '{{}}'
+)
+"""
+)
+
+# Every signal that counts: the recorded ones, and the derived ones no recorded one overrides.
+_KEPT_SQL = """
 kept as (
-    select s.property_id, s.kind::text as kind, s.observed_on
-    from signals s
-    where s.team_id = :team_id {only_s}
+    select s.property_id, s.kind, s.observed_on from stored s
+    union all
+    select d.property_id, e.key, e.value::date
+    from derived d cross join lateral jsonb_each_text(d.found) e
+    where not exists (select 1 from stored s where s.property_id = d.property_id and s.kind = e.key)
 )
 """
 
-# Scores from `kept` (the signals) and `props`, written where the score or the kinds differ.
+# Scores from `kept` and `props`, written where the score, the kinds or the derived signals differ.
 _SCORING_SQL = f"""
 points as (
     select s.property_id,
@@ -214,16 +227,20 @@ points as (
     group by s.property_id
 ),
 scored as (
-    select p.id, coalesce(points.kinds, '{{{{}}}}') as kinds, {_score_sql("points.micro", "g")} as score
+    select p.id, coalesce(points.kinds, '{{{{}}}}') as kinds, {_score_sql("points.micro", "g")} as score,
+           coalesce(d.found, '{{{{}}}}') as found
     from props p
     left join points on points.property_id = p.id
+    left join derived d on d.property_id = p.id
     cross join lateral (select {_gate_sql("p", ":gate")}) g
     where p.score <> {_score_sql("points.micro", "g")}
        or p.signal_kinds::text[] <> coalesce(points.kinds, '{{{{}}}}')
+       or p.derived_signals <> coalesce(d.found, '{{{{}}}}')
 ),
 written as (
     update properties p
-    set score = scored.score, signal_kinds = scored.kinds, score_updated_at = :now
+    set score = scored.score, signal_kinds = scored.kinds, derived_signals = scored.found,
+        score_updated_at = :now
     from scored
     where p.team_id = :team_id {{only_p}} and p.id = scored.id
     returning 1
@@ -235,14 +252,19 @@ _RESCORE_SQL = (
     _WITH_WEIGHTS
     + _DERIVED_SQL
     + ","
+    + _KEPT_SQL
+    + ","
     + _SCORING_SQL
     + """select (select count(*) from written) as changed,
-       (select count(*) from added) + (select count(*) from redone) as added,
-       (select count(*) from gone) as removed"""
+       (select count(*) from fresh where added) as added,
+       (select count(*) from props p cross join lateral jsonb_object_keys(p.derived_signals))
+         - (select count(*) from fresh where not added) as removed"""
 )
 _RESCORE_STORED_SQL = (
     _WITH_WEIGHTS
     + _STORED_SQL
+    + ","
+    + _KEPT_SQL
     + ","
     + _SCORING_SQL
     + "select (select count(*) from written) as changed, 0 as added, 0 as removed"
@@ -251,14 +273,20 @@ _RESCORE_STORED_SQL = (
 _PREVIEW_SQL = f"""
 with before_w as ({_WEIGHTS_SQL.format(w="weights_before", h="half_lives_before")}),
 after_w as ({_WEIGHTS_SQL.format(w="weights_after", h="half_lives_after")}),
+{_STORED_ROWS_SQL.format(only_s="")},
+derived as (
+    select p.id as property_id, p.derived_signals as found
+    from properties p
+    where p.team_id = :team_id and p.derived_signals <> '{{}}'
+),
+{_KEPT_SQL},
 points as (
     select s.property_id,
            sum({_micro_sql("b")})::bigint as before_micro,
            sum({_micro_sql("a")})::bigint as after_micro
-    from signals s
+    from kept s
     join before_w b on b.kind = s.kind
     join after_w a on a.kind = s.kind
-    where s.team_id = :team_id
     group by s.property_id
 ),
 scored as (
@@ -469,6 +497,7 @@ async def rescore(
             {
                 "team_id": team_id,
                 "as_of": as_of,
+                "as_of_text": as_of.isoformat(),
                 "now": at,
                 "property_id": property_id,
                 "lo": ids[0] if ids else None,
@@ -570,14 +599,75 @@ async def rescore_property(session: AsyncSession, *, team_id: uuid.UUID, propert
 # --- signals ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class DerivedSignal:
+    """A signal the lead's own record shows (`Property.derived_signals`). It has no row, so no
+    id, import or author; its evidence is read from the record as it is now."""
+
+    property_id: uuid.UUID
+    kind: str
+    observed_on: date
+    detail: dict[str, Any]
+    source: str = "derived"
+    id: uuid.UUID | None = None
+    import_id: uuid.UUID | None = None
+    created_by_id: uuid.UUID | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+AnySignal = Signal | DerivedSignal
+
+
+def derived_of(
+    prop: Property, listed: Iterable[AnySignal], evidence: Mapping[str, dict[str, Any]] | None = None
+) -> list[DerivedSignal]:
+    """The lead's derived signals whose kind is not among `listed` (a recorded signal wins)."""
+    taken = {s.kind for s in listed}
+    found = prop.derived_signals or {}
+    return [
+        DerivedSignal(prop.id, kind, date.fromisoformat(day), dict((evidence or {}).get(kind, {})))
+        for kind, day in found.items()
+        if kind not in taken
+    ]
+
+
+async def _evidence(
+    session: AsyncSession, *, team_id: uuid.UUID, prop: Property
+) -> dict[str, dict[str, Any]]:
+    """What the record says now for each derived kind that holds (the equity, the mailing address)."""
+    if not prop.derived_signals:
+        return {}
+    as_of = today()
+    rows = await session.execute(
+        text(_EVIDENCE_SQL.format(**_part(prop.id, None))),
+        {
+            "team_id": team_id,
+            "property_id": prop.id,
+            "high_equity": rules.HIGH_EQUITY_PERCENT,
+            "tenure_cutoff": _years_before(as_of, rules.LONG_TENURE_YEARS),
+            "unit_start": _UNIT_START,
+        },
+    )
+    return {r.kind: r.detail for r in rows}
+
+
+async def _signals_of(session: AsyncSession, *, team_id: uuid.UUID, prop: Property) -> list[AnySignal]:
+    recorded = list(
+        await session.scalars(select(Signal).where(Signal.team_id == team_id, Signal.property_id == prop.id))
+    )
+    derived = derived_of(prop, recorded, await _evidence(session, team_id=team_id, prop=prop))
+    return sorted([*recorded, *derived], key=lambda s: SIGNAL_KINDS.index(s.kind))
+
+
 async def list_signals(
     session: AsyncSession, *, team_id: uuid.UUID, property_id: uuid.UUID, viewer: Membership | None
-) -> list[Signal]:
-    await properties.get_property_or_raise(session, team_id=team_id, property_id=property_id, viewer=viewer)
-    rows = await session.scalars(
-        select(Signal).where(Signal.team_id == team_id, Signal.property_id == property_id)
+) -> list[AnySignal]:
+    """The signals an import or a person recorded and those the record shows, in kind order."""
+    prop = await properties.get_property_or_raise(
+        session, team_id=team_id, property_id=property_id, viewer=viewer
     )
-    return sorted(rows.all(), key=lambda s: SIGNAL_KINDS.index(s.kind))
+    return await _signals_of(session, team_id=team_id, prop=prop)
 
 
 async def add_signal(
@@ -588,8 +678,9 @@ async def add_signal(
     viewer: Membership,
     data: SignalCreate,
 ) -> tuple[Signal, bool]:
-    """Record a signal by hand; it replaces the kind's earlier evidence (one signal per kind).
-    Answers the signal and whether it is new. The property is rescored at once."""
+    """Record a signal by hand; it replaces the kind's earlier evidence (one signal per kind, and
+    over a derived one of its kind). Answers the signal and whether it is new. The property is
+    rescored at once."""
     await properties.get_property_or_raise(session, team_id=team_id, property_id=property_id, viewer=viewer)
     observed_on = data.observed_on or today()
     if observed_on > today():
@@ -613,14 +704,22 @@ async def add_signal(
 async def remove_signal(
     session: AsyncSession, *, team_id: uuid.UUID, property_id: uuid.UUID, viewer: Membership, kind: str
 ) -> None:
-    """Remove a signal and rescore the property (a derived fact that still holds comes back)."""
-    await properties.get_property_or_raise(session, team_id=team_id, property_id=property_id, viewer=viewer)
+    """Remove a recorded signal and rescore the property (a derived fact that holds comes back).
+    A derived signal goes only when the record stops showing it."""
+    prop = await properties.get_property_or_raise(
+        session, team_id=team_id, property_id=property_id, viewer=viewer
+    )
     signal = await session.scalar(
         select(Signal).where(
             Signal.team_id == team_id, Signal.property_id == property_id, Signal.kind == kind
         )
     )
     if signal is None:
+        if kind in (prop.derived_signals or {}):
+            raise Conflict(
+                "the signal is derived from the property's record; it goes when the record changes",
+                details={"kind": kind},
+            )
         raise NotFound("the property has no such signal", details={"kind": kind})
     await session.delete(signal)
     await session.flush()
@@ -640,8 +739,10 @@ class Explained:
     value: rules.ExpectedValue
 
 
-def explain(prop: Property, signals: list[Signal], settings: Settings, as_of: date) -> Explained:
-    facts = [rules.SignalFact(s.kind, s.observed_on, s.source, s.detail) for s in signals]
+def explain(prop: Property, signals: Sequence[AnySignal], settings: Settings, as_of: date) -> Explained:
+    """The score of `prop` from `signals` and its derived ones (those `signals` do not list)."""
+    counted = [*signals, *derived_of(prop, signals)]
+    facts = [rules.SignalFact(s.kind, s.observed_on, s.source, s.detail) for s in counted]
     result = rules.breakdown(
         facts,
         weights=settings.weights,
@@ -670,11 +771,9 @@ async def score_breakdown(
     prop = await properties.get_property_or_raise(
         session, team_id=team_id, property_id=property_id, viewer=viewer
     )
-    signals = await session.scalars(
-        select(Signal).where(Signal.team_id == team_id, Signal.property_id == property_id)
-    )
+    signals = await _signals_of(session, team_id=team_id, prop=prop)
     settings = await get_settings(session, team_id=team_id)
-    return explain(prop, list(signals.all()), settings, as_of or today())
+    return explain(prop, signals, settings, as_of or today())
 
 
 # --- preview -------------------------------------------------------------------------------------
