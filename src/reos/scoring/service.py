@@ -226,7 +226,10 @@ points as (
     from kept s join w on w.kind = s.kind
     group by s.property_id
 ),
-scored as (
+-- Materialized, so the update joins only the leads that change to the table: inline, the planner
+-- joined every lead of the part to it before the filter (90-100 ms of a 40,000-lead part, whether
+-- nothing changed or all did).
+scored as materialized (
     select p.id, coalesce(points.kinds, '{{{{}}}}') as kinds, {_score_sql("points.micro", "g")} as score,
            coalesce(d.found, '{{{{}}}}') as found
     from props p
