@@ -122,9 +122,14 @@ def test_weights_preview_save_and_breakdown(live_server: LiveServer) -> None:
             expect(page.locator("#score-breakdown")).to_contain_text("Case 2024-CP-118")
             page.evaluate("document.getElementById('toasts')?.replaceChildren()")
             for label, size in (("1280", DESKTOP), ("390", PHONE)):
+                # Loaded at its size: a page narrowed in place caught the sidebar sliding shut.
                 page.set_viewport_size(size)
+                breakdown_on_property_page(page, ids[0])
+                expect(page.locator("#score-breakdown .score-factor")).to_have_count(5)
+                # The phone's sticky top bar would lie over a card taller than the screen.
                 page.locator("#score-breakdown").screenshot(
-                    path=str(SCREENSHOTS / f"scoring-breakdown-{label}.png")
+                    path=str(SCREENSHOTS / f"scoring-breakdown-{label}.png"),
+                    style=".topbar, .toasts { visibility: hidden; }",
                 )
             page.set_viewport_size(DESKTOP)
             page.locator("#score-breakdown .score-factor", has_text="Probate").get_by_role(
