@@ -137,6 +137,69 @@ async def test_signals_and_the_explained_score(client: httpx.AsyncClient, admin:
     assert (await client.get(f"/api/v1/properties/{pid}", headers=admin.headers)).json()["score"] == 10
 
 
+async def test_a_derived_signal_keeps_the_day_it_was_first_found(
+    client: httpx.AsyncClient, admin: Member, database: Database
+) -> None:
+    """A derived signal is dated the day its fact was first found: later rescorings keep the date,
+    a person's signal of the kind wins while it lasts, and when it goes the record's comes back
+    with its first date. The counts name exactly what was found and what went."""
+    from reos.teams.models import Membership
+
+    prop = await create(client, admin, mortgage_balance="0")  # high equity, free and clear
+    pid, team = uuid.UUID(prop["id"]), uuid.UUID(admin.team_id)
+    url = f"/api/v1/properties/{pid}/signals"
+    later = clock.now() + timedelta(days=40)
+    async with team_session(database, team) as session:
+        await session.execute(
+            text("update properties set derived_signals = '{}' where id = :id"), {"id": pid}
+        )
+        found = await scoring.rescore(session, team_id=team, property_id=pid)
+        assert (found.derived_added, found.derived_removed) == (2, 0)
+        await session.execute(
+            text(
+                "update properties set derived_signals = "
+                '\'{"high_equity": "2025-01-02", "free_and_clear": "2025-03-04", '
+                '"long_tenure": "2024-05-06"}\' where id = :id'
+            ),
+            {"id": pid},
+        )
+        # Forty days on: the two that hold keep their dates; long tenure (no sale date) goes.
+        again = await scoring.rescore(session, team_id=team, property_id=pid, at=later)
+        assert (again.derived_added, again.derived_removed) == (0, 1)
+        kept = await session.scalar(select(Property.derived_signals).where(Property.id == pid))
+        assert kept == {"high_equity": "2025-01-02", "free_and_clear": "2025-03-04"}
+
+    mine = await client.post(url, json={"kind": "high_equity"}, headers=admin.headers)
+    assert mine.status_code == 201
+    listed = {
+        s["kind"]: (s["source"], s["observed_on"])
+        for s in (await client.get(url, headers=admin.headers)).json()
+    }
+    assert listed == {"high_equity": ("manual", days_ago(0)), "free_and_clear": ("derived", "2025-03-04")}
+    score = (await client.get(f"/api/v1/properties/{pid}/score", headers=admin.headers)).json()
+    assert [f["kind"] for f in score["factors"]].count("high_equity") == 1
+    assert score["score"] == score["stored_score"]
+
+    # Removed in a session that then shows the breakdown (as the property page does): the
+    # record's high equity is back, with its first date, in that same session.
+    async with team_session(database, team) as session:
+        viewer = await session.scalar(select(Membership).where(Membership.team_id == team))
+        assert viewer is not None
+        shown = (
+            await scoring.score_breakdown(session, team_id=team, property_id=pid, viewer=viewer)
+        ).prop.score
+        await scoring.remove_signal(session, team_id=team, property_id=pid, viewer=viewer, kind="high_equity")
+        after = await scoring.score_breakdown(session, team_id=team, property_id=pid, viewer=viewer)
+        evidence = {f.kind: f.evidence.source for f in after.breakdown.factors}
+        assert evidence == {"high_equity": "derived", "free_and_clear": "derived"}
+        assert after.breakdown.score == after.prop.score != shown
+    listed = {
+        s["kind"]: (s["source"], s["observed_on"])
+        for s in (await client.get(url, headers=admin.headers)).json()
+    }
+    assert listed == {"high_equity": ("derived", "2025-01-02"), "free_and_clear": ("derived", "2025-03-04")}
+
+
 async def test_equity_gate_and_cap_in_the_answer(client: httpx.AsyncClient, admin: Member) -> None:
     thin = await create(
         client, admin, address="9 Thin Equity Rd", estimated_value="200000", mortgage_balance="180000"
@@ -430,7 +493,6 @@ async def test_sql_rescoring_agrees_with_the_python_breakdown_on_the_demo_team(
         # of the same kind wins), one factor each.
         counted = [f.kind for f in b.factors]
         assert len(counted) == len(set(counted))
-        assert set(prop.derived_signals).isdisjoint(s.kind for s in by_property[prop.id])
         if b.score != prop.score or sorted(prop.signal_kinds) != sorted(counted):
             disagree.append((prop.id, prop.score, b.score))
     assert disagree == []

@@ -255,12 +255,9 @@ async def facts_changed(session: AsyncSession, *, team_id: uuid.UUID, property_i
 
         await defer_rescore(session, team_id=team_id)
         return
+    # Each rescoring refreshes the lead if this session holds it.
     for property_id in dict.fromkeys(property_ids):
         await scoring.rescore_property(session, team_id=team_id, property_id=property_id)
-    # The rescoring wrote the rows in SQL; loaded objects would answer their old score.
-    for held in list(session.identity_map.values()):
-        if isinstance(held, Property) and held.id in wanted:
-            await session.refresh(held, ["score", "signal_kinds", "derived_signals", "updated_at"])
 
 
 async def create_property(

@@ -117,8 +117,10 @@ stored as materialized (
 )
 """
 
-# The derived signals as they stand once the statement is done: each kind that holds and that no
-# import or person recorded (theirs wins), dated the day it was first found.
+# The derived signals as they stand once the statement is done: each kind that holds, dated the
+# day it was first found. A kind an import or a person recorded stays in the map: theirs wins
+# where signals are counted (`_KEPT_SQL`), and the record's comes back with its first date when
+# theirs goes (an undone import does not make a lead's long tenure fresh).
 _DERIVED_SQL = (
     _FACTS_SQL
     + ","
@@ -127,7 +129,6 @@ _DERIVED_SQL = (
 fresh as (
     select h.property_id, h.kind, coalesce(h.since, :as_of_text) as since, h.since is null as added
     from held h
-    where not exists (select 1 from stored s where s.property_id = h.property_id and s.kind = h.kind)
 ),
 derived as (
     select f.property_id, jsonb_object_agg(f.kind, f.since) as found
@@ -589,6 +590,11 @@ async def rescore_property(session: AsyncSession, *, team_id: uuid.UUID, propert
         )
         or 0
     )
+    # The statement wrote the row in SQL: a loaded object would answer its old score and signals
+    # (the page shown after a signal is removed reads it in this same session).
+    for held in list(session.identity_map.values()):
+        if isinstance(held, Property) and held.id == property_id:
+            await session.refresh(held, ["score", "signal_kinds", "derived_signals", "score_updated_at"])
     if result.changed:
         await events.publish(
             session,

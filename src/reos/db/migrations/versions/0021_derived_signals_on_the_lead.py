@@ -27,6 +27,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+def _unforced(lift: bool) -> None:
+    for table in ("properties", "signals"):
+        op.execute(f"alter table {table} {'no ' if lift else ''}force row level security")
+
+
 def upgrade() -> None:
     op.add_column(
         "properties",
@@ -34,6 +39,9 @@ def upgrade() -> None:
             "derived_signals", postgresql.JSONB(astext_type=sa.Text()), server_default="{}", nullable=False
         ),
     )
+    # A table's owner reads past its policies unless they are forced (as in 0010 and 0019): the
+    # data moves between every team's rows with FORCE lifted, inside the migration's transaction.
+    _unforced(True)
     op.execute(
         """
         update properties p set derived_signals = d.found
@@ -45,6 +53,7 @@ def upgrade() -> None:
         """
     )
     op.execute("delete from signals where source = 'derived'")
+    _unforced(False)
     op.drop_constraint(op.f("ck_signals_source_valid"), "signals", type_="check")
     op.create_check_constraint(op.f("ck_signals_source_valid"), "signals", "source in ('import', 'manual')")
 
@@ -54,12 +63,18 @@ def downgrade() -> None:
     op.create_check_constraint(
         op.f("ck_signals_source_valid"), "signals", "source in ('import', 'manual', 'derived')"
     )
+    _unforced(True)
     # The evidence was read from the record; the next rescoring writes it into `detail` again.
+    # A kind an import or a person recorded stays theirs (the map keeps its date beside it).
     op.execute(
         """
         insert into signals (id, team_id, created_at, updated_at, property_id, kind, source, observed_on, detail)
         select uuid_v7(), p.team_id, now(), now(), p.id, e.key, 'derived', e.value::date, '{}'
         from properties p cross join lateral jsonb_each_text(p.derived_signals) e
+        where not exists (
+            select 1 from signals s where s.team_id = p.team_id and s.property_id = p.id and s.kind = e.key
+        )
         """
     )
+    _unforced(False)
     op.drop_column("properties", "derived_signals")
