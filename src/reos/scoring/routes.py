@@ -33,7 +33,8 @@ router = APIRouter(prefix="/api/v1/scoring", tags=["scoring"], route_class=Docst
 
 @property_router.get("/{property_id}/signals")
 async def list_signals(property_id: uuid.UUID, principal: Reader, session: SessionDep) -> list[SignalRead]:
-    """List a property's motivated-seller signals with their source and date."""
+    """List a property's motivated-seller signals with their source and date: those an import or
+    a person recorded, and those derived from its record (no id; evidence as the record is now)."""
     rows = await scoring.list_signals(
         session, team_id=principal.team_id, property_id=property_id, viewer=principal.membership
     )
@@ -57,7 +58,9 @@ async def add_signal(
 async def remove_signal(
     property_id: uuid.UUID, kind: SignalKind, principal: Editor, session: SessionDep
 ) -> Response:
-    """Remove a signal and rescore the property."""
+    """Remove a signal an import or a person recorded, and rescore the property (a derived one of
+    its kind comes back if the record shows it). A derived signal itself is a 409: it goes when
+    the record stops showing it."""
     await scoring.remove_signal(
         session, team_id=principal.team_id, property_id=property_id, viewer=principal.membership, kind=kind
     )
