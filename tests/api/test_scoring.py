@@ -149,6 +149,11 @@ async def test_a_derived_signal_keeps_the_day_it_was_first_found(
     pid, team = uuid.UUID(prop["id"]), uuid.UUID(admin.team_id)
     url = f"/api/v1/properties/{pid}/signals"
     later = clock.now() + timedelta(days=40)
+
+    async def listed() -> dict[str, tuple[str, str]]:
+        signals = (await client.get(url, headers=admin.headers)).json()
+        return {s["kind"]: (s["source"], s["observed_on"]) for s in signals}
+
     async with team_session(database, team) as session:
         await session.execute(
             text("update properties set derived_signals = '{}' where id = :id"), {"id": pid}
@@ -171,11 +176,10 @@ async def test_a_derived_signal_keeps_the_day_it_was_first_found(
 
     mine = await client.post(url, json={"kind": "high_equity"}, headers=admin.headers)
     assert mine.status_code == 201
-    listed = {
-        s["kind"]: (s["source"], s["observed_on"])
-        for s in (await client.get(url, headers=admin.headers)).json()
+    assert await listed() == {
+        "high_equity": ("manual", days_ago(0)),
+        "free_and_clear": ("derived", "2025-03-04"),
     }
-    assert listed == {"high_equity": ("manual", days_ago(0)), "free_and_clear": ("derived", "2025-03-04")}
     score = (await client.get(f"/api/v1/properties/{pid}/score", headers=admin.headers)).json()
     assert [f["kind"] for f in score["factors"]].count("high_equity") == 1
     assert score["score"] == score["stored_score"]
@@ -193,11 +197,10 @@ async def test_a_derived_signal_keeps_the_day_it_was_first_found(
         evidence = {f.kind: f.evidence.source for f in after.breakdown.factors}
         assert evidence == {"high_equity": "derived", "free_and_clear": "derived"}
         assert after.prop is shown.prop and after.breakdown.score == after.prop.score != score_shown
-    listed = {
-        s["kind"]: (s["source"], s["observed_on"])
-        for s in (await client.get(url, headers=admin.headers)).json()
+    assert await listed() == {
+        "high_equity": ("derived", "2025-01-02"),
+        "free_and_clear": ("derived", "2025-03-04"),
     }
-    assert listed == {"high_equity": ("derived", "2025-01-02"), "free_and_clear": ("derived", "2025-03-04")}
 
 
 async def test_equity_gate_and_cap_in_the_answer(client: httpx.AsyncClient, admin: Member) -> None:

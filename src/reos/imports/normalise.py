@@ -451,11 +451,11 @@ def normalise_row(plan: Plan, number: int, cells: list[str]) -> Row:
         return row
     width = len(cells)
 
+    def at(i: int | None) -> str:
+        return cells[i].strip() if i is not None and i < width else ""
+
     def get(target: str) -> str:
-        i = columns.get(target)
-        if i is None or i >= width:
-            return ""
-        return cells[i].strip()
+        return at(columns.get(target))
 
     def column(target: str) -> str | None:
         i = columns.get(target)
@@ -526,7 +526,7 @@ def normalise_row(plan: Plan, number: int, cells: list[str]) -> Row:
     if apn:
         values["apn"] = apn[:64]
     for target, i, header, parse in plan.numbers:
-        raw = cells[i].strip() if i < width else ""
+        raw = at(i)
         if raw:
             try:
                 values[target] = parse(raw)
@@ -613,7 +613,7 @@ def normalise_row(plan: Plan, number: int, cells: list[str]) -> Row:
     # Phones and emails, with the skip tracer's line type and DNC flag.
     seen: set[str] = set()
     for position, i, header, type_at, dnc_at in plan.phones:
-        raw = cells[i].strip() if i < width else ""
+        raw = at(i)
         if not raw:
             continue
         try:
@@ -624,8 +624,8 @@ def normalise_row(plan: Plan, number: int, cells: list[str]) -> Row:
         if value in seen:
             continue
         seen.add(value)
-        kind = cells[type_at].strip() if type_at is not None and type_at < width else ""
-        dnc = cells[dnc_at].strip() if dnc_at is not None and dnc_at < width else ""
+        kind = at(type_at)
+        dnc = at(dnc_at)
         row.points.append(
             Point(
                 "phone",
@@ -637,7 +637,7 @@ def normalise_row(plan: Plan, number: int, cells: list[str]) -> Row:
             )
         )
     for position, i, header in plan.emails:
-        raw = cells[i].strip() if i < width else ""
+        raw = at(i)
         if not raw:
             continue
         try:
@@ -653,7 +653,7 @@ def normalise_row(plan: Plan, number: int, cells: list[str]) -> Row:
         row.points = []
 
     for kind, i in plan.signals:
-        if i < width and truthy(cells[i]):
+        if truthy(at(i)):
             row.signals.append(kind)
     return row
 

@@ -28,9 +28,6 @@ SIGNAL_KINDS = (
     "divorce",
     "tired_landlord",
 )
-# The kinds a lead's own record shows, which the rescoring derives and keeps on the lead
-# (`properties.derived_signals`); an import or a person may record them too (a `signals` row).
-DERIVED_KINDS = ("absentee_owner", "out_of_state_owner", "high_equity", "free_and_clear", "long_tenure")
 # A lead's signal kinds (`properties.signal_kinds`, for the list's filters) as its recorded and
 # derived signals stand, for a statement over `properties p` that must set them before the next
 # rescoring (an import's new signals, an undo's removed ones).

@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from reos.audit import service as audit
 from reos.errors import Conflict, NotFound, Unprocessable
@@ -592,9 +593,9 @@ async def rescore_property(session: AsyncSession, *, team_id: uuid.UUID, propert
     )
     # The statement wrote the row in SQL: a loaded object would answer its old score and signals
     # (the page shown after a signal is removed reads it in this same session).
-    for held in list(session.identity_map.values()):
-        if isinstance(held, Property) and held.id == property_id:
-            await session.refresh(held, ["score", "signal_kinds", "derived_signals", "score_updated_at"])
+    held = session.identity_map.get(identity_key(Property, property_id))
+    if held is not None:
+        await session.refresh(held, ["score", "signal_kinds", "derived_signals", "score_updated_at"])
     if result.changed:
         await events.publish(
             session,
