@@ -37,6 +37,16 @@ def _status(pid: int) -> dict[str, str]:
         return {}
 
 
+def _cpu_ticks(pid: int) -> int | None:
+    """User + system CPU time of a process so far, in clock ticks (/proc/PID/stat)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[11]) + int(fields[12])
+
+
 def _children(pid: int) -> list[int]:
     found = []
     try:
@@ -64,12 +74,19 @@ class PeakMemory:
     A PostgreSQL backend's RSS also counts every page of the server's shared buffer cache it
     has touched, which all backends share and which is allocated once: with large
     `shared_buffers` the busiest backend's VmHWM grows towards the cache's size whatever the
-    backend itself holds. The private figure is what each process adds."""
+    backend itself holds. The private figure is what each process adds.
+
+    It also adds up the CPU time each process spent while it ran (user + system, from the
+    last sample; a process that existed before counts from the first): on two cores, the sum
+    over two is the shortest the run could take however well its parts overlapped."""
 
     def __init__(self, postmaster: int):
         self.postmaster = postmaster
         self.peaks: dict[int, tuple[str, int]] = {}
         self.private: dict[int, int] = {}
+        self.cpu_first: dict[int, int] = {}
+        self.cpu_last: dict[int, int] = {}
+        self._started = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -93,6 +110,11 @@ class PeakMemory:
                 self.peaks[pid] = (label, kib)
             if "RssAnon" in status:
                 self.private[pid] = max(self.private.get(pid, 0), int(status["RssAnon"].split()[0]))
+            ticks = _cpu_ticks(pid)
+            if ticks is not None:
+                self.cpu_first.setdefault(pid, ticks if not self._started else 0)
+                self.cpu_last[pid] = ticks
+        self._started = True
 
     def _run(self) -> None:
         while not self._stop.wait(0.25):
@@ -119,6 +141,23 @@ class PeakMemory:
             for pid, (label, kib) in self.peaks.items()
         ]
         return sorted(rows, key=lambda r: -r["peak_mib"])
+
+    def cpu_report(self) -> dict[str, Any]:
+        """CPU seconds by process (those that used at least 0.1 s) and in all."""
+        tick = os.sysconf("SC_CLK_TCK")
+        used = {
+            pid: (self.cpu_last[pid] - self.cpu_first.get(pid, 0)) / tick
+            for pid in self.cpu_last
+            if pid in self.peaks
+        }
+        return {
+            "total_s": round(sum(used.values()), 1),
+            "by_process": [
+                {"pid": pid, "process": self.peaks[pid][0], "cpu_s": round(seconds, 1)}
+                for pid, seconds in sorted(used.items(), key=lambda kv: -kv[1])
+                if seconds >= 0.1
+            ],
+        }
 
 
 async def make_team(owner: str, app: str, name: str = "Import bench") -> uuid.UUID:
@@ -498,6 +537,7 @@ def main() -> None:
                     "merge_seconds": {k: v for k, v in small_counts["merge_seconds"].items() if v >= 0.05},
                 },
                 "peak_memory": memory.report(),
+                "cpu_during_the_import": memory.cpu_report(),
                 "load_average_before": [round(x, 2) for x in load_before],
                 "load_average_after": [round(x, 2) for x in load_after],
                 "cpus": os.cpu_count(),

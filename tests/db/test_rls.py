@@ -229,6 +229,69 @@ def test_foreign_keys_between_tenant_tables_include_the_team(owner_conn: psycopg
     assert not bad, "foreign keys that could cross teams:\n" + "\n".join(bad)
 
 
+def test_every_tenant_row_is_bound_to_its_team(owner_conn: psycopg.Connection) -> None:
+    """A row's team exists and takes the row with it: by a cascading key to `teams`, or (the
+    lead tables written in bulk, `TenantChildMixin`) by a cascading key through a parent of the
+    same team that is itself bound. A key back to the table itself binds nothing."""
+    tables = tenant_tables(owner_conn)
+    keys = owner_conn.execute(
+        """
+        select src.relname, dst.relname,
+               array(select a.attname from unnest(con.conkey) with ordinality k(num, ord)
+                     join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.num
+                     order by k.ord)::text[],
+               array(select a.attname from unnest(con.confkey) with ordinality k(num, ord)
+                     join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.num
+                     order by k.ord)::text[]
+        from pg_constraint con
+        join pg_class src on src.oid = con.conrelid join pg_class dst on dst.oid = con.confrelid
+        where con.connamespace = 'public'::regnamespace and con.contype = 'f' and con.confdeltype = 'c'
+        """
+    ).fetchall()
+    parents: dict[str, set[str]] = {}
+    for table, target, cols, target_cols in keys:
+        column = tables.get(table)
+        if column is None or target == table or target not in tables or column not in cols:
+            continue
+        if target_cols[cols.index(column)] == tables[target]:
+            parents.setdefault(table, set()).add(target)
+    bound = {"teams"}
+    while grown := {t for t in tables if t not in bound and parents.get(t, set()) & bound}:
+        bound |= grown
+    loose = sorted(set(tables) - bound)
+    assert not loose, f"tenant tables whose rows no cascading key binds to their team: {loose}"
+    # The tables an import fills in bulk go through their parent (migration 0022).
+    for child, parent in [
+        ("contact_points", "contacts"),
+        ("property_contacts", "properties"),
+        ("signals", "properties"),
+        ("property_lookup", "properties"),
+    ]:
+        assert "teams" not in parents[child] and parent in parents[child], (child, parents[child])
+
+
+async def test_the_bulk_lead_tables_go_with_their_parents(
+    two_tenants: tuple[Tenant, Tenant], db_urls: Urls
+) -> None:
+    """The tables without a direct key to `teams` (`TenantChildMixin`) hold a row of each team
+    (`two_tenants`); deleting one team's leads and contacts, in a rolled-back transaction, leaves
+    none of that team's rows in them and every row of the other team."""
+    gone, kept = (t.admin.team_id for t in two_tenants)
+    children = ("contact_points", "property_contacts", "property_lookup", "signals")
+    with psycopg.connect(db_urls.owner_libpq) as conn:
+
+        def rows(team: str) -> dict[str, int]:
+            return {table: count(conn, table, "team_id = %s", team) for table in children}
+
+        kept_before = rows(kept)
+        assert all(rows(gone).values()) and all(kept_before.values())
+        conn.execute("delete from properties where team_id = %s", (gone,))
+        conn.execute("delete from contacts where team_id = %s", (gone,))
+        assert rows(gone) == dict.fromkeys(children, 0)
+        assert rows(kept) == kept_before
+        conn.rollback()
+
+
 # --- (b) the app role ---------------------------------------------------------------------------
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from reos.db.base import Base, TenantMixin, tenant_table_args
+from reos.db.base import Base, TenantChildMixin, TenantMixin, tenant_table_args
 
 CONTACT_KINDS = ("person", "entity")
 POINT_KINDS = ("phone", "email")
@@ -78,7 +78,7 @@ class Contact(Base, TenantMixin):
     )
 
 
-class ContactPoint(Base, TenantMixin):
+class ContactPoint(Base, TenantChildMixin):
     """A phone number (E.164) or an email address (lower case), unique per team, with its own
     facts: valid or wrong, line type, DNC flag and when it was checked. Opt-outs and consent
     belong to the governor's stores and will be shown beside these fields."""
@@ -121,7 +121,7 @@ class ContactPoint(Base, TenantMixin):
     import_id: Mapped[uuid.UUID | None] = mapped_column()
 
 
-class PropertyContact(Base, TenantMixin):
+class PropertyContact(Base, TenantChildMixin):
     """A contact's role on a property; a contact may hold several roles on many properties."""
 
     __tablename__ = "property_contacts"

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
-from reos.db.base import Base, TenantMixin, tenant_table_args
+from reos.db.base import Base, TenantChildMixin, TenantMixin, tenant_table_args
 from reos.kit import clock
 
 # Which leads the GIN over tags holds; a tag filter repeats it so the planner can use the index.
@@ -225,7 +225,7 @@ class Property(Base, TenantMixin):
     score_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class PropertyLookup(Base, TenantMixin):
+class PropertyLookup(Base, TenantChildMixin):
     """What finds a property, one row per property under the property's own id: its search
     words and its de-duplication keys.
 

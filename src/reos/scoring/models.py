@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKeyConstraint, St
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from reos.db.base import Base, TenantMixin, tenant_table_args
+from reos.db.base import Base, TenantChildMixin, TenantMixin, tenant_table_args
 from reos.kit import clock
 
 SIGNAL_KINDS = (
@@ -39,7 +39,7 @@ KINDS_OF_LEAD_SQL = (
 SIGNAL_SOURCES = ("import", "manual")
 
 
-class Signal(Base, TenantMixin):
+class Signal(Base, TenantChildMixin):
     """A motivated-seller signal an import or a person recorded on a property: which, where it
     came from and as of when. Derived ones live on the lead (`Property.derived_signals`)."""
 
