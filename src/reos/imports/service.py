@@ -511,6 +511,7 @@ async def execute(
         if on_step is not None:
             await on_step(phase, total)
 
+    await engine.refresh_stale_statistics(db, imp.team_id)
     counts = await engine.merge(
         session,
         team_id=imp.team_id,
