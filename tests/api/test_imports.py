@@ -917,8 +917,8 @@ async def test_an_import_into_a_team_changed_since_its_last_analyze_refreshes_th
         owner_conn.execute("select set_config('app.team_id', %s, true)", (admin.team_id,))
         owner_conn.execute(
             "insert into properties (id, team_id, created_at, updated_at, stage_changed_at, stage, address, "
-            "city, state, zip_code) select uuid_v7(), %s, now(), now(), now(), 'new', n || ' Unanalysed Row', "
-            "'Tulsa', 'OK', '74103' from generate_series(1, %s) n",
+            "city, state, zip_code) select uuid_v7(), %s, now(), now(), now(), 'new', "
+            "n || ' Unanalysed Row', 'Tulsa', 'OK', '74103' from generate_series(1, %s) n",
             (admin.team_id, many),
         )
         # This connection's counts reach the statistics at its next report, not up to a second later.
