@@ -866,6 +866,14 @@ async def test_provenance_of_an_imported_property_names_the_import_and_its_colum
     assert rows["address"].detail["column"] == "Property Address"
 
 
+def analyses(conn: psycopg.Connection, table: str) -> int:
+    """How many times `table` was analysed by a command (autovacuum's own count apart)."""
+    query = "select analyze_count from pg_stat_user_tables where relname = %s"
+    row = conn.execute(query, (table,)).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
 async def test_a_big_import_refreshes_the_planners_statistics_and_a_small_one_does_not(
     client: httpx.AsyncClient, admin: Member, owner_conn: psycopg.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -875,20 +883,13 @@ async def test_a_big_import_refreshes_the_planners_statistics_and_a_small_one_do
     # The refresh before the merge answers to what other tests wrote; it has a test of its own.
     monkeypatch.setattr(engine, "STALE_STATISTICS_SQL", "SELECT false")
 
-    def analysed() -> int:
-        row = owner_conn.execute(
-            "select analyze_count from pg_stat_user_tables where relname = 'properties'"
-        ).fetchone()
-        assert row is not None
-        return int(row[0])
-
-    before = analysed()
+    before = analyses(owner_conn, "properties")
     small = [lead(**{"Property Address": f"{n} Small Street", "APN": f"S-{n}"}) for n in range(5)]
     assert (await imported(client, admin, csv_bytes(small)))["counts"]["created"] == 5
-    assert analysed() == before
+    assert analyses(owner_conn, "properties") == before
     big = [lead(**{"Property Address": f"{n} Big Avenue", "APN": f"B-{n}"}) for n in range(40)]
     assert (await imported(client, admin, csv_bytes(big)))["counts"]["created"] == 40
-    assert analysed() == before + 1
+    assert analyses(owner_conn, "properties") == before + 1
 
 
 async def test_an_import_into_a_team_changed_since_its_last_analyze_refreshes_the_statistics_first(
@@ -900,14 +901,6 @@ async def test_an_import_into_a_team_changed_since_its_last_analyze_refreshes_th
     tables when autovacuum would (50 rows + 10 % changed), in a transaction of its own; with
     fresh statistics it does not."""
     team = uuid.UUID(admin.team_id)
-
-    def analysed() -> int:
-        row = owner_conn.execute(
-            "select analyze_count from pg_stat_user_tables where relname = 'property_lookup'"
-        ).fetchone()
-        assert row is not None
-        return int(row[0])
-
     live = owner_conn.execute(
         "select n_live_tup from pg_stat_user_tables where relname = 'property_lookup'"
     ).fetchone()
@@ -924,10 +917,10 @@ async def test_an_import_into_a_team_changed_since_its_last_analyze_refreshes_th
         # This connection's counts reach the statistics at its next report, not up to a second later.
         owner_conn.execute("select pg_stat_force_next_flush()")
     owner_conn.execute("select 1")
-    before = analysed()
+    before = analyses(owner_conn, "property_lookup")
     small = [lead(**{"Property Address": f"{n} Stale Street", "APN": f"T-{n}"}) for n in range(5)]
     assert (await imported(client, admin, csv_bytes(small)))["counts"]["created"] == 5
-    assert analysed() == before + 1
+    assert analyses(owner_conn, "property_lookup") == before + 1
     # Fresh now: the next look finds nothing to do.
     assert await engine.refresh_stale_statistics(database, team) is False
 

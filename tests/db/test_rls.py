@@ -234,24 +234,18 @@ def test_every_tenant_row_is_bound_to_its_team(owner_conn: psycopg.Connection) -
     lead tables written in bulk, `TenantChildMixin`) by a cascading key through a parent of the
     same team that is itself bound. A key back to the table itself binds nothing."""
     tables = tenant_tables(owner_conn)
-    keys = owner_conn.execute(
-        """
-        select src.relname, dst.relname,
-               array(select a.attname from unnest(con.conkey) with ordinality k(num, ord)
-                     join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.num
-                     order by k.ord)::text[],
-               array(select a.attname from unnest(con.confkey) with ordinality k(num, ord)
-                     join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.num
-                     order by k.ord)::text[]
-        from pg_constraint con
-        join pg_class src on src.oid = con.conrelid join pg_class dst on dst.oid = con.confrelid
-        where con.connamespace = 'public'::regnamespace and con.contype = 'f' and con.confdeltype = 'c'
-        """
-    ).fetchall()
+    cascading = {
+        name
+        for (name,) in owner_conn.execute(
+            "select conname from pg_constraint where contype = 'f' and confdeltype = 'c' "
+            "and connamespace = 'public'::regnamespace"
+        )
+    }
+    keys = [fk[1:] for fk in _constraints(owner_conn, ["f"]) if fk[0] in cascading]
     parents: dict[str, set[str]] = {}
     for table, target, cols, target_cols in keys:
         column = tables.get(table)
-        if column is None or target == table or target not in tables or column not in cols:
+        if column is None or target is None or target == table or target not in tables or column not in cols:
             continue
         if target_cols[cols.index(column)] == tables[target]:
             parents.setdefault(table, set()).add(target)
