@@ -4,9 +4,9 @@ A contact's phones and emails, a lead's roles, its signals and its lookup row ea
 composite key `(team_id, parent) → parent (team_id, id)` that cascades. That key already says the
 team exists (the parent's own key to `teams` does) and takes the rows with the team. The direct
 key was checked again for every row written: a tenth of inserting a phone (300,000 phones in a
-rolled-back transaction, four rounds alternating: 7.55–7.87 s with it, 6.60–7.02 s without;
-docs/benchmarks.md, "Imports", eleventh pass). A million-row import writes 2.75 M phones and
-emails, 1.3 M roles and 940,600 lookup rows.
+rolled-back transaction, four rounds alternating: 6.84–7.56 s with it, 5.97–6.89 s without, in two
+runs; `bench/import_write_cost.py points`, docs/benchmarks.md, "Imports", eleventh pass). A
+million-row import writes 2.75 M phones and emails, 1.3 M roles and 940,600 lookup rows.
 
 Revision ID: 0022
 Revises: 0021
