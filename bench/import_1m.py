@@ -37,14 +37,19 @@ def _status(pid: int) -> dict[str, str]:
         return {}
 
 
-def _cpu_ticks(pid: int) -> int | None:
-    """User + system CPU time of a process so far, in clock ticks (/proc/PID/stat)."""
+def _stat(pid: int) -> list[str] | None:
+    """/proc/PID/stat's fields after the command name (so field n of proc(5) is index n - 3)."""
     try:
         with open(f"/proc/{pid}/stat") as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
+            return handle.read().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
-    return int(fields[11]) + int(fields[12])
+
+
+def _cpu_ticks(pid: int) -> int | None:
+    """User + system CPU time of a process so far, in clock ticks."""
+    fields = _stat(pid)
+    return int(fields[11]) + int(fields[12]) if fields else None
 
 
 def _server_cpu_s(conn: psycopg.Connection[Any]) -> float:
@@ -52,13 +57,12 @@ def _server_cpu_s(conn: psycopg.Connection[Any]) -> float:
     with the children it has reaped (parallel index builds start and end workers) and the
     ones alive (the backends, the checkpointer, the WAL writer)."""
     row = conn.execute("select pg_backend_pid()").fetchone()
-    try:
-        with open(f"/proc/{int(row[0]) if row else 0}/stat") as handle:
-            postmaster = int(handle.read().rsplit(")", 1)[1].split()[1])
-        with open(f"/proc/{postmaster}/stat") as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
+    backend = _stat(int(row[0])) if row else None
+    postmaster = int(backend[1]) if backend else 0
+    fields = _stat(postmaster) if postmaster else None
+    if fields is None:
         return 0.0
+    # utime, stime, cutime, cstime: its own time and that of the children it has waited for.
     ticks = sum(int(f) for f in fields[11:15]) + sum(_cpu_ticks(p) or 0 for p in _descendants(postmaster))
     return ticks / os.sysconf("SC_CLK_TCK")
 

@@ -229,6 +229,15 @@ def test_foreign_keys_between_tenant_tables_include_the_team(owner_conn: psycopg
     assert not bad, "foreign keys that could cross teams:\n" + "\n".join(bad)
 
 
+# The lead tables bound to their team through a parent (`TenantChildMixin`) → that parent.
+BULK_CHILDREN = {
+    "contact_points": "contacts",
+    "property_contacts": "properties",
+    "property_lookup": "properties",
+    "signals": "properties",
+}
+
+
 def test_every_tenant_row_is_bound_to_its_team(owner_conn: psycopg.Connection) -> None:
     """A row's team exists and takes the row with it: by a cascading key to `teams`, or (the
     lead tables written in bulk, `TenantChildMixin`) by a cascading key through a parent of the
@@ -255,12 +264,7 @@ def test_every_tenant_row_is_bound_to_its_team(owner_conn: psycopg.Connection) -
     loose = sorted(set(tables) - bound)
     assert not loose, f"tenant tables whose rows no cascading key binds to their team: {loose}"
     # The tables an import fills in bulk go through their parent (migration 0022).
-    for child, parent in [
-        ("contact_points", "contacts"),
-        ("property_contacts", "properties"),
-        ("signals", "properties"),
-        ("property_lookup", "properties"),
-    ]:
+    for child, parent in BULK_CHILDREN.items():
         assert "teams" not in parents[child] and parent in parents[child], (child, parents[child])
 
 
@@ -271,7 +275,7 @@ async def test_the_bulk_lead_tables_go_with_their_parents(
     (`two_tenants`); deleting one team's leads and contacts, in a rolled-back transaction, leaves
     none of that team's rows in them and every row of the other team."""
     gone, kept = (t.admin.team_id for t in two_tenants)
-    children = ("contact_points", "property_contacts", "property_lookup", "signals")
+    children = tuple(BULK_CHILDREN)
     with psycopg.connect(db_urls.owner_libpq) as conn:
 
         def enter(team: str) -> None:

@@ -247,7 +247,7 @@ async def facts_changed(session: AsyncSession, *, team_id: uuid.UUID, property_i
     # scoring.service reads properties through this module, so it is imported when first needed.
     from reos.scoring import service as scoring
 
-    wanted = set(property_ids)
+    wanted = list(dict.fromkeys(property_ids))
     if len(wanted) > FACTS_CHANGED_AT_ONCE:
         # An owner of thousands of leads (a fund, an LLC): one statement per lead would hold the
         # request for minutes; the team's rescoring, queued with this write, does them together.
@@ -256,7 +256,7 @@ async def facts_changed(session: AsyncSession, *, team_id: uuid.UUID, property_i
         await defer_rescore(session, team_id=team_id)
         return
     # Each rescoring refreshes the lead if this session holds it.
-    for property_id in dict.fromkeys(property_ids):
+    for property_id in wanted:
         await scoring.rescore_property(session, team_id=team_id, property_id=property_id)
 
 
