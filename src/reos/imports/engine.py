@@ -49,6 +49,8 @@ Progress = Callable[[int, int], Awaitable[None]]
 # most of the run, so the progress page names the one under way instead of sitting at 99 %.
 MERGE_STEPS = ("matching", "properties", "owners", "roles", "points", "finishing")
 Step = Callable[[str], Awaitable[None]]
+# How `merge` runs one statement (timed, or explained under the benchmark).
+Run = Callable[..., Awaitable[Any]]
 # Seconds per merge statement of the last import in this process (read by the benchmark).
 LAST_TIMINGS: dict[str, float] = {}
 # Set to a list by the benchmark (`--explain`): each writing merge statement then runs under
@@ -230,6 +232,53 @@ async def refresh_stale_statistics(db: Database, team_id: uuid.UUID) -> bool:
         return True
 
 
+class BrokenReferences(RuntimeError):
+    """Rows an import wrote with the per-row reference checks off point at rows that do not exist.
+    The import fails and its transaction rolls back: nothing of it lands."""
+
+
+# A big insert turns PostgreSQL's per-row foreign-key checks off (migration 0024) and checks its
+# rows' references in one join afterwards. The checks also lock each referenced row the import
+# did not write itself, so that nobody deletes it before the import commits. The insert locks
+# those rows first instead. Above one such row per ten rows to write, the per-row checks are the
+# cheaper way: a re-import into the same team finds nearly every row and writes few.
+LOCKS_PER_WRITTEN_ROW = 0.1
+
+# The ids as an array: an index probe each, whatever the planner believes of the team's size (an
+# `IN (subquery)` planned for a team of one row read the file's owners once per lead: 290 s).
+LOCK_SQL = (
+    "SELECT count(*) FROM (SELECT 1 FROM {table} WHERE team_id = :t "
+    "AND id = ANY(ARRAY(SELECT DISTINCT x.id FROM ({ids}) AS x (id))) FOR KEY SHARE) x"
+)
+LOCK_IMPORT_SQL = (
+    "SELECT count(*) FROM (SELECT 1 FROM imports WHERE team_id = :t AND id = :i FOR KEY SHARE) x"
+)
+
+
+async def _references_unchecked(run: Run, p: dict[str, Any], *, counts: str, locks: tuple[str, ...]) -> bool:
+    """Turn the per-row reference checks off for the next insert, if it pays; True if they are off.
+    `counts` answers (rows to write, rows they reference that the import did not write);
+    `locks` lock those rows FOR KEY SHARE, as the per-row checks would have."""
+    rows, existing = (await run(text(counts), p)).one()
+    if not rows or existing > LOCKS_PER_WRITTEN_ROW * rows:
+        return False
+    for lock in locks if existing else ():
+        await run(text(lock), p)
+    return bool((await run(text("SELECT reos_set_reference_checks(false)"))).scalar())
+
+
+async def _references_checked(run: Run, unchecked: bool, result: Any, what: str) -> None:
+    """Turn the per-row checks back on after an unchecked insert and fail the import if the insert
+    counted rows whose references do not exist (its statement answers that count)."""
+    if not unchecked:
+        return
+    await run(text("SELECT reos_set_reference_checks(true)"))
+    # None under the benchmark's EXPLAIN, which answers plans instead of rows.
+    broken = result.scalar() if result is not None else 0
+    if broken:
+        raise BrokenReferences(f"{broken} {what} would point at rows that do not exist; nothing was imported")
+
+
 async def merge(
     session: AsyncSession,
     *,
@@ -269,6 +318,10 @@ async def merge(
         await step("waiting")
         await lock_leads(session, team_id)
     await step("matching")
+    # The import's own record, which every row it writes references: locked as the per-row
+    # checks would lock it, since the big inserts below may skip those checks.
+    if (await run(text(LOCK_IMPORT_SQL), p)).scalar() != 1:
+        raise BrokenReferences("the import's own record is gone; nothing was imported")
     # Sorts and hashes over a few hundred thousand staging rows stay in memory (the default 4 MB
     # spilled the window of the points insert to disk); for this transaction only.
     await run(text("SET LOCAL work_mem = '64MB'"))
@@ -475,6 +528,13 @@ async def merge(
         p,
     )
     await run(text("ANALYZE imp_owner"))
+    # A new contact references only its team and this import, both held since the start.
+    unchecked = await _references_unchecked(
+        run,
+        p,
+        counts="SELECT count(*), 0 FROM imp_owner WHERE existing_id IS NULL AND contact_id = final_id",
+        locks=(),
+    )
     await run(
         text(
             """
@@ -489,8 +549,27 @@ async def merge(
         ),
         p,
     )
+    await _references_checked(run, unchecked, None, "contacts")
     await step("roles")
-    await run(
+    # The leads and contacts the import found in the team, which new roles may name.
+    unchecked = await _references_unchecked(
+        run,
+        p,
+        counts="""
+            SELECT (SELECT count(*) FROM (SELECT DISTINCT property_id, final_id, role FROM imp_owner) o),
+                   (SELECT count(DISTINCT property_id) FROM imp_owner WHERE action = 'match')
+                   + (SELECT count(DISTINCT existing_id) FROM imp_owner)
+        """,
+        locks=(
+            LOCK_SQL.format(
+                table="properties", ids="SELECT property_id FROM imp_owner WHERE action = 'match'"
+            ),
+            LOCK_SQL.format(
+                table="contacts", ids="SELECT existing_id FROM imp_owner WHERE existing_id IS NOT NULL"
+            ),
+        ),
+    )
+    result = await run(
         text(
             """
             WITH added AS (
@@ -500,14 +579,20 @@ async def merge(
                 FROM (SELECT DISTINCT property_id, final_id, role FROM imp_owner) o
                 ORDER BY property_id, final_id
                 ON CONFLICT (team_id, property_id, contact_id, role) DO NOTHING
-                RETURNING property_id
+                RETURNING property_id, contact_id
+            ), touched AS (
+                INSERT INTO imp_touched SELECT DISTINCT a.property_id FROM added a
+                JOIN imp_plan f ON f.property_id = a.property_id WHERE f.action = 'match'
             )
-            INSERT INTO imp_touched SELECT DISTINCT a.property_id FROM added a
-            JOIN imp_plan f ON f.property_id = a.property_id WHERE f.action = 'match'
+            SELECT count(*) FROM added a
+            WHERE :unchecked
+              AND (NOT EXISTS (SELECT 1 FROM properties x WHERE x.team_id = :t AND x.id = a.property_id)
+                   OR NOT EXISTS (SELECT 1 FROM contacts x WHERE x.team_id = :t AND x.id = a.contact_id))
             """
         ),
-        p,
+        {**p, "unchecked": unchecked},
     )
+    await _references_checked(run, unchecked, result, "roles")
 
     # Points: unique per team by value; the first row that names one gives it its owner.
     await step("points")
@@ -529,7 +614,22 @@ async def merge(
     )
     await run(text("CREATE INDEX ON imp_point (value)"))
     await run(text("ANALYZE imp_point"))
-    await run(
+    # The contacts the import found in the team, which new points may belong to.
+    unchecked = await _references_unchecked(
+        run,
+        p,
+        counts="""
+            SELECT count(*), count(DISTINCT contact_id) FILTER (WHERE NOT new_contact)
+            FROM imp_point WHERE existing_id IS NULL
+        """,
+        locks=(
+            LOCK_SQL.format(
+                table="contacts",
+                ids="SELECT contact_id FROM imp_point WHERE existing_id IS NULL AND NOT new_contact",
+            ),
+        ),
+    )
+    result = await run(
         text(
             """
             WITH added AS (
@@ -543,14 +643,19 @@ async def merge(
                        CASE WHEN dnc IS NOT NULL THEN :now END, :i
                 FROM imp_point WHERE existing_id IS NULL
                 ON CONFLICT (team_id, kind, value) DO NOTHING
-                RETURNING value
+                RETURNING value, contact_id
+            ), touched AS (
+                INSERT INTO imp_touched SELECT DISTINCT i.property_id FROM added a
+                JOIN imp_point i ON i.value = a.value WHERE i.action = 'match'
             )
-            INSERT INTO imp_touched SELECT DISTINCT i.property_id FROM added a
-            JOIN imp_point i ON i.value = a.value WHERE i.action = 'match'
+            SELECT count(*) FROM added a
+            WHERE :unchecked
+              AND NOT EXISTS (SELECT 1 FROM contacts x WHERE x.team_id = :t AND x.id = a.contact_id)
             """
         ),
-        p,
+        {**p, "unchecked": unchecked},
     )
+    await _references_checked(run, unchecked, result, "phones and emails")
     # A point the team already has keeps its owner; the skip tracer's facts refresh it, and
     # the DNC check date moves only when the file says something the point did not know.
     await run(
