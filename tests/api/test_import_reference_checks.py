@@ -23,7 +23,7 @@ Decisions = list[bool]
 
 
 def spy_on_decisions(monkeypatch: pytest.MonkeyPatch) -> Decisions:
-    """Whether each of the merge's contacts, roles and points inserts ran with the checks off."""
+    """Whether each of the merge's leads, contacts, roles and points inserts ran with the checks off."""
     decisions: Decisions = []
     real = engine._references_unchecked
 
@@ -74,8 +74,9 @@ async def test_a_new_list_turns_the_row_checks_off_and_its_re_import_keeps_them(
 
     first = await imports.import_path(database, team_id=team, path=str(path))
     assert first.counts["created"] == 12
-    # Contacts, roles, points: each wrote rows that reference only what the import wrote itself.
-    assert decisions == [True, True, True]
+    # Leads, contacts, roles, points: each wrote rows that reference only what the import wrote
+    # itself (and the import and the member who started it).
+    assert decisions == [True, True, True, True]
     async with team_session(database, team) as session:
         written = (
             await session.execute(
@@ -93,7 +94,7 @@ async def test_a_new_list_turns_the_row_checks_off_and_its_re_import_keeps_them(
     again = await imports.import_path(database, team_id=team, path=str(path))
     assert again.counts["created"] == 0 and again.counts["unchanged"] == 12
     # Nothing new to write: the inserts keep PostgreSQL's own checks.
-    assert decisions == [False, False, False]
+    assert decisions == [False, False, False, False]
 
 
 async def test_an_insert_that_would_break_a_reference_fails_the_import_and_lands_nothing(
@@ -117,7 +118,7 @@ async def test_an_insert_that_would_break_a_reference_fails_the_import_and_lands
 
     with pytest.raises(engine.BrokenReferences, match="10 phones and emails would point at rows"):
         await imports.import_path(database, team_id=team, path=str(path))
-    assert decisions == [True, True, True]
+    assert decisions == [True, True, True, True]
     # The roles' own insert read the broken owners first and was checked by the same join: the
     # points are what failed, and the transaction took everything with it.
     assert await properties_of(client, admin) == []

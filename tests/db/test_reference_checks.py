@@ -71,3 +71,21 @@ async def test_the_app_turns_the_checks_off_for_its_team_only_and_row_security_s
     # The app role cannot set it itself, around the function.
     with pytest.raises(psycopg.errors.InsufficientPrivilege), app_conn.transaction():
         app_conn.execute("set local session_replication_role = replica")
+
+
+# What an import writes with the checks off, and the tables the triggers of those write.
+UNCHECKED_WRITES = (
+    "properties", "contacts", "property_contacts", "contact_points", "property_lookup", "property_stage_counts",
+)  # fmt: skip
+
+
+def test_every_trigger_on_what_an_unchecked_import_writes_fires_always(owner_conn: psycopg.Connection) -> None:
+    """The replication role skips ordinary triggers: one that kept derived rows (the board's
+    counts, the lookup rows) would silently stop for an import. Each must be `ENABLE ALWAYS`."""
+    rows = owner_conn.execute(
+        "select tgrelid::regclass::text, tgname, tgenabled from pg_trigger"
+        " where not tgisinternal and tgrelid::regclass::text = any(%s)",
+        (list(UNCHECKED_WRITES),),
+    ).fetchall()
+    assert {name for _, name, _ in rows} >= {"property_lookup_inserted", "property_stage_counts_inserted"}
+    assert [(table, name) for table, name, enabled in rows if enabled != "A"] == []

@@ -267,16 +267,19 @@ async def _references_unchecked(run: Run, p: dict[str, Any], *, counts: str, loc
     return bool((await run(text("SELECT reos_set_reference_checks(false)"))).scalar())
 
 
-async def _references_checked(run: Run, unchecked: bool, result: Any, what: str) -> None:
-    """Turn the per-row checks back on after an unchecked insert and fail the import if the insert
-    counted rows whose references do not exist (its statement answers that count)."""
+async def _references_checked(
+    run: Run, p: dict[str, Any], unchecked: bool, *, broken: str | None, what: str
+) -> None:
+    """Turn the per-row checks back on after an unchecked insert, then count the rows it may have
+    written whose references do not exist (`broken`, over the staging rows the insert read: a
+    statement of its own, whose hash does not sit beside the insert's sort in memory). Any such
+    row fails the import."""
     if not unchecked:
         return
     await run(text("SELECT reos_set_reference_checks(true)"))
-    # None under the benchmark's EXPLAIN, which answers plans instead of rows.
-    broken = result.scalar() if result is not None else 0
-    if broken:
-        raise BrokenReferences(f"{broken} {what} would point at rows that do not exist; nothing was imported")
+    found = (await run(text(broken), p)).scalar() if broken else 0
+    if found:
+        raise BrokenReferences(f"{found} {what} would point at rows that do not exist; nothing was imported")
 
 
 async def merge(
@@ -391,6 +394,17 @@ async def merge(
 
     await step("properties")
     columns = ", ".join(FIELDS)
+    # New leads reference their team, this import and the member who started it.
+    unchecked = await _references_unchecked(
+        run,
+        p,
+        counts="SELECT count(*), CASE WHEN CAST(:by AS uuid) IS NULL THEN 0 ELSE 1 END FROM imp_plan"
+        " WHERE action = 'create'",
+        locks=(
+            "SELECT count(*) FROM (SELECT 1 FROM memberships WHERE team_id = :t AND id = :by"
+            " FOR KEY SHARE) x",
+        ),
+    )
     await run(
         text(
             f"""
@@ -405,6 +419,17 @@ async def merge(
             """
         ),
         p,
+    )
+    # The member who started the import was locked before the insert, if there is one.
+    await _references_checked(
+        run,
+        p,
+        unchecked,
+        broken="""
+            SELECT count(*) FROM imp_plan WHERE action = 'create' AND CAST(:by AS uuid) IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM memberships WHERE team_id = :t AND id = :by)
+        """,
+        what="leads",
     )
 
     if apply_matches:
@@ -549,7 +574,7 @@ async def merge(
         ),
         p,
     )
-    await _references_checked(run, unchecked, None, "contacts")
+    await _references_checked(run, p, unchecked, broken=None, what="contacts")
     await step("roles")
     # The leads and contacts the import found in the team, which new roles may name.
     unchecked = await _references_unchecked(
@@ -569,7 +594,7 @@ async def merge(
             ),
         ),
     )
-    result = await run(
+    await run(
         text(
             """
             WITH added AS (
@@ -579,20 +604,25 @@ async def merge(
                 FROM (SELECT DISTINCT property_id, final_id, role FROM imp_owner) o
                 ORDER BY property_id, final_id
                 ON CONFLICT (team_id, property_id, contact_id, role) DO NOTHING
-                RETURNING property_id, contact_id
-            ), touched AS (
-                INSERT INTO imp_touched SELECT DISTINCT a.property_id FROM added a
-                JOIN imp_plan f ON f.property_id = a.property_id WHERE f.action = 'match'
+                RETURNING property_id
             )
-            SELECT count(*) FROM added a
-            WHERE :unchecked
-              AND (NOT EXISTS (SELECT 1 FROM properties x WHERE x.team_id = :t AND x.id = a.property_id)
-                   OR NOT EXISTS (SELECT 1 FROM contacts x WHERE x.team_id = :t AND x.id = a.contact_id))
+            INSERT INTO imp_touched SELECT DISTINCT a.property_id FROM added a
+            JOIN imp_plan f ON f.property_id = a.property_id WHERE f.action = 'match'
             """
         ),
-        {**p, "unchecked": unchecked},
+        p,
     )
-    await _references_checked(run, unchecked, result, "roles")
+    await _references_checked(
+        run,
+        p,
+        unchecked,
+        broken="""
+            SELECT count(*) FROM imp_owner o
+            WHERE NOT EXISTS (SELECT 1 FROM properties x WHERE x.team_id = :t AND x.id = o.property_id)
+               OR NOT EXISTS (SELECT 1 FROM contacts x WHERE x.team_id = :t AND x.id = o.final_id)
+        """,
+        what="roles",
+    )
 
     # Points: unique per team by value; the first row that names one gives it its owner.
     await step("points")
@@ -629,7 +659,7 @@ async def merge(
             ),
         ),
     )
-    result = await run(
+    await run(
         text(
             """
             WITH added AS (
@@ -643,19 +673,24 @@ async def merge(
                        CASE WHEN dnc IS NOT NULL THEN :now END, :i
                 FROM imp_point WHERE existing_id IS NULL
                 ON CONFLICT (team_id, kind, value) DO NOTHING
-                RETURNING value, contact_id
-            ), touched AS (
-                INSERT INTO imp_touched SELECT DISTINCT i.property_id FROM added a
-                JOIN imp_point i ON i.value = a.value WHERE i.action = 'match'
+                RETURNING value
             )
-            SELECT count(*) FROM added a
-            WHERE :unchecked
-              AND NOT EXISTS (SELECT 1 FROM contacts x WHERE x.team_id = :t AND x.id = a.contact_id)
+            INSERT INTO imp_touched SELECT DISTINCT i.property_id FROM added a
+            JOIN imp_point i ON i.value = a.value WHERE i.action = 'match'
             """
         ),
-        {**p, "unchecked": unchecked},
+        p,
     )
-    await _references_checked(run, unchecked, result, "phones and emails")
+    await _references_checked(
+        run,
+        p,
+        unchecked,
+        broken="""
+            SELECT count(*) FROM imp_point i WHERE i.existing_id IS NULL
+              AND NOT EXISTS (SELECT 1 FROM contacts x WHERE x.team_id = :t AND x.id = i.contact_id)
+        """,
+        what="phones and emails",
+    )
     # A point the team already has keeps its owner; the skip tracer's facts refresh it, and
     # the DNC check date moves only when the file says something the point did not know.
     await run(

@@ -12,6 +12,10 @@ is missing (`imports.engine`). Only the owner, or a superuser, may set the repli
 On a server where the owner is neither, the function answers false and the import keeps the
 per-row checks.
 
+The replication role also skips ordinary triggers. The five on `properties` keep the board's
+counts and each lead's lookup row; they now fire whatever the role (`ENABLE ALWAYS`), so an
+unchecked insert of leads still writes both.
+
 Row security is not a trigger, so it stays on: each written row is still checked against the
 team. The function refuses a transaction with no team set. A local setting ends with its
 transaction, and a failed statement rolls it back.
@@ -31,6 +35,15 @@ revision: str = "0024"
 down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# Migrations 0010 (the board's counts) and 0019 (the lookup rows).
+PROPERTY_TRIGGERS = (
+    "property_stage_counts_inserted",
+    "property_stage_counts_deleted",
+    "property_stage_counts_updated",
+    "property_lookup_inserted",
+    "property_lookup_updated",
+)
 
 
 def upgrade() -> None:
@@ -52,7 +65,11 @@ def upgrade() -> None:
         $$
         """,
     )
+    for trigger in PROPERTY_TRIGGERS:
+        op.execute(f"alter table properties enable always trigger {trigger}")
 
 
 def downgrade() -> None:
+    for trigger in PROPERTY_TRIGGERS:
+        op.execute(f"alter table properties enable trigger {trigger}")
     op.execute("drop function reos_set_reference_checks(boolean)")
