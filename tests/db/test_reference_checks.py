@@ -75,11 +75,14 @@ async def test_the_app_turns_the_checks_off_for_its_team_only_and_row_security_s
 
 # What an import writes with the checks off, and the tables the triggers of those write.
 UNCHECKED_WRITES = (
-    "properties", "contacts", "property_contacts", "contact_points", "property_lookup", "property_stage_counts",
+    "properties", "contacts", "property_contacts", "contact_points",
+    "property_lookup", "property_stage_counts",
 )  # fmt: skip
 
 
-def test_every_trigger_on_what_an_unchecked_import_writes_fires_always(owner_conn: psycopg.Connection) -> None:
+def test_every_trigger_on_what_an_unchecked_import_writes_fires_always(
+    owner_conn: psycopg.Connection,
+) -> None:
     """The replication role skips ordinary triggers: one that kept derived rows (the board's
     counts, the lookup rows) would silently stop for an import. Each must be `ENABLE ALWAYS`."""
     rows = owner_conn.execute(
