@@ -580,10 +580,10 @@ async def merge(
     unchecked = await _references_unchecked(
         run,
         p,
+        # Each owner row names one of each (not de-duplicated: a bound is enough, and sorting a
+        # million owners to count them cost a second).
         counts="""
-            SELECT (SELECT count(*) FROM (SELECT DISTINCT property_id, final_id, role FROM imp_owner) o),
-                   (SELECT count(DISTINCT property_id) FROM imp_owner WHERE action = 'match')
-                   + (SELECT count(DISTINCT existing_id) FROM imp_owner)
+            SELECT count(*), count(*) FILTER (WHERE action = 'match') + count(existing_id) FROM imp_owner
         """,
         locks=(
             LOCK_SQL.format(
@@ -649,8 +649,7 @@ async def merge(
         run,
         p,
         counts="""
-            SELECT count(*), count(DISTINCT contact_id) FILTER (WHERE NOT new_contact)
-            FROM imp_point WHERE existing_id IS NULL
+            SELECT count(*), count(*) FILTER (WHERE NOT new_contact) FROM imp_point WHERE existing_id IS NULL
         """,
         locks=(
             LOCK_SQL.format(
