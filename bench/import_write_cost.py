@@ -4,7 +4,9 @@ Run `bench/import_1m.py --rows 1000000` once first: this reads the team it left 
 - `points`: `--rows` new phones for the team's contacts, inserted as the import does (in id
   order), as the schema is (as the owner, whom row security does not bind here); as the app
   role, so each row passes the team policy's check; with the direct key to `teams` that
-  migration 0022 dropped; and without the key to the row's import.
+  migration 0022 dropped; without the key to the row's import; with no per-row key check (the
+  replication role, as the import's big inserts write since migration 0024); and without the
+  primary key on `id` alone (the composite `(team_id, id)` stays).
 - `lookup`: `--rows` lookup rows (search vector, address and APN keys) for random leads, as the
   trigger on `properties` writes them; without the search vector's GIN; with a 64 MB GIN pending
   list cleaned at the end; and the three values computed into a plain temp table.
@@ -57,6 +59,9 @@ POINTS = {
     "without the key to imports": [
         "alter table contact_points drop constraint fk_contact_points_team_id_import_id_imports"
     ],
+    # As the import's big inserts now write (migration 0024): no per-row key checks at all.
+    "without the per-row key checks": ["set local session_replication_role = replica"],
+    "without the id-only primary key": ["alter table contact_points drop constraint pk_contact_points"],
 }
 
 LOOKUP_SOURCE = """
