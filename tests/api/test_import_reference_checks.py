@@ -181,3 +181,31 @@ async def test_an_owner_a_new_list_gives_phones_stays_until_the_import_commits(
             )
         )
     assert phones == {"+18135550001", "+18135557777"}
+
+
+async def test_new_phones_for_owners_the_team_has_keep_the_row_checks(
+    admin: Member, database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ten new phones, each for an owner already in the team: locking ten owners for ten rows
+    costs more than checking them row by row, so the insert keeps PostgreSQL's own checks."""
+    team = uuid.UUID(admin.team_id)
+    first = tmp_path / "first.csv"
+    first.write_bytes(csv_bytes(owners(10, "Bramble Row")))
+    await imports.import_path(database, team_id=team, path=str(first))
+
+    again = owners(10, "Bramble Row")
+    for n, row in enumerate(again, start=1):
+        row["Phone 2"] = f"(727) 555-{n:04d}"
+    second = tmp_path / "second.csv"
+    second.write_bytes(csv_bytes(again))
+    decisions = spy_on_decisions(monkeypatch)
+    done = await imports.import_path(database, team_id=team, path=str(second))
+
+    # Leads, contacts: nothing new; roles and points: every reference is to a row found.
+    assert decisions == [False, False, False, False]
+    assert done.counts["created"] == 0 and done.counts["updated"] == 10
+    async with team_session(database, team) as session:
+        phones = (
+            await session.execute(text("SELECT count(*) FROM contact_points WHERE kind = 'phone'"))
+        ).scalar()
+    assert phones == 20
