@@ -92,6 +92,7 @@ class OptOut(Base, TenantMixin):
         _member_fk("revoked_by_id"),
         _one_of("channel", CHANNELS, "channel_valid"),
         Index("ix_opt_outs_team_id_contact_id", "team_id", "contact_id"),
+        Index("ix_opt_outs_team_id_point_id", "team_id", "point_id"),
         Index("ix_opt_outs_team_id_value", "team_id", "value"),
     )
 
@@ -121,6 +122,8 @@ class ConsentRecord(Base, TenantMixin):
         _one_of("channel", CONSENT_CHANNELS, "channel_valid"),
         _one_of("action", CONSENT_ACTIONS, "action_valid"),
         Index("ix_consent_records_team_id_value_recorded_at", "team_id", "value", "recorded_at"),
+        Index("ix_consent_records_team_id_contact_id", "team_id", "contact_id"),
+        Index("ix_consent_records_team_id_point_id", "team_id", "point_id"),
     )
 
     contact_id: Mapped[uuid.UUID | None] = mapped_column()
@@ -227,6 +230,8 @@ class ReviewItem(Base, TenantMixin):
         _one_of("status", REVIEW_STATUSES, "status_valid"),
         Index("ix_review_items_team_id_status_due_at", "team_id", "status", "due_at"),
         Index("ix_review_items_team_id_value", "team_id", "value"),
+        Index("ix_review_items_team_id_contact_id", "team_id", "contact_id"),
+        Index("ix_review_items_team_id_point_id", "team_id", "point_id"),
     )
 
     contact_id: Mapped[uuid.UUID | None] = mapped_column()
@@ -259,6 +264,8 @@ class ContactAttempt(Base, TenantMixin):
         _one_of("outcome", OUTCOMES, "outcome_valid"),
         Index("ix_contact_attempts_team_id_contact_id_at", "team_id", "contact_id", "at"),
         Index("ix_contact_attempts_team_id_value_at", "team_id", "value", "at"),
+        Index("ix_contact_attempts_team_id_point_id", "team_id", "point_id"),
+        Index("ix_contact_attempts_team_id_property_id", "team_id", "property_id"),
     )
 
     channel: Mapped[str] = mapped_column(String(10))

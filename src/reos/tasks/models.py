@@ -37,6 +37,7 @@ class Task(Base, TenantMixin):
         Index("ix_tasks_team_id_assignee_id_status_due_at", "team_id", "assignee_id", "status", "due_at"),
         Index("ix_tasks_team_id_status_due_at", "team_id", "status", "due_at"),
         Index("ix_tasks_team_id_property_id", "team_id", "property_id"),
+        Index("ix_tasks_team_id_contact_id", "team_id", "contact_id"),
         # The periodic SLA sweep reads only open tasks not yet flagged.
         Index(
             "ix_tasks_open_due",
