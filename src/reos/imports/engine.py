@@ -240,8 +240,9 @@ class BrokenReferences(RuntimeError):
 # A big insert turns PostgreSQL's per-row foreign-key checks off (migration 0024) and checks its
 # rows' references in one join afterwards. The checks also lock each referenced row the import
 # did not write itself, so that nobody deletes it before the import commits. The insert locks
-# those rows first instead. Above one such row per ten rows to write, the per-row checks are the
-# cheaper way: a re-import into the same team finds nearly every row and writes few.
+# those rows first instead. Above one such row per ten rows to write, the per-row checks stay: a
+# re-import into the same team finds nearly every row and writes few, and locking every row it
+# found would cost more than checking the few it writes.
 LOCKS_PER_WRITTEN_ROW = 0.1
 
 # The ids as an array: an index probe each, whatever the planner believes of the team's size (an
