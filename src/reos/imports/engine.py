@@ -14,7 +14,9 @@ tables, then merge with set-based SQL — all inside the caller's transaction.
    facts refreshed), then roles and signals are added where missing.
 
 COPY FROM cannot write to tables under row-level security, so only the TEMP tables are copied
-into; every write to a tenant table is an INSERT … SELECT under the team's policy.
+into; every write to a tenant table is an INSERT … SELECT under the team's policy. The big
+inserts (leads, owners, roles, points) may run without PostgreSQL's per-row key checks: they lock
+what they reference first and count broken references after (`_references_unchecked`).
 """
 
 from __future__ import annotations
