@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from reos.db.session import Database, team_session
 from reos.imports import engine
 from reos.imports import service as imports
-from tests.api.test_imports import csv_bytes, lead, properties_of
+from tests.api.test_imports import csv_bytes, lead, on_merge_step, properties_of
 from tests.fixtures.api import Member
 
 Decisions = list[bool]
@@ -34,22 +34,6 @@ def spy_on_decisions(monkeypatch: pytest.MonkeyPatch) -> Decisions:
 
     monkeypatch.setattr(engine, "_references_unchecked", spy)
     return decisions
-
-
-def on_merge_step(monkeypatch: pytest.MonkeyPatch, hook: Any) -> None:
-    """Call `hook(session, step)` inside the merge's own transaction as each step starts."""
-    real_merge = engine.merge
-
-    async def merge(session: Any, **kwargs: Any) -> dict[str, int]:
-        announce = kwargs.pop("on_step")
-
-        async def both(name: str) -> None:
-            await announce(name)
-            await hook(session, name)
-
-        return await real_merge(session, on_step=both, **kwargs)
-
-    monkeypatch.setattr(engine, "merge", merge)
 
 
 def owners(count: int, street: str) -> list[dict[str, str]]:

@@ -956,25 +956,30 @@ async def test_progress_names_each_merge_step_in_order_and_clears_the_phase_at_t
         assert row is not None and row.phase is None
 
 
+def on_merge_step(monkeypatch: pytest.MonkeyPatch, hook: Any) -> None:
+    """Call `hook(session, step)` inside the merge's own transaction as each step starts."""
+    real_merge = engine.merge
+
+    async def merge(session: Any, **kwargs: Any) -> dict[str, int]:
+        announce = kwargs.pop("on_step")
+
+        async def both(name: str) -> None:
+            await announce(name)
+            await hook(session, name)
+
+        return await real_merge(session, on_step=both, **kwargs)
+
+    monkeypatch.setattr(engine, "merge", merge)
+
+
 async def test_a_failed_import_clears_its_phase(
     client: httpx.AsyncClient, admin: Member, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def broken(name: str) -> None:
+    async def broken(session: Any, name: str) -> None:
         if name == "owners":
             raise RuntimeError("the disk is full")
 
-    real_merge = engine.merge
-
-    async def merge(*args: Any, **kwargs: Any) -> dict[str, int]:
-        step = kwargs.pop("on_step")
-
-        async def both(name: str) -> None:
-            await step(name)
-            await broken(name)
-
-        return await real_merge(*args, on_step=both, **kwargs)
-
-    monkeypatch.setattr(engine, "merge", merge)
+    on_merge_step(monkeypatch, broken)
     response = await start(client, admin, csv_bytes([lead()]))
     await run_jobs()
     found = (await client.get(f"/api/v1/imports/{response.json()['id']}", headers=admin.headers)).json()

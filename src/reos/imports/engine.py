@@ -16,7 +16,7 @@ tables, then merge with set-based SQL — all inside the caller's transaction.
 COPY FROM cannot write to tables under row-level security, so only the TEMP tables are copied
 into; every write to a tenant table is an INSERT … SELECT under the team's policy. The big
 inserts (leads, owners, roles, points) may run without PostgreSQL's per-row key checks: they lock
-what they reference first and count broken references after (`_references_unchecked`).
+what they reference first and count broken references after (`_insert`).
 """
 
 from __future__ import annotations
@@ -253,9 +253,6 @@ LOCK_SQL = (
     "SELECT count(*) FROM (SELECT 1 FROM {table} WHERE team_id = :t "
     "AND id = ANY(ARRAY(SELECT DISTINCT x.id FROM ({ids}) AS x (id))) FOR KEY SHARE) x"
 )
-LOCK_IMPORT_SQL = (
-    "SELECT count(*) FROM (SELECT 1 FROM imports WHERE team_id = :t AND id = :i FOR KEY SHARE) x"
-)
 
 
 async def _references_unchecked(run: Run, p: dict[str, Any], *, counts: str, locks: tuple[str, ...]) -> bool:
@@ -270,13 +267,23 @@ async def _references_unchecked(run: Run, p: dict[str, Any], *, counts: str, loc
     return bool((await run(text("SELECT reos_set_reference_checks(false)"))).scalar())
 
 
-async def _references_checked(
-    run: Run, p: dict[str, Any], unchecked: bool, *, broken: str | None, what: str
+async def _insert(
+    run: Run,
+    p: dict[str, Any],
+    insert: Any,
+    *,
+    counts: str,
+    locks: tuple[str, ...] = (),
+    broken: str | None = None,
+    what: str,
 ) -> None:
-    """Turn the per-row checks back on after an unchecked insert, then count the rows it may have
-    written whose references do not exist (`broken`, over the staging rows the insert read: a
-    statement of its own, whose hash does not sit beside the insert's sort in memory). Any such
+    """Run one of the big inserts, with the per-row reference checks off where that pays
+    (`_references_unchecked`). Then the checks go back on, and `broken` counts the rows it may
+    have written whose references do not exist. It reads the staging rows the insert read, in a
+    statement of its own, so its hash does not sit beside the insert's sort in memory. Any such
     row fails the import."""
+    unchecked = await _references_unchecked(run, p, counts=counts, locks=locks)
+    await run(insert, p)
     if not unchecked:
         return
     await run(text("SELECT reos_set_reference_checks(true)"))
@@ -326,7 +333,7 @@ async def merge(
     await step("matching")
     # The import's own record, which every row it writes references: locked as the per-row
     # checks would lock it, since the big inserts below may skip those checks.
-    if (await run(text(LOCK_IMPORT_SQL), p)).scalar() != 1:
+    if (await run(text(LOCK_SQL.format(table="imports", ids="SELECT CAST(:i AS uuid)")), p)).scalar() != 1:
         raise BrokenReferences("the import's own record is gone; nothing was imported")
     # Sorts and hashes over a few hundred thousand staging rows stay in memory (the default 4 MB
     # spilled the window of the points insert to disk); for this transaction only.
@@ -398,17 +405,9 @@ async def merge(
     await step("properties")
     columns = ", ".join(FIELDS)
     # New leads reference their team, this import and the member who started it.
-    unchecked = await _references_unchecked(
+    await _insert(
         run,
         p,
-        counts="SELECT count(*), CASE WHEN CAST(:by AS uuid) IS NULL THEN 0 ELSE 1 END FROM imp_plan"
-        " WHERE action = 'create'",
-        locks=(
-            "SELECT count(*) FROM (SELECT 1 FROM memberships WHERE team_id = :t AND id = :by"
-            " FOR KEY SHARE) x",
-        ),
-    )
-    await run(
         text(
             f"""
             INSERT INTO properties (id, team_id, created_at, updated_at, stage_changed_at, stage, score,
@@ -421,13 +420,10 @@ async def merge(
             ORDER BY r.new_id
             """
         ),
-        p,
-    )
-    # The member who started the import was locked before the insert, if there is one.
-    await _references_checked(
-        run,
-        p,
-        unchecked,
+        counts="SELECT count(*), CASE WHEN CAST(:by AS uuid) IS NULL THEN 0 ELSE 1 END FROM imp_plan"
+        " WHERE action = 'create'",
+        locks=(LOCK_SQL.format(table="memberships", ids="SELECT CAST(:by AS uuid)"),),
+        # The member who started the import, locked before the insert if there is one.
         broken="""
             SELECT count(*) FROM imp_plan WHERE action = 'create' AND CAST(:by AS uuid) IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM memberships WHERE team_id = :t AND id = :by)
@@ -557,13 +553,9 @@ async def merge(
     )
     await run(text("ANALYZE imp_owner"))
     # A new contact references only its team and this import, both held since the start.
-    unchecked = await _references_unchecked(
+    await _insert(
         run,
         p,
-        counts="SELECT count(*), 0 FROM imp_owner WHERE existing_id IS NULL AND contact_id = final_id",
-        locks=(),
-    )
-    await run(
         text(
             """
             INSERT INTO contacts (id, team_id, created_at, updated_at, kind, first_name, last_name,
@@ -575,29 +567,14 @@ async def merge(
             ORDER BY contact_id
             """
         ),
-        p,
+        counts="SELECT count(*), 0 FROM imp_owner WHERE existing_id IS NULL AND contact_id = final_id",
+        what="contacts",
     )
-    await _references_checked(run, p, unchecked, broken=None, what="contacts")
     await step("roles")
     # The leads and contacts the import found in the team, which new roles may name.
-    unchecked = await _references_unchecked(
+    await _insert(
         run,
         p,
-        # Each owner row names one of each (not de-duplicated: a bound is enough, and sorting a
-        # million owners to count them cost a second).
-        counts="""
-            SELECT count(*), count(*) FILTER (WHERE action = 'match') + count(existing_id) FROM imp_owner
-        """,
-        locks=(
-            LOCK_SQL.format(
-                table="properties", ids="SELECT property_id FROM imp_owner WHERE action = 'match'"
-            ),
-            LOCK_SQL.format(
-                table="contacts", ids="SELECT existing_id FROM imp_owner WHERE existing_id IS NOT NULL"
-            ),
-        ),
-    )
-    await run(
         text(
             """
             WITH added AS (
@@ -613,12 +590,19 @@ async def merge(
             JOIN imp_plan f ON f.property_id = a.property_id WHERE f.action = 'match'
             """
         ),
-        p,
-    )
-    await _references_checked(
-        run,
-        p,
-        unchecked,
+        # Each owner row names one of each (not de-duplicated: a bound is enough, and sorting a
+        # million owners to count them cost a second).
+        counts="""
+            SELECT count(*), count(*) FILTER (WHERE action = 'match') + count(existing_id) FROM imp_owner
+        """,
+        locks=(
+            LOCK_SQL.format(
+                table="properties", ids="SELECT property_id FROM imp_owner WHERE action = 'match'"
+            ),
+            LOCK_SQL.format(
+                table="contacts", ids="SELECT existing_id FROM imp_owner WHERE existing_id IS NOT NULL"
+            ),
+        ),
         broken="""
             SELECT count(*) FROM imp_owner o
             WHERE NOT EXISTS (SELECT 1 FROM properties x WHERE x.team_id = :t AND x.id = o.property_id)
@@ -648,20 +632,9 @@ async def merge(
     await run(text("CREATE INDEX ON imp_point (value)"))
     await run(text("ANALYZE imp_point"))
     # The contacts the import found in the team, which new points may belong to.
-    unchecked = await _references_unchecked(
+    await _insert(
         run,
         p,
-        counts="""
-            SELECT count(*), count(*) FILTER (WHERE NOT new_contact) FROM imp_point WHERE existing_id IS NULL
-        """,
-        locks=(
-            LOCK_SQL.format(
-                table="contacts",
-                ids="SELECT contact_id FROM imp_point WHERE existing_id IS NULL AND NOT new_contact",
-            ),
-        ),
-    )
-    await run(
         text(
             """
             WITH added AS (
@@ -681,12 +654,15 @@ async def merge(
             JOIN imp_point i ON i.value = a.value WHERE i.action = 'match'
             """
         ),
-        p,
-    )
-    await _references_checked(
-        run,
-        p,
-        unchecked,
+        counts="""
+            SELECT count(*), count(*) FILTER (WHERE NOT new_contact) FROM imp_point WHERE existing_id IS NULL
+        """,
+        locks=(
+            LOCK_SQL.format(
+                table="contacts",
+                ids="SELECT contact_id FROM imp_point WHERE existing_id IS NULL AND NOT new_contact",
+            ),
+        ),
         broken="""
             SELECT count(*) FROM imp_point i WHERE i.existing_id IS NULL
               AND NOT EXISTS (SELECT 1 FROM contacts x WHERE x.team_id = :t AND x.id = i.contact_id)
