@@ -63,6 +63,7 @@ bench-http: setup
 
 bench-rescore: setup
 	REOS_DATA_DIR=var/bench-rescore $(BIN)/python bench/rescore.py --properties 1000000 --reuse
+	REOS_DATA_DIR=var/bench-rescore $(BIN)/python bench/score_preview.py
 
 .PHONY: bench-list
 bench: bench-list

@@ -634,6 +634,69 @@ async def test_part_ranges_split_the_team_evenly_and_cover_every_id(
         assert sum(lo <= probe and (hi is None or probe < hi) for lo, hi in ranges) == 1
 
 
+class _RolledBack(Exception):
+    """Ends a team session without committing what it wrote."""
+
+
+async def test_the_preview_read_in_parts_ranks_as_the_whole_team_would(
+    demo_team: tuple[Database, uuid.UUID], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The preview reads the team in id ranges on two connections and ranks from each part's
+    counts per score: its ranks, scores and counts must be exactly those of sorting every live
+    lead of the demo team by (score, id), before (the scores a rescoring writes today) and after
+    (those a rescoring under the proposal writes, rolled back)."""
+    from reos.scoring.jobs import rescore_in_parts
+    from reos.scoring.schemas import KindWeightIn, ScoringSettingsUpdate
+
+    database, team_id = demo_team
+    await rescore_in_parts(database, team_id=team_id)
+    proposal = ScoringSettingsUpdate(
+        weights={
+            "vacant": KindWeightIn(weight=100, half_life_days=30),
+            "absentee_owner": KindWeightIn(weight=0, half_life_days=365),
+        },
+        equity_gate_percent=60,
+    )
+    live = select(Property.id, Property.score).where(
+        Property.deleted_at.is_(None), Property.merged_into_id.is_(None)
+    )
+    async with team_session(database, team_id) as session:
+        before = {r.id: r.score for r in await session.execute(live)}
+        weights, gate = scoring.merged(await scoring.get_settings(session, team_id=team_id), proposal)
+    after: dict[uuid.UUID, int] = {}
+    with pytest.raises(_RolledBack):
+        async with team_session(database, team_id) as session:
+            await scoring.rescore(session, team_id=team_id, weights=weights, gate=gate, derive=False)
+            after.update({r.id: r.score for r in await session.execute(live)})
+            raise _RolledBack
+
+    limit = 10
+    by_before = sorted(before, key=lambda i: (-before[i], i))
+    by_after = sorted(after, key=lambda i: (-after[i], i))
+    rank_before = {i: n for n, i in enumerate(by_before, 1)}
+    rank_after = {i: n for n, i in enumerate(by_after, 1)}
+
+    def shown(i: uuid.UUID) -> tuple[uuid.UUID, int, int, int, int]:
+        return i, rank_before[i], rank_after[i], before[i], after[i]
+
+    expected_items = [shown(i) for i in by_after[:limit]]
+    expected_dropped = [shown(i) for i in by_before[:limit] if rank_after[i] > limit]
+    # The case is worth testing: leads leave the top, and the shown scores are shared by leads
+    # in other parts.
+    assert expected_dropped and len(set(after.values())) < len(after) // 10
+
+    monkeypatch.setattr(scoring, "LEADS_PER_PART", 37)
+    async with team_session(database, team_id) as session:
+        assert len(await scoring.part_ranges(session, team_id=team_id)) > 3
+        found = await scoring.preview(session, database, team_id=team_id, data=proposal, limit=limit)
+    got = [(r.property_id, r.rank_before, r.rank_after, r.score_before, r.score_after) for r in found.items]
+    assert got == expected_items
+    got = [(r.property_id, r.rank_before, r.rank_after, r.score_before, r.score_after) for r in found.dropped]
+    assert got == expected_dropped
+    assert found.total == len(before)
+    assert found.changed == sum(before[i] != after[i] for i in before) > 0
+
+
 def test_derived_rules_are_documented() -> None:
     doc = scoring.__doc__ or ""
     assert f"{rules.HIGH_EQUITY_PERCENT} %" in doc and f"{rules.LONG_TENURE_YEARS} or more years" in doc

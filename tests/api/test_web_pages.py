@@ -8,7 +8,16 @@ import httpx
 import psycopg
 
 from reos.db.session import Database
-from tests.fixtures.api import PASSWORD, Member, add_member, last_email_to, register, token_in, unique_email
+from tests.fixtures.api import (
+    PASSWORD,
+    Member,
+    add_member,
+    create_property,
+    last_email_to,
+    register,
+    token_in,
+    unique_email,
+)
 
 HTML = {"Accept": "text/html"}
 HTMX = {"HX-Request": "true", "Accept": "text/html"}
@@ -316,3 +325,35 @@ async def test_dashboard_live_region_reloads_alone(client: httpx.AsyncClient, ad
     assert live.status_code == 200
     assert "<html" not in live.text and 'class="kpis"' in live.text
     assert 'data-kpi="properties">1<' in live.text and "9 ELM ST" in live.text
+
+
+async def test_the_scoring_page_asks_for_its_ranking_once_shown(
+    client: httpx.AsyncClient, admin: Member, database: Database
+) -> None:
+    """Ranking a large team takes seconds, so the page arrives without it and asks: an editor's
+    page for the form's weights, a reader's for the saved ones. Each sees its own team only."""
+    fields = {"city": "Tampa", "state": "FL", "zip_code": "33610"}
+    await create_property(client, admin, {"address": "12 Heron Way", **fields})
+    other = await register(client)
+    await create_property(client, other, {"address": "99 Kestrel Ct", **fields})
+    agent = await add_member(client, database, admin, role="agent")
+
+    csrf = await web_login(client, admin.email)
+    page = await client.get("/scoring")
+    assert page.status_code == 200 and "Ranking the leads" in page.text
+    assert 'hx-post="/scoring/preview"' in page.text and "12 HERON WAY" not in page.text
+    weights = dict(re.findall(r'name="((?:weight|half_life)__\w+)" value="(\d+)"', page.text))
+    assert len(weights) > 20
+    ranked = await client.post(
+        "/scoring/preview", data={"csrf_token": csrf, **weights, "equity_gate_percent": "20"}, headers=HTMX
+    )
+    assert ranked.status_code == 200 and "12 HERON WAY" in ranked.text and "99 KESTREL CT" not in ranked.text
+
+    csrf = await web_login(client, agent.email)
+    page = await client.get("/scoring")
+    assert 'hx-get="/scoring/preview"' in page.text and 'hx-post="/scoring/preview"' not in page.text
+    saved = await client.get("/scoring/preview", headers=HTMX)
+    assert saved.status_code == 200 and "12 HERON WAY" in saved.text and "99 KESTREL CT" not in saved.text
+    assert "of 1 leads change score" in saved.text.replace("</strong><span>", " ").replace("<strong>", "")
+    refused = await client.post("/scoring/preview", data={"csrf_token": csrf, **weights}, headers=HTMX)
+    assert refused.status_code == 403 and "CSRF" not in refused.text

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
-from reos.deps import Editor, Reader, ScoreWeightsEditor, SessionDep
+from reos.deps import Editor, Reader, ScoreWeightsEditor, SessionDep, get_database
 from reos.kit.routing import DocstringRoute
 from reos.scoring import service as scoring
 from reos.scoring.schemas import (
@@ -167,10 +167,13 @@ async def update_settings(
 
 
 @router.post("/preview")
-async def preview(body: PreviewRequest, principal: ScoreWeightsEditor, session: SessionDep) -> PreviewRead:
+async def preview(
+    body: PreviewRequest, request: Request, principal: ScoreWeightsEditor, session: SessionDep
+) -> PreviewRead:
     """Show how the top leads would change under proposed weights, writing nothing."""
     found = await scoring.preview(
         session,
+        get_database(request),
         team_id=principal.team_id,
         data=ScoringSettingsUpdate(weights=body.weights, equity_gate_percent=body.equity_gate_percent),
         limit=body.limit,

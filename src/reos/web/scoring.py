@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from reos.auth.principal import Principal
-from reos.deps import Editor, Reader, ScoreWeightsEditor, SessionDep
+from reos.deps import Editor, Reader, ScoreWeightsEditor, SessionDep, get_database
 from reos.errors import AppError
 from reos.jobs import service as jobs
 from reos.scoring import rules
@@ -242,12 +242,6 @@ async def _page(
     settings = await scoring.get_settings(session, team_id=principal.team_id)
     values = values or _form_values(settings)
     errors = errors or {}
-    preview = None
-    if not errors:
-        try:
-            preview = await scoring.preview(session, team_id=principal.team_id, data=_update_from(values))
-        except ValidationError:
-            preview = None
     return await page(
         request,
         "scoring.html",
@@ -259,7 +253,6 @@ async def _page(
         values=values,
         errors=errors,
         error=error,
-        preview=preview,
         status_code=status_code,
         **await _status(principal, session),
     )
@@ -268,6 +261,30 @@ async def _page(
 @router.get("/scoring")
 async def scoring_page(request: Request, principal: Reader, session: SessionDep) -> HTMLResponse:
     return await _page(request, principal, session)
+
+
+def _preview_partial(
+    request: Request, principal: Principal, found: scoring.Preview, values: dict[str, str]
+) -> HTMLResponse:
+    return partial(
+        request,
+        "scoring_preview.html",
+        principal=principal,
+        preview=found,
+        preview_errors={},
+        hints=_rows(values, {}),
+    )
+
+
+# The page asks for its preview once it is shown (a million leads take seconds to rank):
+# a reader's under the saved weights, an editor's under the form's values.
+@router.get("/scoring/preview")
+async def saved_preview_partial(request: Request, principal: Reader, session: SessionDep) -> HTMLResponse:
+    settings = await scoring.get_settings(session, team_id=principal.team_id)
+    found = await scoring.preview(
+        session, get_database(request), team_id=principal.team_id, data=ScoringSettingsUpdate()
+    )
+    return _preview_partial(request, principal, found, _form_values(settings))
 
 
 @router.post("/scoring/preview")
@@ -286,15 +303,8 @@ async def preview_partial(
             preview_errors=field_errors(exc),
             hints=_rows(values, {}),
         )
-    found = await scoring.preview(session, team_id=principal.team_id, data=data)
-    return partial(
-        request,
-        "scoring_preview.html",
-        principal=principal,
-        preview=found,
-        preview_errors={},
-        hints=_rows(values, {}),
-    )
+    found = await scoring.preview(session, get_database(request), team_id=principal.team_id, data=data)
+    return _preview_partial(request, principal, found, values)
 
 
 @router.post("/scoring")
