@@ -2,7 +2,7 @@
 
 Nothing is held whole: CSV is decoded line by line (UTF-8 first, then Windows-1252, then
 Latin-1, so one badly encoded row does not spoil the file; UTF-16 with a byte order mark, as
-Excel saves "Unicode Text", whole), XLSX is read by openpyxl in read-only mode, row by row.
+Excel saves "Unicode Text", whole), XLSX is parsed as it is inflated, row by row (`xlsx`).
 """
 
 from __future__ import annotations
@@ -10,13 +10,12 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import IO, Any
+from typing import IO
 
 from reos.errors import AppError, Unprocessable
+from reos.imports import xlsx
 
 SNIFF_BYTES = 64 * 1024
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -179,31 +178,17 @@ def _csv(stream: IO[bytes]) -> Table:
     return _checked(Table("csv", headers or [], records, delimiter))
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
 # A header row further down than this is not looked for when choosing among a workbook's sheets.
 HEADER_SEARCH_ROWS = 50
 # How much of a sheet name an error message repeats (a name is whatever the workbook says).
 SHEET_NAME_SHOWN = 100
 
 
-def _first_filled(rows: Iterator[tuple[Any, ...]], limit: int | None = None) -> list[str] | None:
+def _first_filled(rows: Iterator[list[str]], limit: int | None = None) -> list[str] | None:
     for seen, row in enumerate(rows):
         if limit is not None and seen >= limit:
             return None
-        cells = [_cell(v).strip() for v in row]
+        cells = [cell.strip() for cell in row]
         if any(cells):
             return cells
     return None
@@ -212,60 +197,65 @@ def _first_filled(rows: Iterator[tuple[Any, ...]], limit: int | None = None) -> 
 def _xlsx(stream: IO[bytes], sheet: str | None, wanted: Callable[[list[str]], bool] | None) -> Table:
     """The named worksheet, else the first whose header row `wanted` accepts, else the first with
     a header row: a workbook often opens on a notes or summary sheet before the list."""
-    import openpyxl  # type: ignore[import-untyped]
-
     try:
-        book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        book = xlsx.Workbook(stream)
+    except xlsx.NotAWorkbook as exc:
         raise UnsupportedFile(
-            "the file looks like a ZIP archive but is not a readable XLSX workbook",
+            f"the file looks like a ZIP archive but is not a readable XLSX workbook: {exc}",
             details={"field": "file", "accepted": ["csv", "xlsx"]},
         ) from exc
     try:
-        names = [ws.title for ws in book.worksheets]
+        sheets = {s.name: s for s in book.sheets}
+        names = list(sheets)
         if not names:
             raise Unprocessable("the workbook has no worksheet", details={"field": "file"})
         if sheet is not None:
-            if sheet not in names:
+            if sheet not in sheets:
                 raise Unprocessable(
                     f"the workbook has no sheet named {sheet[:SHEET_NAME_SHOWN]!r}; its sheets are "
                     + ", ".join(repr(n) for n in names),
                     details={"field": "sheet", "sheets": names},
                 )
-            chosen = sheet
+            chosen = sheets[sheet]
         else:
-            chosen = _choose_sheet(book, names, wanted)
-        values = book[chosen].iter_rows(values_only=True)
+            chosen = _choose_sheet(book, wanted)
+        values = _readable(book.rows(chosen), chosen.name)
         headers = _first_filled(values)
 
         def rows() -> Iterator[list[str]]:
             try:
-                for row in values:
-                    yield [_cell(v) for v in row]
+                yield from values
             finally:
                 book.close()
 
-        return _checked(Table("xlsx", headers or [], rows(), sheets=names, sheet=chosen))
+        return _checked(Table("xlsx", headers or [], rows(), sheets=names, sheet=chosen.name))
     except BaseException:
         # The rows' own close never runs for a table refused before its first row.
         book.close()
         raise
 
 
-def _choose_sheet(book: Any, names: list[str], wanted: Callable[[list[str]], bool] | None) -> str:
-    if len(names) == 1:
-        return names[0]
-    first_filled: str | None = None
+def _readable(rows: Iterator[list[str]], name: str) -> Iterator[list[str]]:
+    """A worksheet's rows; XML that breaks off is a 422 naming the sheet, not a crash."""
+    try:
+        yield from rows
+    except xlsx.NotAWorkbook as exc:
+        raise Unprocessable(str(exc), details={"field": "file", "sheet": name[:SHEET_NAME_SHOWN]}) from exc
+
+
+def _choose_sheet(book: xlsx.Workbook, wanted: Callable[[list[str]], bool] | None) -> xlsx.Sheet:
+    if len(book.sheets) == 1:
+        return book.sheets[0]
+    first_filled: xlsx.Sheet | None = None
     # Visible sheets first: a hidden one holds lookups or an old copy more often than the list.
-    hidden = [n for n in names if getattr(book[n], "sheet_state", "visible") != "visible"]
-    for name in [n for n in names if n not in hidden] + hidden:
-        headers = _first_filled(book[name].iter_rows(values_only=True), HEADER_SEARCH_ROWS)
+    for candidate in sorted(book.sheets, key=lambda s: not s.visible):
+        headers = _first_filled(_readable(book.rows(candidate), candidate.name), HEADER_SEARCH_ROWS)
         if headers is None:
             continue
         if wanted is None or wanted(headers):
-            return name
-        first_filled = first_filled or name
-    return first_filled or names[0]
+            return candidate
+        first_filled = first_filled or candidate
+    return first_filled or book.sheets[0]
 
 
 def _checked(table: Table) -> Table:
