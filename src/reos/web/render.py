@@ -51,11 +51,15 @@ def money(value: Decimal | int | float | None, compact: bool = False) -> str:
     if value is None:
         return "—"
     amount = Decimal(value)
-    if compact and abs(amount) >= 1_000_000:
-        return f"${amount / 1_000_000:,.1f}M"
-    if compact and abs(amount) >= 10_000:
-        return f"${amount / 1000:,.0f}k"
-    return f"${amount:,.0f}"
+    sign, amount = ("-" if amount < 0 else ""), abs(amount)
+    if compact and amount >= 1_000_000_000:
+        return f"{sign}${amount / 1_000_000_000:,.1f}B"
+    if compact and amount >= 1_000_000:
+        return f"{sign}${amount / 1_000_000:,.1f}M"
+    if compact and amount >= 10_000:
+        return f"{sign}${amount / 1000:,.0f}k"
+    whole = f"{amount:,.0f}"
+    return f"{sign if whole != '0' else ''}${whole}"
 
 
 def _number(value: int | Decimal | None) -> str:
