@@ -208,3 +208,18 @@ def test_a_broken_worksheet_is_a_clear_422_and_a_non_workbook_a_415() -> None:
         z.writestr("readme.txt", "hello")
     with pytest.raises(reader.UnsupportedFile, match=r"no part xl/workbook\.xml"):
         reader.open_table(io.BytesIO(not_a_book.getvalue()), "list.xlsx")
+
+
+def test_values_no_calendar_holds_and_malformed_numbers_are_read_not_raised() -> None:
+    styles = '<cellXfs><xf numFmtId="x"/><xf numFmtId="14"/><xf numFmtId="46"/></cellXfs>'
+    sheet = (
+        '<row r="x"><c s="1"><v>1e300</v></c><c s="1"><v>nan</v></c><c s="2"><v>1e300</v></c>'
+        '<c s="0"><v>12</v></c><c s="7"><v>3.50</v></c><c t="s"><v>-1</v></c></row>'
+        '<row r="1"><c s="1"><v>-5</v></c></row>'
+    )
+    book = xlsx.Workbook(io.BytesIO(_workbook(sheet, styles=styles)))
+    try:
+        rows = list(book.rows(book.sheets[0]))
+    finally:
+        book.close()
+    assert rows == [["1e+300", "nan", "1e+300", "12", "3.5", ""], ["1899-12-25"]]

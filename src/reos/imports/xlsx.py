@@ -205,7 +205,7 @@ class Workbook:
         formats: dict[int, bool] = {}
         cell_formats = root.find(ns + "cellXfs")
         for index, xf in enumerate(cell_formats if cell_formats is not None else ()):
-            number = int(xf.get("numFmtId", "0") or 0)
+            number = _whole(xf.get("numFmtId"), 0)
             if number in custom:
                 dated, elapsed = _shows_date(custom[number])
             else:
@@ -237,7 +237,7 @@ class Workbook:
                     for _, element in events:
                         if element.tag != row_tag:
                             continue
-                        number = int(element.get("r") or expected)
+                        number = _whole(element.get("r"), expected)
                         while expected < number:
                             yield []
                             expected += 1
@@ -297,17 +297,19 @@ class Workbook:
         return self._date(serial, elapsed=shown)
 
     def _date(self, serial: float, *, elapsed: bool) -> str:
-        days, fraction = divmod(serial, 1)
-        clock = timedelta(milliseconds=round(fraction * 86_400_000))
-        if elapsed:
-            return str(timedelta(days=days) + clock)
-        if 0 <= serial < 1 and clock.days == 0:
-            return str((datetime.min + clock).time())
-        if self._epoch is _EPOCH_1900 and 0 < serial < 60:
-            days += 1  # Excel counts a 29 February 1900 that never was
+        """A serial day count under a date or time format; as a number when no calendar holds it
+        (NaN, infinity, past the year 9999)."""
         try:
+            days, fraction = divmod(serial, 1)
+            clock = timedelta(milliseconds=round(fraction * 86_400_000))
+            if elapsed:
+                return str(timedelta(days=days) + clock)
+            if 0 <= serial < 1 and clock.days == 0:
+                return str((datetime.min + clock).time())
+            if self._epoch is _EPOCH_1900 and 0 < serial < 60:
+                days += 1  # Excel counts a 29 February 1900 that never was
             moment = self._epoch + timedelta(days=days) + clock
-        except OverflowError:
+        except (OverflowError, ValueError):
             return str(serial)
         return moment.date().isoformat() if moment.time() == datetime.min.time() else moment.isoformat()
 
@@ -319,6 +321,11 @@ def _text(element: ET.Element, ns: str) -> str:
     if plain is not None:
         return plain.text or ""
     return "".join(run.findtext(ns + "t") or "" for run in element.iter(ns + "r"))
+
+
+def _whole(text: str | None, default: int) -> int:
+    """A count or an index the XML writes as digits; `default` when it is missing or is not."""
+    return int(text) if text is not None and text.isdigit() else default
 
 
 def _column(ref: str) -> int:
