@@ -552,6 +552,30 @@ async def test_a_nul_byte_in_a_cell_is_dropped_not_a_failed_import(
     assert [o["contact"]["first_name"] for o in owners.json() if o["role"] == "owner"] == ["Dana"]
 
 
+async def test_backslashes_and_line_breaks_in_cells_land_as_written(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    """Values go to PostgreSQL as COPY text, where a backslash, a tab or a line break must be
+    escaped and anything else must not be: the normaliser escapes only values that need it."""
+    data = csv_bytes(
+        [
+            lead(**{"Owner 1 First Name": "O\\Brien", "APN": "A\\1001"}),
+            lead(**{"Property Address": "9 Elm St", "APN": "N-2", "Owner 1 Last Name": "Núñez\nLópez"}),
+        ]
+    )
+    body = await imported(client, admin, data)
+    assert body["counts"]["created"] == 2 and body["counts"]["errors"] == 0
+    found = {p["apn"]: p for p in await properties_of(client, admin)}
+    assert set(found) == {"A\\1001", "N-2"}
+    names = []
+    for apn in ("A\\1001", "N-2"):
+        owners = await client.get(f"/api/v1/properties/{found[apn]['id']}/contacts", headers=admin.headers)
+        names += [(o["contact"]["first_name"], o["contact"]["last_name"]) for o in owners.json()]
+    # A line break inside a name is whitespace, folded into one space like any other run of it.
+    assert ("O\\Brien", lead()["Owner 1 Last Name"]) in names
+    assert (lead()["Owner 1 First Name"], "Núñez López") in names
+
+
 async def test_on_duplicate_update_versus_skip_and_skip_trace_facts(
     client: httpx.AsyncClient, admin: Member, database: Database
 ) -> None:

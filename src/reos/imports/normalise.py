@@ -680,6 +680,10 @@ def _text(value: Any) -> str:
     if value is None:
         return "\\N"
     if isinstance(value, str):
+        # Most values hold nothing to escape: two scans in C, not a translation through a dict
+        # (a sixth of the normaliser's time).
+        if "\\" not in value and value.isprintable():
+            return value
         return value.translate(_ESCAPES)
     if isinstance(value, bool):
         return "t" if value else "f"
