@@ -75,6 +75,7 @@ bench-list: setup
 bench: bench-import
 bench-import: setup
 	PYTHONPATH=. REOS_DATA_DIR=var/bench-import $(BIN)/python bench/import_1m.py --rows 1000000
+	PYTHONPATH=. $(BIN)/python bench/read_xlsx.py --csv var/leads-100k.csv --xlsx var/leads-100k.xlsx
 
 # Re-lock after editing dependencies in pyproject.toml.
 lock:

@@ -1,16 +1,17 @@
 """Reading a lead list as an XLSX workbook, against baselines in the same run. No database.
 
-The workbook is written from the CSV lead list (`bench/leadgen.py`'s) the way list tools write
-theirs (openpyxl's write-only mode: every string inline, no `<dimension>`), after a one-row note
-sheet, unless it exists. Then, CPU seconds in this process with the app imported, as the import's
-feeding process has it:
+The workbook is written from the CSV lead list (`bench/leadgen.py`'s, generated with 100,000 rows
+if it is missing) the way list tools write theirs (openpyxl's write-only mode: every string
+inline, no `<dimension>`), after a one-row note sheet, unless it exists. Then, CPU seconds in this
+process with the app imported, as the import's feeding process has it (`reader_maxrss_mib` is the
+process's peak so far: run again once the files exist for the reader's own):
 - `reader`: the import's reader (`reos.imports.service.open_table`, the sheet chosen by its header
   row), every row;
 - `inflate`: only inflating the worksheet's XML out of the archive (the floor of any reader);
 - `expat`: inflating and parsing it with no handler (the floor of any XML reader in Python);
 - `openpyxl`: openpyxl's read-only reader of the same sheet, values only (the reader before).
 
-    .venv/bin/python bench/read_xlsx.py --csv var/leads-100k.csv --xlsx var/leads-100k.xlsx
+    PYTHONPATH=. .venv/bin/python bench/read_xlsx.py --csv var/leads-100k.csv --xlsx var/leads-100k.xlsx
 """
 
 from __future__ import annotations
@@ -56,6 +57,11 @@ def main() -> None:
     parser.add_argument("--no-openpyxl", action="store_true")
     args = parser.parse_args()
     report: dict[str, Any] = {}
+    if not args.csv.exists():
+        from bench.leadgen import generate
+
+        args.csv.parent.mkdir(parents=True, exist_ok=True)
+        generate(args.csv, rows=100_000)
     if not args.xlsx.exists():
         report["write_s"], _ = _timed(lambda: write_workbook(args.csv, args.xlsx))
     report["bytes"] = args.xlsx.stat().st_size
