@@ -281,7 +281,7 @@ def reuse(owner_libpq: str, n: int) -> uuid.UUID | None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--properties", type=int, default=1_000_000)
-    parser.add_argument("--connections", type=int, default=scoring_jobs.CONNECTIONS)
+    parser.add_argument("--connections", type=int, default=scoring.PART_CONNECTIONS)
     parser.add_argument("--parts", type=int, default=None, help="default: one per 40,000 leads")
     parser.add_argument(
         "--one-transaction",

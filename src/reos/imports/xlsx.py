@@ -24,7 +24,7 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import IO, cast
+from typing import IO, Literal, cast
 from xml.etree import ElementTree as ET
 
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -170,26 +170,17 @@ class Workbook:
 
     def _shared_strings(self, part: str) -> SharedStrings:
         strings = SharedStrings()
-        with self._zip.open(part) as member:
-            parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
-            root: ET.Element | None = None
-            ns = item = ""
-            while block := member.read(READ_BYTES):
-                try:
-                    parser.feed(block)
-                    # Start and end events only, each of which carries its element.
-                    events = cast(Iterator[tuple[str, ET.Element]], parser.read_events())
-                    for event, element in events:
-                        if root is None:
-                            root, ns = element, _namespace(element.tag)
-                            item = ns + "si"
-                        elif event == "end" and element.tag == item:
-                            strings.append(_text(element, ns))
-                            # The items read go from the tree: a list of millions would keep
-                            # as many empty elements.
-                            root.clear()
-                except ET.ParseError as exc:
-                    raise NotAWorkbook(f"the workbook's part {part} is not well-formed XML ({exc})") from exc
+        root: ET.Element | None = None
+        ns = item = ""
+        for event, element in _events(self._zip, part, ("start", "end"), f"the workbook's part {part}"):
+            if root is None:
+                root, ns = element, _namespace(element.tag)
+                item = ns + "si"
+            elif event == "end" and element.tag == item:
+                strings.append(_text(element, ns))
+                # The items read go from the tree: a list of millions would keep as many empty
+                # elements.
+                root.clear()
         return strings
 
     def _styles(self, part: str) -> dict[int, bool]:
@@ -217,37 +208,22 @@ class Workbook:
     def rows(self, sheet: Sheet) -> Iterator[list[str]]:
         """The sheet's rows from the first, a missing row as an empty list, each row's cells
         up to its last written one (a missing cell is "")."""
-        try:
-            member = self._zip.open(sheet.part)
-        except KeyError as exc:
-            raise NotAWorkbook(f"the workbook has no part {sheet.part}") from exc
-        with member:
-            # End events only: a start event per cell doubled the parser's work. Each row read
-            # is cleared; its empty shell stays in the tree (~80 bytes, ~85 MB at Excel's
-            # 1,048,576 rows), since an end event does not reach its parent.
-            parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("end",))
-            ns = self._ns  # a worksheet speaks its workbook's dialect (transitional or strict)
-            row_tag, cell_tag = ns + "row", ns + "c"
-            expected = 1
-            while block := member.read(READ_BYTES):
-                try:
-                    parser.feed(block)
-                    # End events only, each of which carries its element.
-                    events = cast(Iterator[tuple[str, ET.Element]], parser.read_events())
-                    for _, element in events:
-                        if element.tag != row_tag:
-                            continue
-                        number = _whole(element.get("r"), expected)
-                        while expected < number:
-                            yield []
-                            expected += 1
-                        expected = number + 1
-                        yield self._cells(element, cell_tag, ns)
-                        element.clear()
-                except ET.ParseError as exc:
-                    raise NotAWorkbook(
-                        f"the worksheet {sheet.name!r} is not well-formed XML ({exc})"
-                    ) from exc
+        ns = self._ns  # a worksheet speaks its workbook's dialect (transitional or strict)
+        row_tag, cell_tag = ns + "row", ns + "c"
+        expected = 1
+        # End events only: a start event per cell doubled the parser's work. Each row read is
+        # cleared; its empty shell stays in the tree (~80 bytes, ~85 MB at Excel's 1,048,576
+        # rows), since an end event does not reach its parent.
+        for _, element in _events(self._zip, sheet.part, ("end",), f"the worksheet {sheet.name!r}"):
+            if element.tag != row_tag:
+                continue
+            number = _whole(element.get("r"), expected)
+            while expected < number:
+                yield []
+                expected += 1
+            expected = number + 1
+            yield self._cells(element, cell_tag, ns)
+            element.clear()
 
     def _cells(self, row: ET.Element, cell_tag: str, ns: str) -> list[str]:
         cells: list[str] = []
@@ -312,6 +288,27 @@ class Workbook:
         except (OverflowError, ValueError):
             return str(serial)
         return moment.date().isoformat() if moment.time() == datetime.min.time() else moment.isoformat()
+
+
+def _events(
+    book: zipfile.ZipFile, part: str, kinds: tuple[Literal["start", "end"], ...], what: str
+) -> Iterator[tuple[str, ET.Element]]:
+    """The parser's `kinds` of events over a part as it is inflated, `READ_BYTES` at a time;
+    XML that breaks off is `NotAWorkbook` naming `what`."""
+    try:
+        member = book.open(part)
+    except KeyError as exc:
+        raise NotAWorkbook(f"the workbook has no part {part}") from exc
+    with member:
+        parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=kinds)
+        while block := member.read(READ_BYTES):
+            try:
+                parser.feed(block)
+                # Start and end events only, each of which carries its element.
+                events = list(cast(Iterator[tuple[str, ET.Element]], parser.read_events()))
+            except ET.ParseError as exc:
+                raise NotAWorkbook(f"{what} is not well-formed XML ({exc})") from exc
+            yield from events
 
 
 def _text(element: ET.Element, ns: str) -> str:

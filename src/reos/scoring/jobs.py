@@ -10,14 +10,13 @@ lock, so a waiting score-only run never swallows an import's full one, and one e
 the two never run at once.
 
 A team is rescored in parts (ranges of property ids, about `scoring.LEADS_PER_PART` leads each) on
-`CONNECTIONS` connections at once, each part in its own transaction: rescoring is idempotent, so
+`scoring.PART_CONNECTIONS` connections at once, each part in its own transaction: rescoring is idempotent, so
 a part committed before a failure is simply rescored again (to the same result) by the retry.
 Progress is reported per part.
 """
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -38,8 +37,6 @@ from reos.kit import clock
 from reos.scoring import service as scoring
 
 LABEL = "Rescoring leads"
-# Two statements at once keep two cores busy; more only queue behind each other.
-CONNECTIONS = 2
 
 
 @dataclass(frozen=True)
@@ -55,7 +52,7 @@ async def rescore_in_parts(
     team_id: uuid.UUID,
     at: datetime | None = None,
     parts: int | None = None,
-    connections: int = CONNECTIONS,
+    connections: int = scoring.PART_CONNECTIONS,
     progress: Callable[[int, int], Awaitable[None]] | None = None,
     derive: bool = True,
 ) -> TeamRescore:
@@ -65,37 +62,29 @@ async def rescore_in_parts(
     async with team_session(database, team_id) as session:
         settings = await scoring.get_settings(session, team_id=team_id)
         bounds = await scoring.part_ranges(session, team_id=team_id, parts=parts)
-    parts = len(bounds)
-    ranges = iter(bounds)
-    totals = scoring.RescoreResult(0, 0, 0)
     done = 0
 
-    async def work() -> None:
-        nonlocal done, totals
-        for ids in ranges:  # shared: each part is taken by one of the connections
-            async with team_session(database, team_id) as session:
-                result = await scoring.rescore(
-                    session,
-                    team_id=team_id,
-                    at=at,
-                    ids=ids,
-                    weights=settings.weights,
-                    gate=settings.equity_gate_percent,
-                    derive=derive,
-                )
-            totals += result
-            done += 1
-            if progress is not None:
-                await progress(done, parts)
+    async def part(session: AsyncSession, ids: scoring.IdRange) -> scoring.RescoreResult:
+        return await scoring.rescore(
+            session,
+            team_id=team_id,
+            at=at,
+            ids=ids,
+            weights=settings.weights,
+            gate=settings.equity_gate_percent,
+            derive=derive,
+        )
 
-    try:
-        async with asyncio.TaskGroup() as group:
-            for _ in range(max(1, min(connections, parts))):
-                group.create_task(work())
-    except ExceptionGroup as failed:
-        # The job's retry list must see the part's own error, not the group around it.
-        raise failed.exceptions[0] from failed
-    return TeamRescore(totals, parts, settings.version)
+    async def committed(_: scoring.RescoreResult) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            await progress(done, len(bounds))
+
+    results = await scoring.each_part(
+        database, team_id=team_id, ranges=bounds, work=part, connections=connections, done=committed
+    )
+    return TeamRescore(sum(results, scoring.RescoreResult(0, 0, 0)), len(bounds), settings.version)
 
 
 # A lost connection or a deadlock with a writer outside the leads lock (a merge of two leads)

@@ -26,10 +26,10 @@ import asyncio
 import re
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -572,6 +572,45 @@ async def part_ranges(
     return list(zip(lows, highs, strict=True))
 
 
+# Two statements at once keep two cores busy; more only queue behind each other.
+PART_CONNECTIONS = 2
+T = TypeVar("T")
+
+
+async def each_part(
+    database: Database,
+    *,
+    team_id: uuid.UUID,
+    ranges: Sequence[IdRange],
+    work: Callable[[AsyncSession, IdRange], Awaitable[T]],
+    connections: int = PART_CONNECTIONS,
+    done: Callable[[T], Awaitable[None]] | None = None,
+) -> list[T]:
+    """`work` on each id range, `connections` ranges at a time, each in a transaction of its own
+    scoped to the team; `done(result)` once a range's transaction has committed. The results
+    come back in the order of `ranges`."""
+    results: list[T | None] = [None] * len(ranges)
+    pending = iter(enumerate(ranges))
+
+    async def worker() -> None:
+        for index, ids in pending:  # shared: each range is taken by one of the connections
+            async with team_session(database, team_id) as session:
+                result = await work(session, ids)
+            results[index] = result
+            if done is not None:
+                await done(result)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for _ in range(max(1, min(connections, len(ranges)))):
+                group.create_task(worker())
+    except ExceptionGroup as failed:
+        # Callers (a job's retry list, the request's error handler) must see the part's own
+        # error, not the group around it.
+        raise failed.exceptions[0] from failed
+    return cast(list[T], results)
+
+
 async def rescore_team(
     session: AsyncSession, *, team_id: uuid.UUID, at: datetime | None = None, derive: bool = True
 ) -> RescoreResult:
@@ -830,10 +869,6 @@ class Preview:
     total: int
 
 
-# A preview reads its parts on this many connections at once, as a rescoring does.
-PREVIEW_CONNECTIONS = 2
-
-
 async def preview(
     session: AsyncSession,
     database: Database,
@@ -845,8 +880,7 @@ async def preview(
     """How the top `limit` would change under proposed weights: ranks and scores before and
     after, both computed now from the same signals, in SQL, writing nothing. Ranks order by
     score, then age (id), as the list does. The settings come from `session`; the team is read
-    part by part (`_PREVIEW_PART_SQL`) on `PREVIEW_CONNECTIONS` connections of `database`, each
-    scoped to the team."""
+    part by part (`_PREVIEW_PART_SQL`) on connections of `database` (`each_part`)."""
     current = await get_settings(session, team_id=team_id)
     weights, gate = merged(current, data)
     ranges = await part_ranges(session, team_id=team_id)
@@ -864,25 +898,15 @@ async def preview(
         "gate_after": gate,
         "limit": limit,
     }
-    # Per part, in id order: its shown leads, and how many of its leads hold each score.
-    parts: list[Sequence[Any]] = [()] * len(ranges)
-    pending = iter(enumerate(ranges))
 
-    async def work() -> None:
-        for index, (lo, hi) in pending:  # shared: each part is read by one of the connections
-            async with team_session(database, team_id) as part:
-                # A part's sorts and hashes stay in memory (the default 4 MB spilled them).
-                await part.execute(text("set local work_mem = '64MB'"))
-                sql = _PREVIEW_PART_SQL.format(**_part(None, (lo, hi)))
-                parts[index] = (await part.execute(text(sql), {**params, "lo": lo, "hi": hi})).all()
+    async def read(part: AsyncSession, ids: IdRange) -> Sequence[Any]:
+        """The part's shown leads, each row carrying how many of its leads hold each score."""
+        # A part's sorts and hashes stay in memory (the default 4 MB spilled them).
+        await part.execute(text("set local work_mem = '64MB'"))
+        sql = _PREVIEW_PART_SQL.format(**_part(None, ids))
+        return (await part.execute(text(sql), {**params, "lo": ids[0], "hi": ids[1]})).all()
 
-    try:
-        async with asyncio.TaskGroup() as group:
-            for _ in range(max(1, min(PREVIEW_CONNECTIONS, len(ranges)))):
-                group.create_task(work())
-    except ExceptionGroup as failed:
-        # The caller's error handling must see the part's own error, not the group around it.
-        raise failed.exceptions[0] from failed
+    parts = await each_part(database, team_id=team_id, ranges=ranges, work=read)
     counted = [
         (
             rows,
