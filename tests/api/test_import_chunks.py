@@ -82,7 +82,8 @@ def long_file() -> list[dict[str, str]]:
     add(**{"Property Address": "18 Oak Ave", "APN": "O-18", **owner("Ned", "Nash", "18 Mail Rd"),
            "Email 1": "ned@example.com"})  # fmt: skip
     add(**{"Property Address": "19 Oak Ave", "APN": "O-19", **owner("Gil", "Gray", "14 Mail Rd"),
-           "Phone 1": "(813) 555-0119", "Phone 2": "(813) 555-0120", "Email 1": "gil@example.com"})  # fmt: skip
+           "Phone 1": "(813) 555-0119", "Phone 2": "(813) 555-0120",
+           "Email 1": "gil@example.com"})  # fmt: skip
     add(**{"Property Address": "", "APN": "O-20", **owner("Oz", "Orr", "20 Mail Rd")})
     # Rows 19-20: the same address as row 2 once more, and a row like row 3.
     add(**{"Property Address": "10 Oak Ave", "APN": "O-10", **owner("Dee", "Dunn", "10 Mail Rd")})
@@ -104,7 +105,8 @@ async def team_state(database: Database, member: Member) -> dict[str, Any]:
         """,
         "roles": """
             SELECT p.address, p.unit, c.first_name, c.last_name, r.role FROM property_contacts r
-            JOIN properties p ON p.id = r.property_id JOIN contacts c ON c.id = r.contact_id ORDER BY 1, 2, 3, 4, 5
+            JOIN properties p ON p.id = r.property_id JOIN contacts c ON c.id = r.contact_id
+            ORDER BY 1, 2, 3, 4, 5
         """,
         "points": """
             SELECT cp.kind, cp.value, c.first_name, c.last_name, cp.is_primary, cp.position, cp.line_type,
@@ -169,7 +171,8 @@ async def test_a_file_merged_in_chunks_lands_what_one_merge_lands(
     dee = [p for p in first["points"] if p[2:4] == ("Dee", "Dunn")]
     assert {p[1] for p in dee} == {"+18135550110", "+18135550111", "dee@example.com", "dee2@example.com",
                                    "+18135550115"}  # fmt: skip
-    assert sorted((p[0], p[1]) for p in dee if p[4]) == [("email", "dee@example.com"), ("phone", "+18135550110")]
+    primary = sorted((p[0], p[1]) for p in dee if p[4])
+    assert primary == [("email", "dee@example.com"), ("phone", "+18135550110")]
     # Row 10 names row 2's phone again as a landline on the DNC list: the first row decides.
     (again,) = [p for p in dee if p[1] == "+18135550110"]
     assert again[6:] == ("mobile", False, False)
