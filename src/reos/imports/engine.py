@@ -1,15 +1,19 @@
 """The import engine: stream the file, normalise rows on every core, COPY them into staging
-tables, then merge with set-based SQL — all inside the caller's transaction.
+tables, and merge them with set-based SQL — all inside the caller's transaction.
 
 1. The parent reads rows in chunks and hands them to worker processes (bounded: a few chunks
    in flight), which return each chunk as COPY text for four TEMP tables: rows, owners,
    phones/emails and problems.
-2. The staging rows get their de-duplication keys with the same expressions as the generated
-   columns of `properties` (APN + county, else street + unit + ZIP5); the first row of a key
+2. The staged rows are merged once the file is read, or, for a file longer than `MERGE_ROWS`,
+   every `MERGE_ROWS` rows while the workers read on (`Merger`): the merge is one connection
+   on one core, and this way the reading runs beside it instead of before it. Each merge chunk
+   lands what one merge of the whole file would.
+3. The rows get their de-duplication keys with the same expressions as the lookup rows of
+   `properties` (APN + county, else street + unit + ZIP5); the first row of a key in the file
    wins, the rest are `duplicates`; winners are matched with the team's live properties.
-3. New properties are inserted; matched ones are updated (only the fields that differ, each
+4. New properties are inserted; matched ones are updated (only the fields that differ, each
    change kept in `import_changes` for undo) or left alone (`on_duplicate = skip`).
-4. Owners are de-duplicated by name + mailing address (in the file and against the team's
+5. Owners are de-duplicated by name + mailing address (in the file and against the team's
    contacts), points by value (unique per team: an existing point is reused and its skip-trace
    facts refreshed), then roles and signals are added where missing.
 
@@ -414,9 +418,9 @@ class Merger:
                 """
                 CREATE TEMP TABLE imp_matched (property_id uuid) ON COMMIT DROP;
                 CREATE TEMP TABLE imp_touched_all (property_id uuid) ON COMMIT DROP;
-                CREATE TEMP TABLE imp_seen_address (key text PRIMARY KEY) ON COMMIT DROP;
-                CREATE TEMP TABLE imp_seen_apn (key text PRIMARY KEY) ON COMMIT DROP;
-                CREATE TEMP TABLE imp_new_owners (owner_key text PRIMARY KEY, id uuid) ON COMMIT DROP;
+                CREATE TEMP TABLE imp_seen_address (key text) ON COMMIT DROP;
+                CREATE TEMP TABLE imp_seen_apn (key text) ON COMMIT DROP;
+                CREATE TEMP TABLE imp_new_owners (owner_key text, id uuid) ON COMMIT DROP;
                 CREATE TEMP TABLE imp_seen_points (id uuid PRIMARY KEY) ON COMMIT DROP;
                 """
             )
@@ -483,7 +487,9 @@ class Merger:
         await step("matching")
         # TEMP tables are never auto-analysed (the others are analysed below, once filled); the
         # team's own tables carry fresh statistics (ANALYZE_AFTER_ROWS).
-        await run(text("ANALYZE imp_rows"))
+        if self.chunks == 1:
+            # The chunks after the first are alike: its statistics serve them (TRUNCATE keeps them).
+            await run(text("ANALYZE imp_rows"))
         # The team's live property a row matches: APN + county first, else street + unit + ZIP,
         # by the same SQL functions that keep each property's keys in `property_lookup`
         # (migration 0019); in a chunked merge, from the team as it was before the import.
@@ -529,13 +535,15 @@ class Merger:
                     SELECT w.row_no, w.new_id, w.apn_key, w.address_key,
                            w.first_by_address = w.row_no AND coalesce(w.first_by_apn = w.row_no, true)
                                AND sa.key IS NULL AND sp.key IS NULL AS first_in_file,
+                           w.first_by_address = w.row_no AND sa.key IS NULL AS new_address,
+                           w.first_by_apn = w.row_no AND sp.key IS NULL AS new_apn,
                            coalesce(a.id, b.id) AS target_id
                     FROM w LEFT JOIN by_apn a ON a.apn_key = w.apn_key
                            LEFT JOIN by_address b ON b.address_key = w.address_key
                            LEFT JOIN imp_seen_address sa ON sa.key = w.address_key
                            LEFT JOIN imp_seen_apn sp ON sp.key = w.apn_key
                 )
-                SELECT m.row_no, m.new_id, m.apn_key, m.address_key, m.target_id,
+                SELECT m.row_no, m.new_id, m.apn_key, m.address_key, m.new_address, m.new_apn, m.target_id,
                        CASE WHEN NOT first_in_file THEN 'duplicate'
                             WHEN target_id IS NULL THEN 'create'
                             WHEN x.property_id IS NOT NULL THEN 'duplicate'
@@ -565,15 +573,12 @@ class Merger:
         self.tally["duplicate"] += duplicates
         await run(text("INSERT INTO imp_matched SELECT property_id FROM imp_plan WHERE action = 'match'"))
         if not last:
-            for table, key in (("imp_seen_address", "address_key"), ("imp_seen_apn", "apn_key")):
-                await run(
-                    text(
-                        f"INSERT INTO {table} SELECT DISTINCT {key} FROM imp_plan WHERE {key} IS NOT NULL"
-                        " ON CONFLICT DO NOTHING"
-                    )
-                )
-        await run(text("ANALYZE imp_contacts"))
-        await run(text("ANALYZE imp_points"))
+            # Each key once (the tables have no index: a chunk joins them whole, by hash).
+            await run(text("INSERT INTO imp_seen_address SELECT address_key FROM imp_plan WHERE new_address"))
+            await run(text("INSERT INTO imp_seen_apn SELECT apn_key FROM imp_plan WHERE new_apn"))
+        if self.chunks == 1:
+            await run(text("ANALYZE imp_contacts"))
+            await run(text("ANALYZE imp_points"))
         landed = "(f.action = 'create' OR f.action = 'match' AND :apply)"
         await run(text("CREATE TEMP TABLE imp_touched (property_id uuid) ON COMMIT DROP"))
 
@@ -812,8 +817,10 @@ class Merger:
             ),
             broken="""
                 SELECT count(*) FROM imp_owner o
-                WHERE NOT EXISTS (SELECT 1 FROM properties x WHERE x.team_id = :t AND x.id = o.property_id)
-                   OR NOT EXISTS (SELECT 1 FROM contacts x WHERE x.team_id = :t AND x.id = o.final_id)
+                WHERE NOT EXISTS (SELECT 1 FROM properties x WHERE x.team_id = :t AND x.id = o.property_id
+                                  OFFSET 0)
+                   OR NOT EXISTS (SELECT 1 FROM contacts x WHERE x.team_id = :t AND x.id = o.final_id
+                                  OFFSET 0)
             """,
             what="roles",
         )
@@ -822,9 +829,18 @@ class Merger:
         """Points: unique per team by value; the first row that names one gives it its owner. A
         point an earlier chunk wrote or refreshed was named by an earlier row: this one is left."""
         run, p = self.run, self.p
+        same = "cp.team_id = :t AND cp.kind = pt.kind AND cp.value = pt.value"
+        # In a chunked merge the planner's statistics do not know the points the import wrote
+        # so far, and it would read them all once a chunk: each staged point is probed instead
+        # (OFFSET 0 keeps the subquery from being flattened into a join).
+        points = (
+            f"LEFT JOIN LATERAL (SELECT * FROM contact_points cp WHERE {same} OFFSET 0) cp ON true"
+            if self.chunked
+            else f"LEFT JOIN contact_points cp ON {same}"
+        )
         await run(
             text(
-                """
+                f"""
                 CREATE TEMP TABLE imp_point ON COMMIT DROP AS
                 SELECT DISTINCT ON (pt.kind, pt.value) pt.row_no, pt.kind, pt.value, pt.position,
                        pt.line_type, pt.dnc, o.final_id AS contact_id, o.existing_id IS NULL AS new_contact,
@@ -833,7 +849,7 @@ class Merger:
                        cp.dnc_checked_at AS old_checked
                 FROM imp_points pt
                 JOIN imp_owner o ON o.row_no = pt.row_no AND o.holds_points
-                LEFT JOIN contact_points cp ON cp.team_id = :t AND cp.kind = pt.kind AND cp.value = pt.value
+                {points}
                 WHERE cp.import_id IS DISTINCT FROM :i
                   AND NOT EXISTS (SELECT 1 FROM imp_seen_points s WHERE s.id = cp.id)
                 ORDER BY pt.kind, pt.value, pt.row_no, pt.position
@@ -883,12 +899,15 @@ class Merger:
             ),
             broken="""
                 SELECT count(*) FROM imp_point i WHERE i.existing_id IS NULL
-                  AND NOT EXISTS (SELECT 1 FROM contacts x WHERE x.team_id = :t AND x.id = i.contact_id)
+                  AND NOT EXISTS (SELECT 1 FROM contacts x WHERE x.team_id = :t AND x.id = i.contact_id
+                                  OFFSET 0)
             """,
             what="phones and emails",
         )
         # A point the team already has keeps its owner; the skip tracer's facts refresh it, and
         # the DNC check date moves only when the file says something the point did not know.
+        if not (await run(text("SELECT count(*) FROM imp_point WHERE existing_id IS NOT NULL"))).scalar():
+            return
         await run(
             text(
                 """
