@@ -982,13 +982,18 @@ async def test_progress_names_each_merge_step_in_order_and_clears_the_phase_at_t
 
 def on_merge_step(monkeypatch: pytest.MonkeyPatch, hook: Any) -> None:
     """Call `hook(session, step)` inside the merge's own transaction as each step starts."""
-    real_step = engine.Merger.step
+    real_merge = engine.merge
 
-    async def step(self: engine.Merger, name: str) -> None:
-        await real_step(self, name)
-        await hook(self.session, name)
+    async def merge(session: Any, **kwargs: Any) -> dict[str, int]:
+        announce = kwargs.pop("on_step")
 
-    monkeypatch.setattr(engine.Merger, "step", step)
+        async def both(name: str) -> None:
+            await announce(name)
+            await hook(session, name)
+
+        return await real_merge(session, on_step=both, **kwargs)
+
+    monkeypatch.setattr(engine, "merge", merge)
 
 
 async def test_a_failed_import_clears_its_phase(

@@ -1,19 +1,15 @@
 """The import engine: stream the file, normalise rows on every core, COPY them into staging
-tables, and merge them with set-based SQL — all inside the caller's transaction.
+tables, then merge with set-based SQL — all inside the caller's transaction.
 
 1. The parent reads rows in chunks and hands them to worker processes (bounded: a few chunks
    in flight), which return each chunk as COPY text for four TEMP tables: rows, owners,
    phones/emails and problems.
-2. The staged rows are merged once the file is read, or, for a file longer than `MERGE_ROWS`,
-   every `MERGE_ROWS` rows while the workers read on (`Merger`): the merge is one connection
-   on one core, and this way the reading runs beside it instead of before it. Each merge chunk
-   lands what one merge of the whole file would.
-3. The rows get their de-duplication keys with the same expressions as the lookup rows of
-   `properties` (APN + county, else street + unit + ZIP5); the first row of a key in the file
+2. The staging rows get their de-duplication keys with the same expressions as the generated
+   columns of `properties` (APN + county, else street + unit + ZIP5); the first row of a key
    wins, the rest are `duplicates`; winners are matched with the team's live properties.
-4. New properties are inserted; matched ones are updated (only the fields that differ, each
+3. New properties are inserted; matched ones are updated (only the fields that differ, each
    change kept in `import_changes` for undo) or left alone (`on_duplicate = skip`).
-5. Owners are de-duplicated by name + mailing address (in the file and against the team's
+4. Owners are de-duplicated by name + mailing address (in the file and against the team's
    contacts), points by value (unique per team: an existing point is reused and its skip-trace
    facts refreshed), then roles and signals are added where missing.
 
@@ -26,9 +22,7 @@ what they reference first and count broken references after (`_insert`).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import multiprocessing
-import os
 import time
 import uuid
 from collections import deque
@@ -48,10 +42,6 @@ from reos.kit.leads_lock import lock_leads
 from reos.scoring.models import KINDS_OF_LEAD_SQL
 
 CHUNK_ROWS = 5000
-# A file longer than this is merged in chunks of this many rows while the rest is read (`Merger`).
-MERGE_ROWS = 100_000
-# The workers yield the CPU to the merge, whose one connection is the import's critical path.
-WORKER_NICENESS = 10
 # Files smaller than this are normalised in-process: starting workers costs more than it saves.
 POOL_MIN_BYTES = 4 * 1024 * 1024
 # Hears (rows landed in staging, rows taken from the file): workers run a few chunks ahead, so
@@ -65,8 +55,6 @@ Step = Callable[[str], Awaitable[None]]
 Run = Callable[..., Awaitable[Any]]
 # Seconds per merge statement of the last import in this process (read by the benchmark).
 LAST_TIMINGS: dict[str, float] = {}
-# How many merge chunks the last import in this process took (read by the benchmark).
-LAST_CHUNKS = 0
 # Set to a list by the benchmark (`--explain`): each writing merge statement then runs under
 # EXPLAIN (ANALYZE, BUFFERS) and its plan, with the time of every trigger, is appended here.
 EXPLAIN: list[str] | None = None
@@ -129,9 +117,7 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     # Workers fork from a small server that has imported only the normaliser and built its
     # tables, not the app.
     context.set_forkserver_preload(["reos.imports.worker"])
-    return ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=os.nice, initargs=(WORKER_NICENESS,)
-    )
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
 async def _copy(raw: Any, table: str, columns: tuple[str, ...], payload: bytes) -> None:
@@ -157,15 +143,12 @@ async def stage(
     size_bytes: int,
     progress: Progress | None = None,
     workers: int = 2,
-    merger: Merger | None = None,
 ) -> tuple[int, int]:
-    """Read, normalise and COPY every row into the TEMP staging tables; (rows, refused rows).
-    With a `merger`, every `MERGE_ROWS` rows staged are merged while the workers read on (the
-    rows of the last, shorter chunk are left staged for the caller to merge)."""
+    """Read, normalise and COPY every row into the TEMP staging tables; (rows, refused rows)."""
     await session.execute(text(STAGING))
     connection = await session.connection()
     raw = (await connection.get_raw_connection()).driver_connection
-    total = refused = unmerged = 0
+    total = refused = 0
     next_report = time.monotonic() + 1.0
     batches = _batches(rows, CHUNK_ROWS)
     first = 1
@@ -174,19 +157,13 @@ async def stage(
         return await asyncio.to_thread(next, batches, None)
 
     async def landed(chunk: Chunk) -> None:
-        nonlocal total, refused, unmerged, next_report
+        nonlocal total, refused, next_report
         await _load(raw, chunk)
         total += chunk.rows
         refused += chunk.refused
-        unmerged += chunk.rows
         if progress is not None and time.monotonic() >= next_report:
             next_report = time.monotonic() + 1.0
             await progress(total, first - 1)
-        if merger is not None and unmerged >= MERGE_ROWS:
-            if not merger.begun:
-                await merger.begin(chunked=True)
-            await merger.chunk(last=False)
-            unmerged = 0
 
     if size_bytes < POOL_MIN_BYTES or workers < 2:
         while (batch := await next_batch()) is not None:
@@ -194,48 +171,22 @@ async def stage(
             await landed(normalise.process_chunk(plan, start, batch))
         return total, refused
 
-    # The workers run ahead of the merge by up to a merge chunk of rows: while a chunk merges
-    # (one core), they normalise the next on the other.
-    ready: asyncio.Queue[Chunk | None] = asyncio.Queue(maxsize=max(2, MERGE_ROWS // CHUNK_ROWS))
-
-    async def produce() -> None:
-        nonlocal first
-        loop = asyncio.get_running_loop()
-        pending: deque[asyncio.Future[Chunk]] = deque()
-        with _pool(workers) as pool:
-            try:
-                while (batch := await next_batch()) is not None:
-                    future: Future[Chunk] = pool.submit(normalise.process_chunk, plan, first, batch)
-                    pending.append(asyncio.wrap_future(future, loop=loop))
-                    first += len(batch)
-                    # A few chunks in flight keep both cores busy while memory stays bounded.
-                    while len(pending) > workers * 2:
-                        await ready.put(await pending.popleft())
-                while pending:
-                    await ready.put(await pending.popleft())
-            finally:
-                for waiting in pending:
-                    waiting.cancel()
-        await ready.put(None)
-
-    producer = asyncio.create_task(produce())
-    try:
-        while True:
-            getting = asyncio.ensure_future(ready.get())
-            await asyncio.wait((getting, producer), return_when=asyncio.FIRST_COMPLETED)
-            if not getting.done() and producer.done() and not producer.cancelled() and producer.exception():
-                # The reading failed: its error is raised below.
-                getting.cancel()
-                break
-            chunk = await getting
-            if chunk is None:
-                break
-            await landed(chunk)
-    finally:
-        if not producer.done():
-            producer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await producer
+    loop = asyncio.get_running_loop()
+    pending: deque[asyncio.Future[Chunk]] = deque()
+    with _pool(workers) as pool:
+        try:
+            while (batch := await next_batch()) is not None:
+                future: Future[Chunk] = pool.submit(normalise.process_chunk, plan, first, batch)
+                pending.append(asyncio.wrap_future(future, loop=loop))
+                first += len(batch)
+                # A few chunks in flight keep both cores busy while memory stays bounded.
+                while len(pending) > workers * 2:
+                    await landed(await pending.popleft())
+            while pending:
+                await landed(await pending.popleft())
+        finally:
+            for waiting in pending:
+                waiting.cancel()
     return total, refused
 
 
@@ -341,646 +292,447 @@ async def _insert(
         raise BrokenReferences(f"{found} {what} would point at rows that do not exist; nothing was imported")
 
 
-class Merger:
-    """Merges the staged rows into the team's data, one merge chunk at a time, in the caller's
-    transaction. A file of up to `MERGE_ROWS` rows is merged once, after it is read. A longer
-    one is merged every `MERGE_ROWS` rows while the workers go on reading: the merge, one
-    connection on one core, then runs beside the normalising instead of after it.
+async def merge(
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    import_id: uuid.UUID,
+    mapping: dict[str, str],
+    on_duplicate: str,
+    now: datetime,
+    actor_id: uuid.UUID | None,
+    on_step: Step | None = None,
+) -> dict[str, int]:
+    """Merge the staging tables into the team's data; the counts of landed rows by outcome.
+    `on_step` hears each of `MERGE_STEPS` as it starts."""
+    p = _params(team_id, import_id, now, actor_id)
+    timings: dict[str, float] = {}
 
-    Each chunk lands exactly what the whole file in one merge would: the keys, owners and
-    points of the rows merged before it are kept in TEMP tables, so a row that repeats an
-    earlier chunk's property, owner or phone is a duplicate of it, and the team is matched as
-    it was before the import (`begin` takes a snapshot of its keys), not as the import's own
-    updates left it."""
+    async def step(name: str) -> None:
+        if on_step is not None:
+            await on_step(name)
 
-    def __init__(
-        self,
-        session: AsyncSession,
-        *,
-        team_id: uuid.UUID,
-        import_id: uuid.UUID,
-        mapping: dict[str, str],
-        on_duplicate: str,
-        now: datetime,
-        actor_id: uuid.UUID | None,
-        on_step: Step | None = None,
-    ) -> None:
-        self.session = session
-        self.mapping = mapping
-        self.apply = on_duplicate == "update"
-        self.p = {**_params(team_id, import_id, now, actor_id), "apply": self.apply}
-        self.on_step = on_step
-        self.timings: dict[str, float] = {}
-        self.begun = False
-        self.chunked = False
-        self.chunks = 0
-        self.tally = {"create": 0, "match": 0, "duplicate": 0}
-
-    async def run(self, statement: Any, params: dict[str, Any] | None = None) -> Any:
+    async def run(statement: Any, params: dict[str, Any] | None = None) -> Any:
         began = time.perf_counter()
         label = " ".join(str(statement).split())[:60]
         writes = label.startswith(("INSERT", "UPDATE", "DELETE", "WITH")) or (
             label.startswith("CREATE TEMP TABLE") and " AS " in label
         )
         if EXPLAIN is not None and writes:
-            plan = await self.session.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {statement}"), params)
+            plan = await session.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {statement}"), params)
             EXPLAIN.append(label + "\n" + "\n".join(line for (line,) in plan))
-            self.timings[label] = self.timings.get(label, 0.0) + time.perf_counter() - began
+            timings[label] = timings.get(label, 0.0) + time.perf_counter() - began
             return None
-        result = await self.session.execute(statement, params)
-        self.timings[label] = self.timings.get(label, 0.0) + time.perf_counter() - began
+        result = await session.execute(statement, params)
+        timings[label] = timings.get(label, 0.0) + time.perf_counter() - began
         return result
 
-    async def step(self, name: str) -> None:
-        if self.on_step is not None:
-            await self.on_step(name)
-
-    async def begin(self, *, chunked: bool) -> None:
-        """Take the team's import lock and set the merge up; `chunked` when more rows will
-        follow the first merge chunk."""
-        run, p = self.run, self.p
-        self.begun, self.chunked = True, chunked
-        if not await lock_leads(self.session, p["t"], wait=False):
-            await self.step("waiting")
-            await lock_leads(self.session, p["t"])
-        # The import's own record, which every row it writes references: locked as the per-row
-        # checks would lock it, since the big inserts below may skip those checks.
-        if (
-            await run(text(LOCK_SQL.format(table="imports", ids="SELECT CAST(:i AS uuid)")), p)
-        ).scalar() != 1:
-            raise BrokenReferences("the import's own record is gone; nothing was imported")
-        # Sorts and hashes over a few hundred thousand staging rows stay in memory (the default 4 MB
-        # spilled the window of the points insert to disk); for this transaction only.
-        await run(text("SET LOCAL work_mem = '64MB'"))
-        # What the chunks merged so far decided, for the chunks after them and the counts.
-        await run(
-            text(
-                """
-                CREATE TEMP TABLE imp_matched (property_id uuid) ON COMMIT DROP;
-                CREATE TEMP TABLE imp_touched_all (property_id uuid) ON COMMIT DROP;
-                CREATE TEMP TABLE imp_seen_address (key text) ON COMMIT DROP;
-                CREATE TEMP TABLE imp_seen_apn (key text) ON COMMIT DROP;
-                CREATE TEMP TABLE imp_new_owners (owner_key text, id uuid) ON COMMIT DROP;
-                CREATE TEMP TABLE imp_seen_points (id uuid PRIMARY KEY) ON COMMIT DROP;
-                """
-            )
-        )
-        if not chunked:
-            return
-        # The team's keys and owners as they are before the import: a later chunk matches
-        # against these, not against what the import's own updates made of its leads.
-        await run(
-            text(
-                """
-                CREATE TEMP TABLE imp_team_apn ON COMMIT DROP AS
-                SELECT DISTINCT ON (l.apn_key) l.apn_key, p.id
-                FROM property_lookup l JOIN properties p ON p.team_id = :t AND p.id = l.id
-                WHERE l.team_id = :t AND p.deleted_at IS NULL AND l.apn_key IS NOT NULL
-                ORDER BY l.apn_key, p.created_at, p.id
-                """
-            ),
-            p,
-        )
-        await run(
-            text(
-                """
-                CREATE TEMP TABLE imp_team_address ON COMMIT DROP AS
-                SELECT DISTINCT ON (l.address_key) l.address_key, p.id
-                FROM property_lookup l JOIN properties p ON p.team_id = :t AND p.id = l.id
-                WHERE l.team_id = :t AND p.deleted_at IS NULL
-                ORDER BY l.address_key, p.created_at, p.id
-                """
-            ),
-            p,
-        )
-        await run(
-            text(
-                f"""
-                CREATE TEMP TABLE imp_team_owners ON COMMIT DROP AS
-                SELECT DISTINCT ON (owner_key) owner_key, id FROM (
-                    SELECT id, created_at, {OWNER_KEY.format(t="x")} AS owner_key FROM contacts x
-                    WHERE x.team_id = :t) e
-                ORDER BY owner_key, created_at, id
-                """
-            ),
-            p,
-        )
-        for table, key in (
-            ("imp_team_apn", "apn_key"),
-            ("imp_team_address", "address_key"),
-            ("imp_team_owners", "owner_key"),
-        ):
-            await run(text(f"CREATE UNIQUE INDEX ON {table} ({key})"))
-            await run(text(f"ANALYZE {table}"))
-
-    async def chunk(self, *, last: bool) -> None:
-        """Merge the rows staged since the last chunk, then empty the staging tables. Only the
-        last chunk announces its steps: until then the file is still being read."""
-        run, p = self.run, self.p
-        chunked = self.chunked
-        self.chunks += 1
-
-        async def step(name: str) -> None:
-            if last:
-                await self.step(name)
-
-        await step("matching")
-        # TEMP tables are never auto-analysed (the others are analysed below, once filled); the
-        # team's own tables carry fresh statistics (ANALYZE_AFTER_ROWS).
-        if self.chunks == 1:
-            # The chunks after the first are alike: its statistics serve them (TRUNCATE keeps them).
-            await run(text("ANALYZE imp_rows"))
-        # The team's live property a row matches: APN + county first, else street + unit + ZIP,
-        # by the same SQL functions that keep each property's keys in `property_lookup`
-        # (migration 0019); in a chunked merge, from the team as it was before the import.
-        if chunked:
-            by_apn = "SELECT apn_key, id FROM imp_team_apn WHERE apn_key IN (SELECT apn_key FROM k)"
-            by_address = (
-                "SELECT address_key, id FROM imp_team_address"
-                " WHERE address_key IN (SELECT address_key FROM k)"
-            )
-        else:
-            by_apn = """
+    if not await lock_leads(session, team_id, wait=False):
+        await step("waiting")
+        await lock_leads(session, team_id)
+    await step("matching")
+    # The import's own record, which every row it writes references: locked as the per-row
+    # checks would lock it, since the big inserts below may skip those checks.
+    if (await run(text(LOCK_SQL.format(table="imports", ids="SELECT CAST(:i AS uuid)")), p)).scalar() != 1:
+        raise BrokenReferences("the import's own record is gone; nothing was imported")
+    # Sorts and hashes over a few hundred thousand staging rows stay in memory (the default 4 MB
+    # spilled the window of the points insert to disk); for this transaction only.
+    await run(text("SET LOCAL work_mem = '64MB'"))
+    # TEMP tables are never auto-analysed (the others are analysed below, once filled); the
+    # team's own tables carry fresh statistics (ANALYZE_AFTER_ROWS).
+    await run(text("ANALYZE imp_rows"))
+    # Each row's keys, whether an earlier row of the file holds one of them, and the team's
+    # live property it matches (APN + county first, else street + unit + ZIP), by the same SQL
+    # functions that keep each property's keys in `property_lookup` (migration 0019).
+    await run(
+        text(
+            """
+            CREATE TEMP TABLE imp_plan ON COMMIT DROP AS
+            WITH k AS (
+                SELECT row_no, new_id, property_apn_key(r.apn, r.county) AS apn_key,
+                    property_address_key(r.address, r.unit, r.zip_code) AS address_key
+                FROM imp_rows r
+            ), w AS (
+                SELECT k.*,
+                       min(row_no) OVER (PARTITION BY address_key) AS first_by_address,
+                       CASE WHEN apn_key IS NOT NULL THEN min(row_no)
+                           OVER (PARTITION BY apn_key) END AS first_by_apn
+                FROM k
+            ), by_apn AS (
                 SELECT DISTINCT ON (l.apn_key) l.apn_key, p.id
                 FROM property_lookup l JOIN properties p ON p.team_id = :t AND p.id = l.id
                 WHERE l.team_id = :t AND p.deleted_at IS NULL AND l.apn_key IS NOT NULL
                   AND l.apn_key IN (SELECT apn_key FROM k)
                 ORDER BY l.apn_key, p.created_at, p.id
-            """
-            by_address = """
+            ), by_address AS (
                 SELECT DISTINCT ON (l.address_key) l.address_key, p.id
                 FROM property_lookup l JOIN properties p ON p.team_id = :t AND p.id = l.id
                 WHERE l.team_id = :t AND p.deleted_at IS NULL
                   AND l.address_key IN (SELECT address_key FROM k)
                 ORDER BY l.address_key, p.created_at, p.id
+            ), m AS (
+                SELECT w.row_no, w.new_id,
+                       w.first_by_address = w.row_no AND coalesce(w.first_by_apn = w.row_no,
+                           true) AS first_in_file,
+                       coalesce(a.id, b.id) AS target_id
+                FROM w LEFT JOIN by_apn a ON a.apn_key = w.apn_key
+                       LEFT JOIN by_address b ON b.address_key = w.address_key
+            )
+            SELECT row_no, new_id, target_id,
+                   CASE WHEN NOT first_in_file THEN 'duplicate'
+                        WHEN target_id IS NULL THEN 'create'
+                        WHEN row_no = min(row_no) FILTER (WHERE first_in_file) OVER (PARTITION BY target_id)
+                             THEN 'match'
+                        ELSE 'duplicate' END AS action,
+                   coalesce(target_id, new_id) AS property_id
+            FROM m
             """
-        # Each row's keys, whether an earlier row of the file holds one of them (in this chunk or
-        # an earlier one), and the property it matches. A property matched by an earlier row is
-        # not matched again.
+        ),
+        p,
+    )
+    await run(text("CREATE INDEX ON imp_plan (row_no)"))
+    await run(text("ANALYZE imp_plan"))
+    await run(text("CREATE INDEX ON imp_plan (property_id)"))
+    # TEMP tables are never auto-analysed: without statistics the planner guesses and can
+    # pick nested loops over hundreds of thousands of rows.
+    await run(text("ANALYZE imp_contacts"))
+    await run(text("ANALYZE imp_points"))
+    apply_matches = on_duplicate == "update"
+    landed = "(f.action = 'create' OR f.action = 'match' AND :apply)"
+    p["apply"] = apply_matches
+    await run(text("CREATE TEMP TABLE imp_touched (property_id uuid) ON COMMIT DROP"))
+
+    await step("properties")
+    columns = ", ".join(FIELDS)
+    # New leads reference their team, this import and the member who started it.
+    await _insert(
+        run,
+        p,
+        text(
+            f"""
+            INSERT INTO properties (id, team_id, created_at, updated_at, stage_changed_at, stage, score,
+                                    {columns}, tags, custom, provenance, signal_kinds, import_id,
+                                        created_by_id)
+            SELECT r.new_id, :t, :now, :now, :now, 'new', 0, {", ".join("r." + c for c in FIELDS)},
+                   coalesce(r.tags, '{{}}'), '{{}}', '{{}}', coalesce(r.signal_kinds, '{{}}'), :i, :by
+            FROM imp_plan f JOIN imp_rows r USING (row_no)
+            WHERE f.action = 'create'
+            ORDER BY r.new_id
+            """
+        ),
+        counts="SELECT count(*), CASE WHEN CAST(:by AS uuid) IS NULL THEN 0 ELSE 1 END FROM imp_plan"
+        " WHERE action = 'create'",
+        locks=(LOCK_SQL.format(table="memberships", ids="SELECT CAST(:by AS uuid)"),),
+        # The member who started the import, locked before the insert if there is one.
+        broken="""
+            SELECT count(*) FROM imp_plan WHERE action = 'create' AND CAST(:by AS uuid) IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM memberships WHERE team_id = :t AND id = :by)
+        """,
+        what="leads",
+    )
+
+    if apply_matches:
+        diffs = ",\n".join(
+            f"'{c}', CASE WHEN r.{c} IS NOT NULL AND r.{c} IS DISTINCT FROM p.{c} "
+            f"THEN jsonb_build_array(p.{c}, r.{c}) END"
+            for c in FIELDS
+        )
+        tags_diff = (
+            "'tags', CASE WHEN r.tags IS NOT NULL AND NOT (r.tags::varchar[] <@ p.tags) "
+            "THEN jsonb_build_array(to_jsonb(p.tags), to_jsonb(ARRAY(SELECT DISTINCT unnest(p.tags "
+            "|| r.tags::varchar[]) ORDER BY 1))) END"
+        )
         await run(
             text(
                 f"""
-                CREATE TEMP TABLE imp_plan ON COMMIT DROP AS
-                WITH k AS (
-                    SELECT row_no, new_id, property_apn_key(r.apn, r.county) AS apn_key,
-                        property_address_key(r.address, r.unit, r.zip_code) AS address_key
-                    FROM imp_rows r
-                ), w AS (
-                    SELECT k.*,
-                           min(row_no) OVER (PARTITION BY address_key) AS first_by_address,
-                           CASE WHEN apn_key IS NOT NULL THEN min(row_no)
-                               OVER (PARTITION BY apn_key) END AS first_by_apn
-                    FROM k
-                ), by_apn AS ({by_apn}), by_address AS ({by_address}), m AS (
-                    SELECT w.row_no, w.new_id, w.apn_key, w.address_key,
-                           w.first_by_address = w.row_no AND coalesce(w.first_by_apn = w.row_no, true)
-                               AND sa.key IS NULL AND sp.key IS NULL AS first_in_file,
-                           w.first_by_address = w.row_no AND sa.key IS NULL AS new_address,
-                           w.first_by_apn = w.row_no AND sp.key IS NULL AS new_apn,
-                           coalesce(a.id, b.id) AS target_id
-                    FROM w LEFT JOIN by_apn a ON a.apn_key = w.apn_key
-                           LEFT JOIN by_address b ON b.address_key = w.address_key
-                           LEFT JOIN imp_seen_address sa ON sa.key = w.address_key
-                           LEFT JOIN imp_seen_apn sp ON sp.key = w.apn_key
-                )
-                SELECT m.row_no, m.new_id, m.apn_key, m.address_key, m.new_address, m.new_apn, m.target_id,
-                       CASE WHEN NOT first_in_file THEN 'duplicate'
-                            WHEN target_id IS NULL THEN 'create'
-                            WHEN x.property_id IS NOT NULL THEN 'duplicate'
-                            WHEN row_no = min(row_no) FILTER (WHERE first_in_file)
-                                OVER (PARTITION BY target_id) THEN 'match'
-                            ELSE 'duplicate' END AS action,
-                       coalesce(target_id, new_id) AS property_id
-                FROM m LEFT JOIN imp_matched x ON x.property_id = m.target_id
+                CREATE TEMP TABLE imp_diff ON COMMIT DROP AS
+                SELECT f.row_no, p.id AS property_id,
+                       jsonb_strip_nulls(jsonb_build_object({diffs})
+                           || jsonb_build_object({tags_diff})) AS fields
+                FROM imp_plan f JOIN imp_rows r USING (row_no)
+                JOIN properties p ON p.team_id = :t AND p.id = f.target_id
+                WHERE f.action = 'match'
                 """
             ),
             p,
         )
-        await run(text("CREATE INDEX ON imp_plan (row_no)"))
-        await run(text("ANALYZE imp_plan"))
-        await run(text("CREATE INDEX ON imp_plan (property_id)"))
-        created, matched, duplicates = (
-            await run(
-                text(
-                    "SELECT count(*) FILTER (WHERE action = 'create'),"
-                    " count(*) FILTER (WHERE action = 'match'),"
-                    " count(*) FILTER (WHERE action = 'duplicate') FROM imp_plan"
-                )
-            )
-        ).one()
-        self.tally["create"] += created
-        self.tally["match"] += matched
-        self.tally["duplicate"] += duplicates
-        await run(text("INSERT INTO imp_matched SELECT property_id FROM imp_plan WHERE action = 'match'"))
-        if not last:
-            # Each key once (the tables have no index: a chunk joins them whole, by hash).
-            await run(text("INSERT INTO imp_seen_address SELECT address_key FROM imp_plan WHERE new_address"))
-            await run(text("INSERT INTO imp_seen_apn SELECT apn_key FROM imp_plan WHERE new_apn"))
-        if self.chunks == 1:
-            await run(text("ANALYZE imp_contacts"))
-            await run(text("ANALYZE imp_points"))
-        landed = "(f.action = 'create' OR f.action = 'match' AND :apply)"
-        await run(text("CREATE TEMP TABLE imp_touched (property_id uuid) ON COMMIT DROP"))
+        await run(text("DELETE FROM imp_diff WHERE fields = '{}'::jsonb"))
+        sets = ",\n".join(f"{c} = CASE WHEN d.fields ? '{c}' THEN r.{c} ELSE p.{c} END" for c in FIELDS)
+        await run(
+            text(
+                f"""
+                UPDATE properties p SET {sets},
+                    tags = CASE WHEN d.fields ? 'tags'
+                                THEN ARRAY(SELECT jsonb_array_elements_text(d.fields -> 'tags' -> 1))
+                                ELSE p.tags END,
+                    updated_at = :now,
+                    provenance = p.provenance || (
+                        SELECT jsonb_object_agg(key, jsonb_build_object(
+                            'source', 'import', 'at', CAST(:now_text AS text), 'import_id', CAST(:i AS text),
+                            'column', CAST(:mapping AS jsonb) ->> key))
+                        FROM jsonb_object_keys(d.fields) AS key)
+                FROM imp_diff d JOIN imp_rows r USING (row_no)
+                WHERE p.team_id = :t AND p.id = d.property_id
+                """
+            ),
+            {**p, "now_text": now.isoformat(), "mapping": _json(mapping)},
+        )
+        await run(
+            text(
+                """
+                INSERT INTO import_changes (id, team_id, created_at, import_id, property_id, action, fields)
+                SELECT uuid_v7(), :t, :now, :i, property_id, 'updated', fields FROM imp_diff
+                """
+            ),
+            p,
+        )
+        await run(text("INSERT INTO imp_touched SELECT property_id FROM imp_diff"))
 
-        await step("properties")
-        await self._properties(landed)
-
-        # Owners: one contact per name + mailing address, reusing the team's own and those of
-        # the rows merged before.
-        await step("owners")
-        if chunked:
-            existing = (
-                "SELECT owner_key, id FROM imp_team_owners WHERE owner_key IN (SELECT owner_key FROM c)"
+    # Signals: one per (property, kind); a signal the property already has is left alone.
+    await run(
+        text(
+            """
+            WITH added AS (
+                INSERT INTO signals (id, team_id, created_at, updated_at, property_id, kind, source,
+                                     observed_on, detail, import_id)
+                SELECT uuid_v7(), :t, :now, :now, f.property_id, kind, 'import', :today,
+                       jsonb_build_object('column', CAST(:mapping AS jsonb) ->> kind), :i
+                FROM imp_plan f JOIN imp_rows r USING (row_no), unnest(r.signal_kinds) AS kind
+                WHERE r.signal_kinds IS NOT NULL AND """
+            + landed
+            + """
+                ORDER BY f.property_id
+                ON CONFLICT (team_id, property_id, kind) DO NOTHING
+                RETURNING property_id
             )
-        else:
-            existing = f"""
+            INSERT INTO imp_touched SELECT DISTINCT a.property_id FROM added a
+            JOIN imp_plan f ON f.property_id = a.property_id WHERE f.action = 'match'
+            """
+        ),
+        {**p, "mapping": _json(mapping)},
+    )
+    if apply_matches:
+        await run(
+            text(
+                """
+                UPDATE properties p SET signal_kinds = """
+                + KINDS_OF_LEAD_SQL
+                + """
+                WHERE p.team_id = :t AND p.id IN (SELECT property_id FROM imp_touched)
+                """
+            ),
+            p,
+        )
+
+    # Owners: one contact per name + mailing address, reusing the team's own.
+    await step("owners")
+    await run(
+        text(
+            f"""
+            CREATE TEMP TABLE imp_owner ON COMMIT DROP AS
+            WITH c AS (
+                SELECT c.*, f.property_id, f.action, {OWNER_KEY.format(t="c")} AS owner_key
+                FROM imp_contacts c JOIN imp_plan f USING (row_no)
+                WHERE {landed}
+            ), existing AS (
                 SELECT DISTINCT ON (owner_key) owner_key, id FROM (
                     SELECT id, created_at, {OWNER_KEY.format(t="x")} AS owner_key FROM contacts x
                     WHERE x.team_id = :t) e
                 WHERE owner_key IN (SELECT owner_key FROM c)
                 ORDER BY owner_key, created_at, id
+            )
+            SELECT c.*, e.id AS existing_id,
+                   coalesce(e.id, first_value(c.contact_id) OVER (PARTITION BY c.owner_key
+                       ORDER BY c.row_no, c.role DESC))
+                       AS final_id,
+                   row_number() OVER (PARTITION BY c.row_no ORDER BY c.role DESC) = 1 AS holds_points
+            FROM c LEFT JOIN existing e USING (owner_key)
             """
-        await run(
-            text(
-                f"""
-                CREATE TEMP TABLE imp_owner ON COMMIT DROP AS
-                WITH c AS (
-                    SELECT c.*, f.property_id, f.action, {OWNER_KEY.format(t="c")} AS owner_key
-                    FROM imp_contacts c JOIN imp_plan f USING (row_no)
-                    WHERE {landed}
-                ), existing AS ({existing})
-                SELECT c.*, e.id AS existing_id, n.id AS earlier_id,
-                       coalesce(e.id, n.id, first_value(c.contact_id) OVER (PARTITION BY c.owner_key
-                           ORDER BY c.row_no, c.role DESC))
-                           AS final_id,
-                       row_number() OVER (PARTITION BY c.row_no ORDER BY c.role DESC) = 1 AS holds_points
-                FROM c LEFT JOIN existing e USING (owner_key) LEFT JOIN imp_new_owners n USING (owner_key)
-                """
-            ),
-            p,
-        )
-        await run(text("ANALYZE imp_owner"))
-        new_owner = "existing_id IS NULL AND earlier_id IS NULL AND contact_id = final_id"
-        # A new contact references only its team and this import, both held since the start.
-        await _insert(
-            run,
-            p,
-            text(
-                f"""
-                INSERT INTO contacts (id, team_id, created_at, updated_at, kind, first_name, last_name,
-                                      entity_name, street, city, state, zip_code, import_id)
-                SELECT contact_id, :t, :now, :now, kind, first_name, last_name, entity_name, street, city,
-                       state, zip_code, :i
-                FROM imp_owner WHERE {new_owner}
-                ORDER BY contact_id
-                """
-            ),
-            counts=f"SELECT count(*), 0 FROM imp_owner WHERE {new_owner}",
-            what="contacts",
-        )
-        if not last:
-            await run(
-                text(
-                    f"INSERT INTO imp_new_owners SELECT owner_key, contact_id FROM imp_owner"
-                    f" WHERE {new_owner}"
-                )
+        ),
+        p,
+    )
+    await run(text("ANALYZE imp_owner"))
+    # A new contact references only its team and this import, both held since the start.
+    await _insert(
+        run,
+        p,
+        text(
+            """
+            INSERT INTO contacts (id, team_id, created_at, updated_at, kind, first_name, last_name,
+                entity_name,
+                                  street, city, state, zip_code, import_id)
+            SELECT contact_id, :t, :now, :now, kind, first_name, last_name, entity_name, street, city, state,
+                   zip_code, :i
+            FROM imp_owner WHERE existing_id IS NULL AND contact_id = final_id
+            ORDER BY contact_id
+            """
+        ),
+        counts="SELECT count(*), 0 FROM imp_owner WHERE existing_id IS NULL AND contact_id = final_id",
+        what="contacts",
+    )
+    await step("roles")
+    # The leads and contacts the import found in the team, which new roles may name.
+    await _insert(
+        run,
+        p,
+        text(
+            """
+            WITH added AS (
+                INSERT INTO property_contacts (id, team_id, created_at, property_id, contact_id, role,
+                    import_id)
+                SELECT uuid_v7(), :t, :now, property_id, final_id, role, :i
+                FROM (SELECT DISTINCT property_id, final_id, role FROM imp_owner) o
+                ORDER BY property_id, final_id
+                ON CONFLICT (team_id, property_id, contact_id, role) DO NOTHING
+                RETURNING property_id
             )
-        await step("roles")
-        await self._roles()
-        await step("points")
-        await self._points(last=last)
+            INSERT INTO imp_touched SELECT DISTINCT a.property_id FROM added a
+            JOIN imp_plan f ON f.property_id = a.property_id WHERE f.action = 'match'
+            """
+        ),
+        # Each owner row names one of each (not de-duplicated: a bound is enough, and sorting a
+        # million owners to count them cost a second).
+        counts="""
+            SELECT count(*), count(*) FILTER (WHERE action = 'match') + count(existing_id) FROM imp_owner
+        """,
+        locks=(
+            LOCK_SQL.format(
+                table="properties", ids="SELECT property_id FROM imp_owner WHERE action = 'match'"
+            ),
+            LOCK_SQL.format(
+                table="contacts", ids="SELECT existing_id FROM imp_owner WHERE existing_id IS NOT NULL"
+            ),
+        ),
+        broken="""
+            SELECT count(*) FROM imp_owner o
+            WHERE NOT EXISTS (SELECT 1 FROM properties x WHERE x.team_id = :t AND x.id = o.property_id)
+               OR NOT EXISTS (SELECT 1 FROM contacts x WHERE x.team_id = :t AND x.id = o.final_id)
+        """,
+        what="roles",
+    )
 
-        await run(text("INSERT INTO imp_touched_all SELECT property_id FROM imp_touched"))
-        await run(text("DROP TABLE imp_plan, imp_owner, imp_point, imp_touched"))
-        if self.apply:
-            await run(text("DROP TABLE imp_diff"))
-        await run(text("TRUNCATE imp_rows, imp_contacts, imp_points"))
-
-    async def _properties(self, landed: str) -> None:
-        """New leads, the fields of matched ones (`on_duplicate = update`), and their signals."""
-        run, p = self.run, self.p
-        columns = ", ".join(FIELDS)
-        # New leads reference their team, this import and the member who started it.
-        await _insert(
-            run,
-            p,
-            text(
-                f"""
-                INSERT INTO properties (id, team_id, created_at, updated_at, stage_changed_at, stage, score,
-                                        {columns}, tags, custom, provenance, signal_kinds, import_id,
-                                            created_by_id)
-                SELECT r.new_id, :t, :now, :now, :now, 'new', 0, {", ".join("r." + c for c in FIELDS)},
-                       coalesce(r.tags, '{{}}'), '{{}}', '{{}}', coalesce(r.signal_kinds, '{{}}'), :i, :by
-                FROM imp_plan f JOIN imp_rows r USING (row_no)
-                WHERE f.action = 'create'
-                ORDER BY r.new_id
-                """
-            ),
-            counts="SELECT count(*), CASE WHEN CAST(:by AS uuid) IS NULL THEN 0 ELSE 1 END FROM imp_plan"
-            " WHERE action = 'create'",
-            locks=(LOCK_SQL.format(table="memberships", ids="SELECT CAST(:by AS uuid)"),),
-            # The member who started the import, locked before the insert if there is one.
-            broken="""
-                SELECT count(*) FROM imp_plan WHERE action = 'create' AND CAST(:by AS uuid) IS NOT NULL
-                  AND NOT EXISTS (SELECT 1 FROM memberships WHERE team_id = :t AND id = :by)
-            """,
-            what="leads",
-        )
-
-        if self.apply:
-            diffs = ",\n".join(
-                f"'{c}', CASE WHEN r.{c} IS NOT NULL AND r.{c} IS DISTINCT FROM p.{c} "
-                f"THEN jsonb_build_array(p.{c}, r.{c}) END"
-                for c in FIELDS
-            )
-            tags_diff = (
-                "'tags', CASE WHEN r.tags IS NOT NULL AND NOT (r.tags::varchar[] <@ p.tags) "
-                "THEN jsonb_build_array(to_jsonb(p.tags), to_jsonb(ARRAY(SELECT DISTINCT unnest(p.tags "
-                "|| r.tags::varchar[]) ORDER BY 1))) END"
-            )
-            await run(
-                text(
-                    f"""
-                    CREATE TEMP TABLE imp_diff ON COMMIT DROP AS
-                    SELECT f.row_no, p.id AS property_id,
-                           jsonb_strip_nulls(jsonb_build_object({diffs})
-                               || jsonb_build_object({tags_diff})) AS fields
-                    FROM imp_plan f JOIN imp_rows r USING (row_no)
-                    JOIN properties p ON p.team_id = :t AND p.id = f.target_id
-                    WHERE f.action = 'match'
-                    """
-                ),
-                p,
-            )
-            await run(text("DELETE FROM imp_diff WHERE fields = '{}'::jsonb"))
-            sets = ",\n".join(f"{c} = CASE WHEN d.fields ? '{c}' THEN r.{c} ELSE p.{c} END" for c in FIELDS)
-            await run(
-                text(
-                    f"""
-                    UPDATE properties p SET {sets},
-                        tags = CASE WHEN d.fields ? 'tags'
-                                    THEN ARRAY(SELECT jsonb_array_elements_text(d.fields -> 'tags' -> 1))
-                                    ELSE p.tags END,
-                        updated_at = :now,
-                        provenance = p.provenance || (
-                            SELECT jsonb_object_agg(key, jsonb_build_object(
-                                'source', 'import', 'at', CAST(:now_text AS text), 'import_id',
-                                CAST(:i AS text), 'column', CAST(:mapping AS jsonb) ->> key))
-                            FROM jsonb_object_keys(d.fields) AS key)
-                    FROM imp_diff d JOIN imp_rows r USING (row_no)
-                    WHERE p.team_id = :t AND p.id = d.property_id
-                    """
-                ),
-                {**p, "now_text": p["now"].isoformat(), "mapping": _json(self.mapping)},
-            )
-            await run(
-                text(
-                    """
-                    INSERT INTO import_changes (id, team_id, created_at, import_id, property_id, action,
-                                                fields)
-                    SELECT uuid_v7(), :t, :now, :i, property_id, 'updated', fields FROM imp_diff
-                    """
-                ),
-                p,
-            )
-            await run(text("INSERT INTO imp_touched SELECT property_id FROM imp_diff"))
-
-        # Signals: one per (property, kind); a signal the property already has is left alone.
-        await run(
-            text(
-                """
-                WITH added AS (
-                    INSERT INTO signals (id, team_id, created_at, updated_at, property_id, kind, source,
-                                         observed_on, detail, import_id)
-                    SELECT uuid_v7(), :t, :now, :now, f.property_id, kind, 'import', :today,
-                           jsonb_build_object('column', CAST(:mapping AS jsonb) ->> kind), :i
-                    FROM imp_plan f JOIN imp_rows r USING (row_no), unnest(r.signal_kinds) AS kind
-                    WHERE r.signal_kinds IS NOT NULL AND """
-                + landed
-                + """
-                    ORDER BY f.property_id
-                    ON CONFLICT (team_id, property_id, kind) DO NOTHING
-                    RETURNING property_id
-                )
-                INSERT INTO imp_touched SELECT DISTINCT a.property_id FROM added a
-                JOIN imp_plan f ON f.property_id = a.property_id WHERE f.action = 'match'
-                """
-            ),
-            {**p, "mapping": _json(self.mapping)},
-        )
-        if self.apply:
-            await run(
-                text(
-                    """
-                    UPDATE properties p SET signal_kinds = """
-                    + KINDS_OF_LEAD_SQL
-                    + """
-                    WHERE p.team_id = :t AND p.id IN (SELECT property_id FROM imp_touched)
-                    """
-                ),
-                p,
-            )
-
-    async def _roles(self) -> None:
-        run, p = self.run, self.p
-        # The leads and contacts the import found in the team, which new roles may name.
-        await _insert(
-            run,
-            p,
-            text(
-                """
-                WITH added AS (
-                    INSERT INTO property_contacts (id, team_id, created_at, property_id, contact_id, role,
-                        import_id)
-                    SELECT uuid_v7(), :t, :now, property_id, final_id, role, :i
-                    FROM (SELECT DISTINCT property_id, final_id, role FROM imp_owner) o
-                    ORDER BY property_id, final_id
-                    ON CONFLICT (team_id, property_id, contact_id, role) DO NOTHING
-                    RETURNING property_id
-                )
-                INSERT INTO imp_touched SELECT DISTINCT a.property_id FROM added a
-                JOIN imp_plan f ON f.property_id = a.property_id WHERE f.action = 'match'
-                """
-            ),
-            # Each owner row names one of each (not de-duplicated: a bound is enough, and sorting a
-            # million owners to count them cost a second).
-            counts="""
-                SELECT count(*), count(*) FILTER (WHERE action = 'match') + count(existing_id) FROM imp_owner
-            """,
-            locks=(
-                LOCK_SQL.format(
-                    table="properties", ids="SELECT property_id FROM imp_owner WHERE action = 'match'"
-                ),
-                LOCK_SQL.format(
-                    table="contacts", ids="SELECT existing_id FROM imp_owner WHERE existing_id IS NOT NULL"
-                ),
-            ),
-            broken="""
-                SELECT count(*) FROM imp_owner o
-                WHERE NOT EXISTS (SELECT 1 FROM properties x WHERE x.team_id = :t AND x.id = o.property_id
-                                  OFFSET 0)
-                   OR NOT EXISTS (SELECT 1 FROM contacts x WHERE x.team_id = :t AND x.id = o.final_id
-                                  OFFSET 0)
-            """,
-            what="roles",
-        )
-
-    async def _points(self, *, last: bool) -> None:
-        """Points: unique per team by value; the first row that names one gives it its owner. A
-        point an earlier chunk wrote or refreshed was named by an earlier row: this one is left."""
-        run, p = self.run, self.p
-        same = "cp.team_id = :t AND cp.kind = pt.kind AND cp.value = pt.value"
-        # In a chunked merge the planner's statistics do not know the points the import wrote
-        # so far, and it would read them all once a chunk: each staged point is probed instead
-        # (OFFSET 0 keeps the subquery from being flattened into a join).
-        points = (
-            f"LEFT JOIN LATERAL (SELECT * FROM contact_points cp WHERE {same} OFFSET 0) cp ON true"
-            if self.chunked
-            else f"LEFT JOIN contact_points cp ON {same}"
-        )
-        await run(
-            text(
-                f"""
-                CREATE TEMP TABLE imp_point ON COMMIT DROP AS
-                SELECT DISTINCT ON (pt.kind, pt.value) pt.row_no, pt.kind, pt.value, pt.position,
-                       pt.line_type, pt.dnc, o.final_id AS contact_id, o.existing_id IS NULL AS new_contact,
-                       o.earlier_id IS NOT NULL AS earlier_contact, o.property_id, o.action,
-                       cp.id AS existing_id, cp.line_type AS old_line_type, cp.dnc AS old_dnc,
-                       cp.dnc_checked_at AS old_checked
-                FROM imp_points pt
-                JOIN imp_owner o ON o.row_no = pt.row_no AND o.holds_points
-                {points}
-                WHERE cp.import_id IS DISTINCT FROM :i
-                  AND NOT EXISTS (SELECT 1 FROM imp_seen_points s WHERE s.id = cp.id)
-                ORDER BY pt.kind, pt.value, pt.row_no, pt.position
-                """
-            ),
-            p,
-        )
-        await run(text("CREATE INDEX ON imp_point (value)"))
-        await run(text("ANALYZE imp_point"))
-        # A new owner's first phone and first email in the file are its primary ones; an owner an
-        # earlier chunk wrote already has them if it has a point of that kind.
-        await _insert(
-            run,
-            p,
-            text(
-                """
-                WITH added AS (
-                    INSERT INTO contact_points (id, team_id, created_at, contact_id, kind, value,
-                        is_primary, position, status, line_type, dnc, dnc_checked_at, import_id)
-                    SELECT uuid_v7(), :t, :now, contact_id, kind, value,
-                           new_contact AND row_number() OVER (PARTITION BY contact_id, kind
-                               ORDER BY row_no, position) = 1
-                           AND CASE WHEN earlier_contact THEN NOT EXISTS (
-                                   SELECT 1 FROM contact_points x
-                                   WHERE x.team_id = :t AND x.contact_id = i.contact_id AND x.kind = i.kind)
-                               ELSE true END,
+    # Points: unique per team by value; the first row that names one gives it its owner.
+    await step("points")
+    await run(
+        text(
+            """
+            CREATE TEMP TABLE imp_point ON COMMIT DROP AS
+            SELECT DISTINCT ON (pt.kind, pt.value) pt.kind, pt.value, pt.position, pt.line_type, pt.dnc,
+                   o.final_id AS contact_id, o.existing_id IS NULL AS new_contact, o.property_id, o.action,
+                   cp.id AS existing_id, cp.line_type AS old_line_type, cp.dnc AS old_dnc,
+                   cp.dnc_checked_at AS old_checked
+            FROM imp_points pt
+            JOIN imp_owner o ON o.row_no = pt.row_no AND o.holds_points
+            LEFT JOIN contact_points cp ON cp.team_id = :t AND cp.kind = pt.kind AND cp.value = pt.value
+            ORDER BY pt.kind, pt.value, pt.row_no, pt.position
+            """
+        ),
+        p,
+    )
+    await run(text("CREATE INDEX ON imp_point (value)"))
+    await run(text("ANALYZE imp_point"))
+    # The contacts the import found in the team, which new points may belong to.
+    await _insert(
+        run,
+        p,
+        text(
+            """
+            WITH added AS (
+                INSERT INTO contact_points (id, team_id, created_at, contact_id, kind, value,
+                    is_primary, position,
+                                            status, line_type, dnc, dnc_checked_at, import_id)
+                SELECT uuid_v7(), :t, :now, contact_id, kind, value,
+                       new_contact AND position = min(position) OVER (PARTITION BY contact_id, kind),
                            position,
-                           'unknown', coalesce(line_type, 'unknown'), coalesce(dnc, false),
-                           CASE WHEN dnc IS NOT NULL THEN :now END, :i
-                    FROM imp_point i WHERE existing_id IS NULL
-                    ON CONFLICT (team_id, kind, value) DO NOTHING
-                    RETURNING value
-                )
-                INSERT INTO imp_touched SELECT DISTINCT i.property_id FROM added a
-                JOIN imp_point i ON i.value = a.value WHERE i.action = 'match'
-                """
-            ),
-            counts="""
-                SELECT count(*), count(*) FILTER (WHERE NOT new_contact) FROM imp_point
-                WHERE existing_id IS NULL
-            """,
-            locks=(
-                LOCK_SQL.format(
-                    table="contacts",
-                    ids="SELECT contact_id FROM imp_point WHERE existing_id IS NULL AND NOT new_contact",
-                ),
-            ),
-            broken="""
-                SELECT count(*) FROM imp_point i WHERE i.existing_id IS NULL
-                  AND NOT EXISTS (SELECT 1 FROM contacts x WHERE x.team_id = :t AND x.id = i.contact_id
-                                  OFFSET 0)
-            """,
-            what="phones and emails",
-        )
-        # A point the team already has keeps its owner; the skip tracer's facts refresh it, and
-        # the DNC check date moves only when the file says something the point did not know.
-        if not (await run(text("SELECT count(*) FROM imp_point WHERE existing_id IS NOT NULL"))).scalar():
-            return
-        await run(
-            text(
-                """
-                WITH changed AS (
-                    UPDATE contact_points cp SET
-                        line_type = coalesce(i.line_type, cp.line_type),
-                        dnc = coalesce(i.dnc, cp.dnc),
-                        dnc_checked_at = CASE WHEN i.dnc IS NOT NULL THEN :now ELSE cp.dnc_checked_at END
-                    FROM imp_point i
-                    WHERE cp.team_id = :t AND cp.id = i.existing_id
-                      AND ((i.line_type IS NOT NULL AND i.line_type <> 'unknown'
-                            AND i.line_type <> cp.line_type)
-                           OR (i.dnc IS NOT NULL AND (i.dnc <> cp.dnc OR cp.dnc_checked_at IS NULL)))
-                    RETURNING cp.id
-                )
-                INSERT INTO imp_touched SELECT DISTINCT i.property_id FROM changed c
-                JOIN imp_point i ON i.existing_id = c.id WHERE i.action = 'match'
-                """
-            ),
-            p,
-        )
-        if not last:
-            await run(
-                text(
-                    "INSERT INTO imp_seen_points SELECT existing_id FROM imp_point"
-                    " WHERE existing_id IS NOT NULL"
-                )
+                       'unknown', coalesce(line_type, 'unknown'), coalesce(dnc, false),
+                       CASE WHEN dnc IS NOT NULL THEN :now END, :i
+                FROM imp_point WHERE existing_id IS NULL
+                ON CONFLICT (team_id, kind, value) DO NOTHING
+                RETURNING value
             )
+            INSERT INTO imp_touched SELECT DISTINCT i.property_id FROM added a
+            JOIN imp_point i ON i.value = a.value WHERE i.action = 'match'
+            """
+        ),
+        counts="""
+            SELECT count(*), count(*) FILTER (WHERE NOT new_contact) FROM imp_point WHERE existing_id IS NULL
+        """,
+        locks=(
+            LOCK_SQL.format(
+                table="contacts",
+                ids="SELECT contact_id FROM imp_point WHERE existing_id IS NULL AND NOT new_contact",
+            ),
+        ),
+        broken="""
+            SELECT count(*) FROM imp_point i WHERE i.existing_id IS NULL
+              AND NOT EXISTS (SELECT 1 FROM contacts x WHERE x.team_id = :t AND x.id = i.contact_id)
+        """,
+        what="phones and emails",
+    )
+    # A point the team already has keeps its owner; the skip tracer's facts refresh it, and
+    # the DNC check date moves only when the file says something the point did not know.
+    await run(
+        text(
+            """
+            WITH changed AS (
+                UPDATE contact_points cp SET
+                    line_type = coalesce(i.line_type, cp.line_type),
+                    dnc = coalesce(i.dnc, cp.dnc),
+                    dnc_checked_at = CASE WHEN i.dnc IS NOT NULL THEN :now ELSE cp.dnc_checked_at END
+                FROM imp_point i
+                WHERE cp.team_id = :t AND cp.id = i.existing_id
+                  AND ((i.line_type IS NOT NULL AND i.line_type <> 'unknown' AND i.line_type <> cp.line_type)
+                       OR (i.dnc IS NOT NULL AND (i.dnc <> cp.dnc OR cp.dnc_checked_at IS NULL)))
+                RETURNING cp.id
+            )
+            INSERT INTO imp_touched SELECT DISTINCT i.property_id FROM changed c
+            JOIN imp_point i ON i.existing_id = c.id WHERE i.action = 'match'
+            """
+        ),
+        p,
+    )
 
-    async def finish(self) -> dict[str, int]:
-        """The problems, the counts of landed rows by outcome, and fresh statistics."""
-        run, p = self.run, self.p
-        await self.step("finishing")
+    await step("finishing")
+    await run(
+        text(
+            """
+            INSERT INTO import_errors (id, team_id, created_at, import_id, row_number, "column", reason, raw)
+            SELECT uuid_v7(), :t, :now, :i, row_no, source_column,
+                   CASE WHEN landed THEN reason
+                       || ' (value skipped; the row was imported)' ELSE reason END, raw
+            FROM imp_errors ORDER BY row_no
+            """
+        ),
+        p,
+    )
+    counts = (
         await run(
             text(
                 """
-                INSERT INTO import_errors (id, team_id, created_at, import_id, row_number, "column", reason,
-                                           raw)
-                SELECT uuid_v7(), :t, :now, :i, row_no, source_column,
-                       CASE WHEN landed THEN reason
-                           || ' (value skipped; the row was imported)' ELSE reason END, raw
-                FROM imp_errors ORDER BY row_no
+                SELECT count(*) FILTER (WHERE action = 'create'),
+                       count(*) FILTER (WHERE action = 'match' AND property_id IN (SELECT property_id
+                           FROM imp_touched)),
+                       count(*) FILTER (WHERE action = 'match'),
+                       count(*) FILTER (WHERE action = 'duplicate'),
+                       (SELECT count(*) FROM imp_errors WHERE landed)
+                FROM imp_plan
                 """
-            ),
-            p,
-        )
-        updated, warnings = (
-            await run(
-                text(
-                    """
-                    SELECT (SELECT count(*) FROM imp_matched
-                            WHERE property_id IN (SELECT property_id FROM imp_touched_all)),
-                           (SELECT count(*) FROM imp_errors WHERE landed)
-                    """
-                )
             )
-        ).one()
-        created, matched = self.tally["create"], self.tally["match"]
-        if created + updated >= ANALYZE_AFTER_ROWS:
-            await run(text("SELECT reos_analyze_leads()"))
-        LAST_TIMINGS.clear()
-        LAST_TIMINGS.update({k: round(v, 3) for k, v in self.timings.items()})
-        global LAST_CHUNKS
-        LAST_CHUNKS = self.chunks
-        apply = self.apply
-        return {
-            "created": created,
-            "updated": updated if apply else 0,
-            "unchanged": matched - updated if apply else matched,
-            "duplicates": self.tally["duplicate"],
-            "skipped": 0 if apply else matched,
-            "warnings": warnings,
-        }
+        )
+    ).one()
+    created, updated, matched, duplicates, warnings = (int(v) for v in counts)
+    if created + updated >= ANALYZE_AFTER_ROWS:
+        await run(text("SELECT reos_analyze_leads()"))
+    LAST_TIMINGS.clear()
+    LAST_TIMINGS.update({k: round(v, 3) for k, v in timings.items()})
+    return {
+        "created": created,
+        "updated": updated if apply_matches else 0,
+        "unchanged": matched - updated if apply_matches else matched,
+        "duplicates": duplicates,
+        "skipped": 0 if apply_matches else matched,
+        "warnings": warnings,
+    }
 
 
 def _json(value: Any) -> str:

@@ -481,33 +481,9 @@ async def execute(
     then each merge step) is written beside it, as its progress is."""
     started = clock.now()
     await _side_update(db, imp, status="running", started_at=started, phase="reading")
-    # Before the first rows merge, which for a long file is while it is still being read.
-    await engine.refresh_stale_statistics(db, imp.team_id)
     # An import recorded before the sheet was kept (null) was mapped on the first worksheet.
     table, stream = await asyncio.to_thread(
         functools.partial(reader.open_path, path, imp.filename, sheet=imp.sheet)
-    )
-    read: dict[str, int | None] = {"done": 0, "total": None, "finished": 0}
-
-    async def step(phase: str) -> None:
-        # Once the file is read, the rows read are exact; a wait for the team's lock can come
-        # while it is still being read (a long file merges as it goes).
-        done, estimate = read["done"], read["total"]
-        if read["finished"]:
-            estimate = done
-        await _side_update(db, imp, status="running", phase=phase, rows_done=done, rows_total=estimate)
-        if on_step is not None:
-            await on_step(phase, done or 0)
-
-    merger = engine.Merger(
-        session,
-        team_id=imp.team_id,
-        import_id=imp.id,
-        mapping=imp.mapping,
-        on_duplicate=imp.on_duplicate,
-        now=started,
-        actor_id=imp.created_by_id,
-        on_step=step,
     )
     try:
         plan = normalise.Plan.build(table.headers, mapping.check_mapping(imp.mapping, table.headers))
@@ -520,31 +496,32 @@ async def execute(
                 # The rows taken from the file so far, not those landed, match its position:
                 # scaling the landed ones guessed 43,000 rows for a file of 100,000.
                 estimate = max(done, int(taken * size / position))
-            read["done"], read["total"] = done, estimate
-            # "reading" again after a wait for the team's lock, which a merge chunk may have met.
-            await _side_update(
-                db, imp, status="running", phase="reading", rows_done=done, rows_total=estimate
-            )
+            await _side_update(db, imp, status="running", rows_done=done, rows_total=estimate)
             if on_progress is not None:
                 await on_progress(imp, done, estimate)
 
         total, refused = await engine.stage(
-            session,
-            rows=table.rows,
-            plan=plan,
-            size_bytes=size,
-            progress=progress,
-            workers=workers,
-            merger=merger,
+            session, rows=table.rows, plan=plan, size_bytes=size, progress=progress, workers=workers
         )
     finally:
         stream.close()
-    read["done"], read["finished"] = total, 1
 
-    if not merger.begun:
-        await merger.begin(chunked=False)
-    await merger.chunk(last=True)
-    counts = await merger.finish()
+    async def step(phase: str) -> None:
+        await _side_update(db, imp, status="running", phase=phase, rows_done=total, rows_total=total)
+        if on_step is not None:
+            await on_step(phase, total)
+
+    await engine.refresh_stale_statistics(db, imp.team_id)
+    counts = await engine.merge(
+        session,
+        team_id=imp.team_id,
+        import_id=imp.id,
+        mapping=imp.mapping,
+        on_duplicate=imp.on_duplicate,
+        now=started,
+        actor_id=imp.created_by_id,
+        on_step=step,
+    )
     imp.counts = {"total": total, "errors": refused, **counts}
     imp.status, imp.rows_done, imp.rows_total, imp.finished_at = "completed", total, total, clock.now()
     # Written by the side updates, not through this object, which may still hold null.
