@@ -610,6 +610,26 @@ async def test_on_duplicate_update_versus_skip_and_skip_trace_facts(
         assert fields["bedrooms"]["source"] == "import"
 
 
+async def test_an_owner_on_several_rows_gets_one_primary_phone_and_one_primary_email(
+    client: httpx.AsyncClient, admin: Member, database: Database
+) -> None:
+    """The same owner (name and mailing address) on three rows is one contact. Each row's Phone 1
+    and Email 1 used to be primary alike; the contacts API keeps one of each kind."""
+    rows = [
+        lead(**{"Property Address": "1 Ash Ct", "APN": "P-1", "Phone 1": "", "Phone 2": "(813) 555-0102",
+                "Email 1": "first@example.com"}),
+        lead(**{"Property Address": "2 Ash Ct", "APN": "P-2", "Phone 1": "(813) 555-0201",
+                "Email 1": "second@example.com"}),
+        lead(**{"Property Address": "3 Ash Ct", "APN": "P-3", "Phone 1": "(813) 555-0301", "Email 1": ""}),
+    ]  # fmt: skip
+    assert (await imported(client, admin, csv_bytes(rows)))["counts"]["created"] == 3
+    points = await points_of(database, admin)
+    assert len({p.contact_id for p in points.values()}) == 1
+    primary = sorted(value for value, p in points.items() if p.is_primary)
+    # Phone 1 of the first row that has one, before an earlier row's Phone 2.
+    assert primary == ["+18135550201", "first@example.com"]
+
+
 async def test_the_owners_mailing_unit_is_kept_and_absentee_reads_units(
     client: httpx.AsyncClient, admin: Member
 ) -> None:

@@ -617,7 +617,8 @@ async def merge(
         text(
             """
             CREATE TEMP TABLE imp_point ON COMMIT DROP AS
-            SELECT DISTINCT ON (pt.kind, pt.value) pt.kind, pt.value, pt.position, pt.line_type, pt.dnc,
+            SELECT DISTINCT ON (pt.kind, pt.value) pt.row_no, pt.kind, pt.value, pt.position, pt.line_type,
+                   pt.dnc,
                    o.final_id AS contact_id, o.existing_id IS NULL AS new_contact, o.property_id, o.action,
                    cp.id AS existing_id, cp.line_type AS old_line_type, cp.dnc AS old_dnc,
                    cp.dnc_checked_at AS old_checked
@@ -631,7 +632,10 @@ async def merge(
     )
     await run(text("CREATE INDEX ON imp_point (value)"))
     await run(text("ANALYZE imp_point"))
-    # The contacts the import found in the team, which new points may belong to.
+    # The contacts the import found in the team, which new points may belong to. A new owner's
+    # primary phone and email are those of the lowest position (Phone 1 before Phone 2), the
+    # first row's when two rows give it one in the same column: one of each, as the contacts
+    # API keeps it (`_make_only_primary`).
     await _insert(
         run,
         p,
@@ -642,8 +646,9 @@ async def merge(
                     is_primary, position,
                                             status, line_type, dnc, dnc_checked_at, import_id)
                 SELECT uuid_v7(), :t, :now, contact_id, kind, value,
-                       new_contact AND position = min(position) OVER (PARTITION BY contact_id, kind),
-                           position,
+                       new_contact AND row_number() OVER (PARTITION BY contact_id, kind
+                           ORDER BY position, row_no) = 1,
+                       position,
                        'unknown', coalesce(line_type, 'unknown'), coalesce(dnc, false),
                        CASE WHEN dnc IS NOT NULL THEN :now END, :i
                 FROM imp_point WHERE existing_id IS NULL
