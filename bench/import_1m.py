@@ -396,6 +396,41 @@ def bulk_floor(owner: str, source: uuid.UUID, maintenance_mem: str = "64MB") -> 
     }
 
 
+# The server's write-ahead log while the import runs: its volume, how much of it is whole pages
+# written again after a checkpoint, and the checkpoints the volume forced.
+WAL_COUNTERS = (
+    "wal_bytes",
+    "wal_records",
+    "wal_full_page_images",
+    "checkpoints_requested",
+    "checkpoints_timed",
+)
+
+
+def wal_state(owner: str) -> dict[str, Any]:
+    with psycopg.connect(owner.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        wal_bytes, records, fpi = conn.execute(
+            "SELECT wal_bytes, wal_records, wal_fpi FROM pg_stat_wal"
+        ).fetchone()
+        requested, timed = conn.execute(
+            "SELECT checkpoints_req, checkpoints_timed FROM pg_stat_bgwriter"
+        ).fetchone()
+        settings = dict(
+            conn.execute(
+                "SELECT name, setting || coalesce(unit, '') FROM pg_settings"
+                " WHERE name IN ('max_wal_size', 'checkpoint_timeout', 'shared_buffers', 'wal_compression')"
+            ).fetchall()
+        )
+    return {
+        "wal_bytes": int(wal_bytes),
+        "wal_records": int(records),
+        "wal_full_page_images": int(fpi),
+        "checkpoints_requested": int(requested),
+        "checkpoints_timed": int(timed),
+        "settings": settings,
+    }
+
+
 async def run_import(
     owner: str, app: str, team: uuid.UUID, path: Path, workers: int
 ) -> tuple[float, dict[str, Any]]:
@@ -538,6 +573,7 @@ def main() -> None:
         postmaster = int(found[0].read_text().split()[0]) if found else 0
     load_before = os.getloadavg()
     baseline = copy_baseline(owner, path)
+    wal_before = wal_state(owner)
     with PeakMemory(postmaster) as memory:
         from reos.imports import engine
 
@@ -546,6 +582,7 @@ def main() -> None:
         if args.explain and engine.EXPLAIN is not None:
             args.explain.write_text("\n\n".join(engine.EXPLAIN) + "\n")
     load_after = os.getloadavg()
+    wal_after = wal_state(owner)
     merge_seconds = counts.pop("merge_seconds")
     # A small list into the team the big one just filled: what a user importing ten leads waits.
     small = path.with_name("leads-small-10.csv")
@@ -575,6 +612,10 @@ def main() -> None:
                     "seconds": round(small_elapsed, 2),
                     "counts": {k: v for k, v in small_counts.items() if k != "merge_seconds"},
                     "merge_seconds": {k: v for k, v in small_counts["merge_seconds"].items() if v >= 0.05},
+                },
+                "wal_during_the_import": {
+                    "settings": wal_after["settings"],
+                    **{k: wal_after[k] - wal_before[k] for k in WAL_COUNTERS},
                 },
                 "peak_memory": memory.report(),
                 "cpu_during_the_import": memory.cpu_report(),
