@@ -239,6 +239,67 @@ FLOOR_TABLES = (
 TRIGGER_TABLES = ("property_lookup",)
 
 
+def _floor_insert(
+    conn: psycopg.Connection[Any], table: str, refs: dict[str, str], target: uuid.UUID, maps: str
+) -> sql.Composed:
+    """The schema floor's copy of `table`'s rows of a team (the caller passes the source team):
+    new ids and references through the id maps named `{maps}{table}`, every other reference to
+    another table null."""
+    columns = conn.execute(
+        "select column_name, is_nullable = 'YES' from information_schema.columns "
+        "where table_name = %s and is_generated = 'NEVER' order by ordinal_position",
+        (table,),
+    ).fetchall()
+    # Columns of foreign keys to tables other than teams and the mapped ones: null.
+    foreign = {
+        r[0]
+        for r in conn.execute(
+            "select a.attname from pg_constraint c join pg_attribute a "
+            "on a.attrelid = c.conrelid and a.attnum = any(c.conkey) "
+            "where c.conrelid = %s::regclass and c.contype = 'f'",
+            (table,),
+        )
+    } - {"team_id", *refs}
+    values: list[sql.Composable] = []
+    joins: list[sql.Composable] = []
+    for name, nullable in columns:
+        if name == "id":
+            values.append(sql.SQL("m.new"))
+        elif name == "team_id":
+            values.append(sql.Literal(str(target)) + sql.SQL("::uuid"))
+        elif name in refs:
+            alias = sql.Identifier(f"r_{name}")
+            joins.append(
+                sql.SQL("join {} {} on {}.old = t.{}").format(
+                    sql.Identifier(f"{maps}{refs[name]}"), alias, alias, sql.Identifier(name)
+                )
+            )
+            values.append(sql.SQL("{}.new").format(alias))
+        elif name in foreign and nullable:
+            values.append(sql.NULL)
+        else:
+            values.append(sql.SQL("t.{}").format(sql.Identifier(name)))
+    return sql.SQL(
+        "insert into {table} ({columns}) select {values} from {table} t "
+        "join {map} m on m.old = t.id {joins} where t.team_id = %s order by m.new"
+    ).format(
+        table=sql.Identifier(table),
+        columns=sql.SQL(", ").join(sql.Identifier(name) for name, _ in columns),
+        values=sql.SQL(", ").join(values),
+        map=sql.Identifier(f"{maps}{table}"),
+        joins=sql.SQL(" ").join(joins),
+    )
+
+
+def _map_sql(table: str, name: str, *, temp: bool) -> sql.Composed:
+    kind = sql.SQL("temp table {} on commit drop" if temp else "unlogged table {}").format(
+        sql.Identifier(name)
+    )
+    return sql.SQL(
+        "create {} as select id as old, uuid_v7() as new from {} where team_id = %s order by id"
+    ).format(kind, sql.Identifier(table))
+
+
 def schema_floor(
     owner: str, source: uuid.UUID, target: uuid.UUID, *, checked: bool = True
 ) -> dict[str, float]:
@@ -254,58 +315,10 @@ def schema_floor(
             conn.execute("set local session_replication_role = replica")
         cpu = 0.0
         for table, refs in FLOOR_TABLES:
-            columns = conn.execute(
-                "select column_name, is_nullable = 'YES' from information_schema.columns "
-                "where table_name = %s and is_generated = 'NEVER' order by ordinal_position",
-                (table,),
-            ).fetchall()
-            # Columns of foreign keys to tables other than teams and the mapped ones: null.
-            foreign = {
-                r[0]
-                for r in conn.execute(
-                    "select a.attname from pg_constraint c join pg_attribute a "
-                    "on a.attrelid = c.conrelid and a.attnum = any(c.conkey) "
-                    "where c.conrelid = %s::regclass and c.contype = 'f'",
-                    (table,),
-                )
-            } - {"team_id", *refs}
-            conn.execute(
-                sql.SQL(
-                    "create temp table {} on commit drop as select id as old, uuid_v7() as new "
-                    "from {} where team_id = %s order by id"
-                ).format(sql.Identifier(f"map_{table}"), sql.Identifier(table)),
-                (source,),
-            )
+            conn.execute(_map_sql(table, f"map_{table}", temp=True), (source,))
             conn.execute(sql.SQL("create index on {} (old)").format(sql.Identifier(f"map_{table}")))
             conn.execute(sql.SQL("analyze {}").format(sql.Identifier(f"map_{table}")))
-            values, joins = [], []
-            for name, nullable in columns:
-                if name == "id":
-                    values.append(sql.SQL("m.new"))
-                elif name == "team_id":
-                    values.append(sql.Literal(str(target)) + sql.SQL("::uuid"))
-                elif name in refs:
-                    alias = sql.Identifier(f"r_{name}")
-                    joins.append(
-                        sql.SQL("join {} {} on {}.old = t.{}").format(
-                            sql.Identifier(f"map_{refs[name]}"), alias, alias, sql.Identifier(name)
-                        )
-                    )
-                    values.append(sql.SQL("{}.new").format(alias))
-                elif name in foreign and nullable:
-                    values.append(sql.NULL)
-                else:
-                    values.append(sql.SQL("t.{}").format(sql.Identifier(name)))
-            statement = sql.SQL(
-                "insert into {table} ({columns}) select {values} from {table} t "
-                "join {map} m on m.old = t.id {joins} where t.team_id = %s order by m.new"
-            ).format(
-                table=sql.Identifier(table),
-                columns=sql.SQL(", ").join(sql.Identifier(name) for name, _ in columns),
-                values=sql.SQL(", ").join(values),
-                map=sql.Identifier(f"map_{table}"),
-                joins=sql.SQL(" ").join(joins),
-            )
+            statement = _floor_insert(conn, table, refs, target, "map_")
             began, cpu_began = time.perf_counter(), _server_cpu_s(conn)
             conn.execute(statement, (source,))
             seconds[table] = round(time.perf_counter() - began, 2)
@@ -313,6 +326,54 @@ def schema_floor(
         seconds["server cpu of the inserts"] = round(cpu, 1)
         conn.rollback()
     return seconds
+
+
+# The unchecked schema floor split over two connections, as a merge committed in two parts
+# (two-phase commit) could write: the leads and their signals on one, the owners, their phones
+# and emails and the roles on the other. With the per-row checks off, a role may name a lead the
+# other connection has not committed.
+SPLIT_TABLES = (("properties", "signals"), ("contacts", "contact_points", "property_contacts"))
+
+
+def schema_floor_split(owner: str, source: uuid.UUID, target: uuid.UUID) -> dict[str, Any]:
+    """The unchecked schema floor's rows written on two connections at once, each in its own
+    transaction rolled back at the end. The id maps are unlogged tables both can read, made
+    before the clock starts and dropped after. Wall seconds, and seconds per table."""
+    url = owner.replace("postgresql+psycopg://", "postgresql://")
+    refs = dict(FLOOR_TABLES)
+    maps = "bench_split_map_"
+    with psycopg.connect(url, autocommit=True) as conn:
+        for table, _ in FLOOR_TABLES:
+            name = f"{maps}{table}"
+            conn.execute(sql.SQL("drop table if exists {}").format(sql.Identifier(name)))
+            conn.execute(_map_sql(table, name, temp=False), (source,))
+            conn.execute(sql.SQL("create index on {} (old)").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("analyze {}").format(sql.Identifier(name)))
+
+    def write(tables: tuple[str, ...]) -> dict[str, float]:
+        seconds: dict[str, float] = {}
+        with psycopg.connect(url) as conn:
+            conn.execute("set local session_replication_role = replica")
+            statements = [(t, _floor_insert(conn, t, refs[t], target, maps)) for t in tables]
+            began = time.perf_counter()
+            for table, statement in statements:
+                conn.execute(statement, (source,))
+                seconds[table] = round(time.perf_counter() - began - sum(seconds.values()), 2)
+            conn.rollback()
+        return seconds
+
+    try:
+        from concurrent.futures import ThreadPoolExecutor
+
+        began = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=len(SPLIT_TABLES)) as pool:
+            parts = list(pool.map(write, SPLIT_TABLES))
+        wall = round(time.perf_counter() - began, 2)
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            for table, _ in FLOOR_TABLES:
+                conn.execute(sql.SQL("drop table if exists {}").format(sql.Identifier(f"{maps}{table}")))
+    return {"wall_s": wall, "connections": parts}
 
 
 def bulk_floor(owner: str, source: uuid.UUID, maintenance_mem: str = "64MB") -> dict[str, Any]:
@@ -496,17 +557,20 @@ def floors(owner: str, app: str, source: uuid.UUID, floor_name: str) -> dict[str
     took = round(time.perf_counter() - began, 2)
     began = time.perf_counter()
     unchecked = schema_floor(owner, source, floor_team, checked=False)
+    unchecked_s = round(time.perf_counter() - began, 2)
     return {
         "schema_floor_s": took,
         "schema_floor_seconds": floor,
-        "schema_floor_unchecked_s": round(time.perf_counter() - began, 2),
+        "schema_floor_unchecked_s": unchecked_s,
         "schema_floor_unchecked_seconds": unchecked,
+        "schema_floor_unchecked_two_connections": schema_floor_split(owner, source, floor_team),
         "bulk_floor": bulk_floor(owner, source, BULK_MAINTENANCE_MEM),
     }
 
 
-def floors_only() -> None:
-    """Both floors against the "Import bench" team an earlier run left in its database."""
+def floors_only(*, split: bool = False) -> None:
+    """Both floors against the "Import bench" team an earlier run left in its database; with
+    `split`, only the unchecked schema floor on one connection and on two, alternating twice."""
     owner, app = embedded.start(Path(os.environ.get("REOS_DATA_DIR", "var/bench-import")))
     owner = owner.replace("/reos?", f"/{BENCH_DATABASE}?")
     app = app.replace("/reos?", f"/{BENCH_DATABASE}?")
@@ -515,7 +579,17 @@ def floors_only() -> None:
     if found is None:
         raise SystemExit("no earlier run here: run bench/import_1m.py without --floors-only first")
     load_before = os.getloadavg()
-    measured = floors(owner, app, found[0], f"Import bench floor {uuid.uuid4().hex[:6]}")
+    name = f"Import bench floor {uuid.uuid4().hex[:6]}"
+    if split:
+        target = asyncio.run(make_team(owner, app, name=name))
+        measured: dict[str, Any] = {"one_connection": [], "two_connections": []}
+        for _ in range(2):
+            began = time.perf_counter()
+            one = schema_floor(owner, found[0], target, checked=False)
+            measured["one_connection"].append({"wall_s": round(time.perf_counter() - began, 2), **one})
+            measured["two_connections"].append(schema_floor_split(owner, found[0], target))
+    else:
+        measured = floors(owner, app, found[0], name)
     print(
         json.dumps(
             {
@@ -543,9 +617,14 @@ def main() -> None:
     parser.add_argument(
         "--no-floors", action="store_true", help="the import and what follows it, without the two floors"
     )
+    parser.add_argument(
+        "--split-floor-only",
+        action="store_true",
+        help="no import: the unchecked schema floor on one connection and on two, on an earlier run's rows",
+    )
     args = parser.parse_args()
-    if args.floors_only:
-        floors_only()
+    if args.floors_only or args.split_floor_only:
+        floors_only(split=args.split_floor_only)
         return
     path = args.file or Path(
         f"var/leads-{args.rows // 1000}k.csv" if args.rows < 1_000_000 else "var/leads-1m.csv"
