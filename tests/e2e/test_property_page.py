@@ -123,7 +123,7 @@ def test_property_page_merge_search_and_contact(live_server: LiveServer) -> None
             page.get_by_role("button", name="Merge into this property").click()
             expect(page.locator("#toasts")).to_contain_text("Merged.")
             expect(page.locator("#owners")).to_contain_text("Dolores Whitcombe")
-            expect(page.locator("#owners")).to_contain_text("+18135550142")
+            expect(page.locator("#owners")).to_contain_text("(813) 555-0142")
             expect(page.locator('.detail-facts [data-field="apn"]')).to_contain_text("A-1928-0044")
             expect(page.locator('.detail-facts [data-field="year_built"]')).to_contain_text("1986")
             expect(page.locator(".timeline")).to_contain_text("Owner called back: wants a cash offer.")
@@ -133,7 +133,7 @@ def test_property_page_merge_search_and_contact(live_server: LiveServer) -> None
                 page.set_viewport_size(size)
                 page.reload()
                 # The governor's answer for each point arrives by htmx after the page.
-                expect(page.locator("#compliance-points")).to_contain_text("+18135550142")
+                expect(page.locator("#compliance-points")).to_contain_text("(813) 555-0142")
                 page.screenshot(path=str(SCREENSHOTS / f"property-{label}.png"), full_page=True)
             page.set_viewport_size(DESKTOP)
 
@@ -145,11 +145,11 @@ def test_property_page_merge_search_and_contact(live_server: LiveServer) -> None
             page.goto(f"{base}/properties/{keep['id']}")
             page.get_by_role("link", name="Dolores Whitcombe").click()
             expect(page.locator("#owned")).to_contain_text("4417 QUILLFEATHER LN")
-            expect(page.locator("#points")).to_contain_text("+18135550142")
+            expect(page.locator("#points")).to_contain_text("(813) 555-0142")
             for label, size in (("1280", DESKTOP), ("390", PHONE)):
                 page.set_viewport_size(size)
                 page.reload()
-                expect(page.locator("#compliance-points")).to_contain_text("+18135550142")
+                expect(page.locator("#compliance-points")).to_contain_text("(813) 555-0142")
                 page.screenshot(path=str(SCREENSHOTS / f"contact-{label}.png"), full_page=True)
         finally:
             browser.close()

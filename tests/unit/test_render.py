@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from reos.web.render import money
+from reos.web.render import contact_value, money
 
 
 @pytest.mark.parametrize(
@@ -27,3 +27,19 @@ from reos.web.render import money
 )
 def test_money(value: Decimal | int | None, compact: bool, shown: str) -> None:
     assert money(value, compact) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("+18135550142", "(813) 555-0142"),
+        # Abroad, or not a whole North American number: as stored.
+        ("+442071838750", "+442071838750"),
+        ("+1813555014", "+1813555014"),
+        ("+181355501420", "+181355501420"),
+        ("dana.whitlock@example.com", "dana.whitlock@example.com"),
+        (None, ""),
+    ],
+)
+def test_contact_value(value: str | None, shown: str) -> None:
+    assert contact_value(value) == shown

@@ -7,6 +7,7 @@ with its errors and a 4xx status; a form that succeeds redirects (303) with a fl
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -131,7 +132,20 @@ def _detail_value(value: Any) -> str:
     return text if len(text) <= 120 else text[:119] + "…"
 
 
+# A North American number as stored (E.164): country code 1, then ten digits.
+_NORTH_AMERICAN = re.compile(r"\+1(\d{3})(\d{3})(\d{4})")
+
+
+def contact_value(value: str | None) -> str:
+    """A phone or email as people read it: a North American number as "(813) 555-0142", the
+    way lists and owners write it; an email or a number abroad as stored."""
+    if value and (found := _NORTH_AMERICAN.fullmatch(value)):
+        return f"({found[1]}) {found[2]}-{found[3]}"
+    return value or ""
+
+
 templates.env.filters["money"] = money
+templates.env.filters["contact_value"] = contact_value
 templates.env.filters["number"] = _number
 templates.env.filters["when"] = _when
 templates.env.filters["day"] = _day
