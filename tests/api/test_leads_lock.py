@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -19,6 +21,7 @@ from tests.fixtures.api import Member
 from tests.fixtures.jobs import run_jobs
 
 pytestmark = pytest.mark.usefixtures("job_queue")
+T = TypeVar("T")
 
 
 async def _leads(client: httpx.AsyncClient, admin: Member, n: int) -> list[str]:
@@ -35,11 +38,13 @@ async def _leads(client: httpx.AsyncClient, admin: Member, n: int) -> list[str]:
 
 
 async def _held_while(
-    database: Database, team: uuid.UUID, *, shared: bool, work: asyncio.Task[object]
-) -> None:
-    """Hold the lock as another writer would, see `work` wait on it, then let it go."""
+    database: Database, team: uuid.UUID, *, shared: bool, start: Callable[[], Awaitable[T]]
+) -> asyncio.Task[T]:
+    """Hold the lock as another writer would, start the work once it is held (started before,
+    the work could take the lock first and be done), see the work wait on it, then let it go."""
     async with team_session(database, team) as holder:
         assert await lock_leads(holder, team, shared=shared)
+        work = asyncio.ensure_future(start())
         for _ in range(100):
             waiting = await holder.scalar(
                 text("select count(*) from pg_locks where locktype = 'advisory' and not granted")
@@ -48,6 +53,7 @@ async def _held_while(
                 break
             await asyncio.sleep(0.1)
         assert waiting == 1 and not work.done()
+    return work
 
 
 async def test_a_bulk_action_waits_for_a_rescorings_part_and_the_part_for_a_bulk_action(
@@ -64,8 +70,7 @@ async def test_a_bulk_action_waits_for_a_rescorings_part_and_the_part_for_a_bulk
     bulk_url = f"/api/v1/bulk-actions/{started.json()['id']}"
 
     # A rescoring part holds the lock (shared): the bulk action's job waits for it.
-    jobs = asyncio.create_task(run_jobs())
-    await _held_while(database, team, shared=True, work=jobs)
+    jobs = await _held_while(database, team, shared=True, start=run_jobs)
     await jobs
     done = (await client.get(bulk_url, headers=admin.headers)).json()
     assert done["status"] == "completed" and done["summary"]["changed"] == 3
@@ -78,8 +83,7 @@ async def test_a_bulk_action_waits_for_a_rescorings_part_and_the_part_for_a_bulk
     async with team_session(database, team) as other_part:
         assert await lock_leads(other_part, team, shared=True)
         assert (await asyncio.wait_for(part(), timeout=30)).changed >= 0
-    rescoring = asyncio.create_task(part())
-    await _held_while(database, team, shared=False, work=rescoring)
+    rescoring = await _held_while(database, team, shared=False, start=part)
     await asyncio.wait_for(rescoring, timeout=30)
 
 
