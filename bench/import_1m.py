@@ -20,6 +20,7 @@ import os
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -291,13 +292,20 @@ def _floor_insert(
     )
 
 
-def _map_sql(table: str, name: str, *, temp: bool) -> sql.Composed:
+def _make_map(conn: psycopg.Connection[Any], table: str, name: str, source: uuid.UUID, *, temp: bool) -> None:
+    """The id map `name` of `table`'s rows of team `source` (old id, new time-ordered id), indexed
+    and analysed: a TEMP table for one connection, an unlogged one for several."""
     kind = sql.SQL("temp table {} on commit drop" if temp else "unlogged table {}").format(
         sql.Identifier(name)
     )
-    return sql.SQL(
-        "create {} as select id as old, uuid_v7() as new from {} where team_id = %s order by id"
-    ).format(kind, sql.Identifier(table))
+    conn.execute(
+        sql.SQL(
+            "create {} as select id as old, uuid_v7() as new from {} where team_id = %s order by id"
+        ).format(kind, sql.Identifier(table)),
+        (source,),
+    )
+    conn.execute(sql.SQL("create index on {} (old)").format(sql.Identifier(name)))
+    conn.execute(sql.SQL("analyze {}").format(sql.Identifier(name)))
 
 
 def schema_floor(
@@ -315,9 +323,7 @@ def schema_floor(
             conn.execute("set local session_replication_role = replica")
         cpu = 0.0
         for table, refs in FLOOR_TABLES:
-            conn.execute(_map_sql(table, f"map_{table}", temp=True), (source,))
-            conn.execute(sql.SQL("create index on {} (old)").format(sql.Identifier(f"map_{table}")))
-            conn.execute(sql.SQL("analyze {}").format(sql.Identifier(f"map_{table}")))
+            _make_map(conn, table, f"map_{table}", source, temp=True)
             statement = _floor_insert(conn, table, refs, target, "map_")
             began, cpu_began = time.perf_counter(), _server_cpu_s(conn)
             conn.execute(statement, (source,))
@@ -346,25 +352,21 @@ def schema_floor_split(owner: str, source: uuid.UUID, target: uuid.UUID) -> dict
         for table, _ in FLOOR_TABLES:
             name = f"{maps}{table}"
             conn.execute(sql.SQL("drop table if exists {}").format(sql.Identifier(name)))
-            conn.execute(_map_sql(table, name, temp=False), (source,))
-            conn.execute(sql.SQL("create index on {} (old)").format(sql.Identifier(name)))
-            conn.execute(sql.SQL("analyze {}").format(sql.Identifier(name)))
+            _make_map(conn, table, name, source, temp=False)
 
     def write(tables: tuple[str, ...]) -> dict[str, float]:
         seconds: dict[str, float] = {}
         with psycopg.connect(url) as conn:
             conn.execute("set local session_replication_role = replica")
             statements = [(t, _floor_insert(conn, t, refs[t], target, maps)) for t in tables]
-            began = time.perf_counter()
             for table, statement in statements:
+                began = time.perf_counter()
                 conn.execute(statement, (source,))
-                seconds[table] = round(time.perf_counter() - began - sum(seconds.values()), 2)
+                seconds[table] = round(time.perf_counter() - began, 2)
             conn.rollback()
         return seconds
 
     try:
-        from concurrent.futures import ThreadPoolExecutor
-
         began = time.perf_counter()
         with ThreadPoolExecutor(max_workers=len(SPLIT_TABLES)) as pool:
             parts = list(pool.map(write, SPLIT_TABLES))
