@@ -126,6 +126,23 @@ async def test_a_phone_typed_any_way_finds_by_prefix(
     assert ids(found["contacts"]) == {made["owner"]["id"]}
 
 
+@pytest.mark.parametrize("q", ["555-0142", "(555) 0142", "5550142"])
+async def test_a_local_number_without_its_area_code_finds_the_owner(
+    client: httpx.AsyncClient, admin: Member, q: str
+) -> None:
+    made = await seed(client, admin)
+    # The same local number in another area code is another person, found too: the search
+    # cannot know which area the caller meant, so it shows both.
+    other = await create_contact(client, admin, first_name="Bo", last_name="Tamsin")
+    await add_point(client, admin, other["id"], "phone", "(212) 555-0142")
+    found = await search(client, admin, q)
+    assert ids(found["contacts"]) == {made["owner"]["id"], other["id"]}
+    assert ids(found["properties"]) == {made["lead"]["id"]}
+    for near in ("555-0143", "556-0142"):
+        missed = await search(client, admin, near)
+        assert missed["contacts"] == [] and missed["properties"] == [], near
+
+
 @pytest.mark.parametrize("q", ["ada.quimby@", "ADA.QUIMBY@EXAMPLE", "ada.quimby@example.com"])
 async def test_an_email_prefix_finds_the_owner(client: httpx.AsyncClient, admin: Member, q: str) -> None:
     made = await seed(client, admin)

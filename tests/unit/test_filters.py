@@ -16,7 +16,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from reos.errors import BadRequest, Unprocessable
 from reos.kit import filters
 from reos.kit.filters import FilterField, SortKey
-from reos.kit.text import phone_prefix, words_query
+from reos.compliance.area_codes import AREA_CODE_STATES
+from reos.kit.text import local_numbers, phone_prefix, words_query
 from reos.properties.listing import safe_cell
 
 T = Table(
@@ -196,6 +197,17 @@ def test_search_text_is_built_from_words_only() -> None:
     assert phone_prefix("1 813 555 0142") == "+18135550142"
     assert phone_prefix("+44 20") == "+4420"
     assert phone_prefix("12") is None and phone_prefix("main st") is None
+
+
+def test_a_seven_digit_local_number_is_tried_in_every_area_code_in_service() -> None:
+    numbers = local_numbers("555-7711")
+    assert "+18135557711" in numbers and "+12125557711" in numbers
+    assert len(numbers) == len(AREA_CODE_STATES) == len(set(numbers))
+    assert all(n.startswith("+1") and n.endswith("5557711") and len(n) == 12 for n in numbers)
+    assert local_numbers("(555) 7711") == numbers
+    # Not a local number: an exchange starting with 0 or 1, other lengths, "+", words.
+    for text in ("155-7711", "055-7711", "555-771", "813-555-7711", "+555 7711", "5557711 main"):
+        assert local_numbers(text) == [], text
 
 
 @pytest.mark.parametrize(

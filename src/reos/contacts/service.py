@@ -7,7 +7,7 @@ from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, or_, select
+from sqlalchemy import ARRAY, ColumnElement, Select, Text, any_, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -24,7 +24,7 @@ from reos.errors import Conflict, NotFound, Unprocessable
 from reos.kit import clock
 from reos.kit.pagination import keyset_page
 from reos.kit.patch import sent_changes
-from reos.kit.text import contains_pattern, email_prefix, phone_prefix, words_query
+from reos.kit.text import contains_pattern, email_prefix, local_numbers, phone_prefix, words_query
 from reos.properties import service as properties
 from reos.properties.models import Property
 from reos.teams.models import Membership, Role, Team
@@ -569,6 +569,22 @@ async def add_note(
     )
 
 
+def contacts_with_point(team_id: uuid.UUID, text: str) -> Select[tuple[uuid.UUID]] | None:
+    """The team's contacts with a phone or email that typed text finds: the start of a number
+    or an address, or a seven-digit local number in any area code. None: the text names none."""
+    clauses: list[ColumnElement[bool]] = [
+        ContactPoint.value.startswith(prefix, autoescape=True)
+        for prefix in sorted({p for p in (phone_prefix(text), email_prefix(text)) if p})
+    ]
+    numbers = local_numbers(text)
+    if numbers:
+        # One array parameter (an index probe per area code), not hundreds of bound values.
+        clauses.append(ContactPoint.value == any_(literal(numbers, ARRAY(Text))))
+    if not clauses:
+        return None
+    return select(ContactPoint.contact_id).where(ContactPoint.team_id == team_id, or_(*clauses))
+
+
 async def search_contacts(
     session: AsyncSession, *, team_id: uuid.UUID, text: str, limit: int, viewer: Membership | None
 ) -> list[Contact]:
@@ -578,14 +594,9 @@ async def search_contacts(
     tsquery = words_query(text)
     if tsquery is not None:
         clauses.append(Contact.search.op("@@")(func.to_tsquery("simple", tsquery)))
-    for prefix in {p for p in (phone_prefix(text), email_prefix(text)) if p}:
-        clauses.append(
-            Contact.id.in_(
-                select(ContactPoint.contact_id).where(
-                    ContactPoint.team_id == team_id, ContactPoint.value.startswith(prefix, autoescape=True)
-                )
-            )
-        )
+    with_point = contacts_with_point(team_id, text)
+    if with_point is not None:
+        clauses.append(Contact.id.in_(with_point))
     if not clauses:
         return []
     query = (

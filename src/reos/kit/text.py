@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from reos.compliance.area_codes import AREA_CODE_STATES
+
 
 def contains_pattern(q: str | None) -> str | None:
     """An ILIKE pattern matching `q` anywhere, with LIKE's wildcards taken literally; None for
@@ -48,6 +50,19 @@ def phone_prefix(text: str) -> str | None:
     if len(digits) == 11 and digits.startswith("1"):
         return "+" + digits
     return "+1" + digits
+
+
+def local_numbers(text: str) -> list[str]:
+    """The E.164 numbers a typed seven-digit local number ("555-7711") may be, one per area code
+    in service: people note a caller's number without its area code, and the stored values hold
+    it, so the search tries each. Empty for anything else."""
+    if text.strip().startswith("+") or not _PHONEISH.match(text):
+        return []
+    digits = re.sub(r"\D", "", text)
+    # A NANP exchange never starts with 0 or 1.
+    if len(digits) != 7 or digits[0] in "01":
+        return []
+    return [f"+1{area}{digits}" for area in sorted(AREA_CODE_STATES)]
 
 
 def email_prefix(text: str) -> str | None:

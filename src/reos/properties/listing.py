@@ -38,13 +38,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reos.contacts.models import Contact, ContactPoint, PropertyContact
+from reos.contacts.models import Contact, PropertyContact
+from reos.contacts.service import contacts_with_point
 from reos.db.session import Database, TeamRead, team_session
 from reos.errors import NotFound, Unprocessable
 from reos.kit import filters
 from reos.kit.filters import FilterDocument, FilterField, SortKey
 from reos.kit.pagination import MAX_LIMIT, clamp_limit
-from reos.kit.text import contains_pattern, email_prefix, phone_prefix, words_query
+from reos.kit.text import contains_pattern, words_query
 from reos.lists.models import ListMember, SavedList
 from reos.properties.models import PROPERTY_TYPES, STAGES, CustomField, Property, PropertyLookup
 from reos.properties.schemas import PropertyPage
@@ -127,17 +128,9 @@ def search_clause(team_id: uuid.UUID, text: str) -> ColumnElement[bool]:
         pattern = contains_pattern(text)
         if pattern:
             clauses.append(Property.address.ilike(pattern))
-    prefixes = {p for p in (phone_prefix(text), email_prefix(text)) if p}
-    for prefix in prefixes:
-        clauses.append(
-            Property.id.in_(
-                owners.join(
-                    ContactPoint,
-                    (ContactPoint.team_id == team_id)
-                    & (ContactPoint.contact_id == PropertyContact.contact_id),
-                ).where(ContactPoint.value.startswith(prefix, autoescape=True))
-            )
-        )
+    with_point = contacts_with_point(team_id, text)
+    if with_point is not None:
+        clauses.append(Property.id.in_(owners.where(PropertyContact.contact_id.in_(with_point))))
     return or_(*clauses) if clauses else false()
 
 
