@@ -13,10 +13,10 @@ from sqlalchemy import Column, Date, DateTime, Integer, MetaData, Numeric, Strin
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from reos.compliance.area_codes import AREA_CODE_STATES
 from reos.errors import BadRequest, Unprocessable
 from reos.kit import filters
 from reos.kit.filters import FilterField, SortKey
-from reos.compliance.area_codes import AREA_CODE_STATES
 from reos.kit.text import local_numbers, phone_prefix, words_query
 from reos.properties.listing import safe_cell
 
