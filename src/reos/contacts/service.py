@@ -569,7 +569,7 @@ async def add_note(
     )
 
 
-def contacts_with_point(team_id: uuid.UUID, text: str) -> Select[tuple[uuid.UUID]] | None:
+def contacts_with_point(team_id: uuid.UUID, text: str) -> Select[uuid.UUID] | None:
     """The team's contacts with a phone or email that typed text finds: the start of a number
     or an address, or a seven-digit local number in any area code. None: the text names none."""
     clauses: list[ColumnElement[bool]] = [
