@@ -10,11 +10,15 @@ Run `bench/import_1m.py --rows 1000000` once first: this reads the team it left 
 - `lookup`: `--rows` lookup rows (search vector, address and APN keys) for random leads, as the
   trigger on `properties` writes them; without the search vector's GIN; with a 64 MB GIN pending
   list cleaned at the end; and the three values computed into a plain temp table.
+- `draft`: deleting `--rows` draft imports of the team (copies of its import, each made a
+  draft), with the keys that point at imports run as they are, and without them, as discarding
+  a draft now deletes it (`imports.service._forget`).
 Each variant makes its change inside a transaction, times the insert and rolls everything back.
 The variants alternate within each round, so a slower minute of the shared machine falls on all
 of them. Every timing and the medians, as JSON.
 
     REOS_DATA_DIR=var/bench-import .venv/bin/python bench/import_write_cost.py points --rounds 4
+    REOS_DATA_DIR=var/bench-import .venv/bin/python bench/import_write_cost.py draft --rounds 4
 """
 
 from __future__ import annotations
@@ -89,9 +93,25 @@ LOOKUP = {
     ],
 }
 
+DRAFT_SOURCE = """
+create temp table src on commit drop as
+select * from imports
+where team_id = (select team_id from properties group by 1 order by count(*) desc limit 1)
+order by created_at limit 1
+"""
+DRAFT_COPY = ("update src set id = uuid_v7(), status = 'draft'", "insert into imports select * from src")
+DRAFT_DELETE = "delete from imports where team_id = (select team_id from src) and status = 'draft'"
+DRAFT = {
+    "as it is": [],
+    "without the keys' actions (as a discard deletes a draft)": [
+        "select set_config('app.team_id', (select team_id::text from src), true)",
+        "select reos_set_reference_checks(false)",
+    ],
+}
+
 
 def measure(conn: psycopg.Connection, kind: str, rows: int, rounds: int, app_role: str) -> dict[str, object]:
-    variants = POINTS if kind == "points" else LOOKUP
+    variants = {"points": POINTS, "lookup": LOOKUP, "draft": DRAFT}[kind]
     timings: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(rounds):
         for name, changes in variants.items():
@@ -99,6 +119,12 @@ def measure(conn: psycopg.Connection, kind: str, rows: int, rounds: int, app_rol
                 if kind == "points":
                     conn.execute(POINTS_SOURCE, (rows,))
                     insert = POINTS_INSERT
+                elif kind == "draft":
+                    conn.execute(DRAFT_SOURCE)
+                    for _ in range(rows):
+                        for statement in DRAFT_COPY:
+                            conn.execute(statement)
+                    insert = DRAFT_DELETE
                 else:
                     conn.execute(LOOKUP_SOURCE, (rows,))
                     for statement in LOOKUP_BEFORE:
@@ -112,21 +138,23 @@ def measure(conn: psycopg.Connection, kind: str, rows: int, rounds: int, app_rol
                 conn.execute(insert)
                 if "cleaned" in name:
                     conn.execute("select gin_clean_pending_list('ix_property_lookup_search')")
-                timings[name].append(round(time.perf_counter() - began, 2))
+                timings[name].append(round(time.perf_counter() - began, 4))
     return {
         "rows": rows,
-        "medians": {name: statistics.median(values) for name, values in timings.items()},
+        "medians": {name: round(statistics.median(values), 4) for name, values in timings.items()},
         "timings": timings,
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("kind", choices=("points", "lookup"))
-    parser.add_argument("--rows", type=int, default=None, help="300,000 points or 100,000 lookup rows")
+    parser.add_argument("kind", choices=("points", "lookup", "draft"))
+    parser.add_argument(
+        "--rows", type=int, default=None, help="300,000 points, 100,000 lookup rows or 1 draft"
+    )
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    rows = args.rows or (300_000 if args.kind == "points" else 100_000)
+    rows = args.rows or {"points": 300_000, "lookup": 100_000, "draft": 1}[args.kind]
     owner, app = embedded.start(Path(os.environ.get("REOS_DATA_DIR", "var/bench-import")))
     app_role = make_url(app).username or ""
     url = owner.replace("postgresql+psycopg://", "postgresql://").replace("/reos?", f"/{DATABASE}?")

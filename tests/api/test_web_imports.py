@@ -12,9 +12,10 @@ from datetime import timedelta
 import httpx
 import psycopg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from reos.db.session import Database, team_session
+from reos.errors import NotFound
 from reos.imports import service as imports
 from reos.imports.models import Import
 from reos.jobs import maintenance
@@ -254,6 +255,42 @@ async def test_discard_and_the_sweep_of_stale_drafts_remove_their_files(
     assert not await storage.exists(big_draft.file_key)
     assert not await storage.exists(f"imports/{admin.team_id}/{big_draft.id}/head.csv")
     assert (await client.get(kept_url)).status_code == 404
+
+
+async def test_a_draft_started_meanwhile_is_not_discarded(
+    client: httpx.AsyncClient, admin: Member, database: Database
+) -> None:
+    csrf = await web_login(client, admin.email)
+    draft_url = (await _upload(client, csrf, _file())).headers["location"]
+    draft_id = uuid.UUID(draft_url.split("/")[2])
+    async with team_session(database, admin.team_id) as session:
+        # The page read the draft, then another tab started it before the discard ran.
+        stale = await imports.get_draft_or_raise(session, team_id=admin.team_id, import_id=draft_id)
+        async with team_session(database, admin.team_id) as other:
+            started = await other.get(Import, draft_id)
+            assert started is not None
+            started.status = "queued"
+        with pytest.raises(NotFound):
+            await imports.discard_draft(session, imp=stale)
+    async with team_session(database, admin.team_id) as session:
+        kept = await session.get(Import, draft_id)
+        assert kept is not None and kept.status == "queued"
+        assert await providers.current().storage.exists(kept.file_key)
+
+
+async def test_discarding_a_draft_leaves_the_reference_checks_on(
+    client: httpx.AsyncClient, admin: Member, database: Database
+) -> None:
+    """The delete skips the keys that point at imports (a draft has nothing they could find);
+    the rest of the transaction has them again."""
+    csrf = await web_login(client, admin.email)
+    draft_id = uuid.UUID((await _upload(client, csrf, _file())).headers["location"].split("/")[2])
+    async with team_session(database, admin.team_id) as session:
+        imp = await imports.get_draft_or_raise(session, team_id=admin.team_id, import_id=draft_id)
+        await imports.discard_draft(session, imp=imp)
+        role = await session.scalar(text("select current_setting('session_replication_role')"))
+        assert role == "origin"
+        assert await session.get(Import, draft_id) is None
 
 
 async def test_an_excel_file_goes_through_the_same_steps(client: httpx.AsyncClient, admin: Member) -> None:
