@@ -671,7 +671,10 @@ def main() -> None:
     small_elapsed, small_counts = asyncio.run(run_import(owner, app, team, small, 1))
     measured = {} if args.no_floors else floors(owner, app, team, "Import bench floor")
     # After the floors, which copy what the import wrote: not the signals the rescoring derives.
-    rescoring = asyncio.run(rescore_after(app, owner, team))
+    # Its own connections, so each backend's peak is the rescoring's alone.
+    with PeakMemory(postmaster) as rescoring_memory:
+        rescoring = asyncio.run(rescore_after(app, owner, team))
+    rescoring["peak_memory"] = rescoring_memory.report()[:4]
     rows = counts.get("total", 0)
     print(
         json.dumps(

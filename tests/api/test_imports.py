@@ -21,6 +21,7 @@ from sqlalchemy import select
 from reos.contacts.models import ContactPoint
 from reos.db.session import Database, team_session
 from reos.imports import engine
+from reos.imports import service as imports_service
 from reos.imports.models import Import
 from reos.kit.leads_lock import lock_leads
 from tests.fixtures.api import Member, add_member, register
@@ -395,6 +396,20 @@ async def test_bad_input_is_refused_naming_what_is_wrong(
     assert response.status_code == status, response.text
     assert needle in response.json()["error"]["message"]
     assert (await client.get("/api/v1/imports", headers=admin.headers)).json()["items"] == []
+
+
+async def test_a_file_over_the_upload_bound_is_refused_and_nothing_is_kept(
+    client: httpx.AsyncClient, admin: Member, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = csv_bytes([lead(**{"APN": f"U-{i}", "Property Address": f"{i + 1} Upland Way"}) for i in range(2000)])
+    monkeypatch.setattr(imports_service, "MAX_UPLOAD_BYTES", len(data) - 1)
+    response = await start(client, admin, data)
+    assert response.status_code == 422, response.text
+    assert "reos import FILE --team TEAM" in response.json()["error"]["message"]
+    assert (await client.get("/api/v1/imports", headers=admin.headers)).json()["items"] == []
+    monkeypatch.setattr(imports_service, "MAX_UPLOAD_BYTES", len(data))
+    body = await imported(client, admin, data)
+    assert body["counts"]["created"] == 2000 and body["size_bytes"] == len(data)
 
 
 async def test_presets_crud(client: httpx.AsyncClient, admin: Member) -> None:

@@ -4,11 +4,14 @@ WeasyPrint read back with pdftotext, and the operators' provider-status page."""
 from __future__ import annotations
 
 import asyncio
+import io
+import os
 import shutil
 import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -71,6 +74,49 @@ async def test_storage_round_trip(storage: Storage) -> None:
     assert not await storage.exists(key)
     with pytest.raises(ObjectNotFound):
         await storage.get(key)
+
+
+async def test_storage_streams_a_file_larger_than_one_s3_part(storage: Storage, tmp_path: Path) -> None:
+    """put_file / get_file move a file through a file object (boto3 splits this one into
+    multipart parts of 8 MB); the bytes come back the same."""
+    data = os.urandom(3 * 1024 * 1024) * 7  # 21 MiB
+    source = tmp_path / "big.csv"
+    source.write_bytes(data)
+    key = "imports/team/draft/source.csv"
+    with source.open("rb") as handle:
+        await storage.put_file(key, handle, content_type="text/csv")
+    copy = tmp_path / "copy.csv"
+    with copy.open("wb") as out:
+        await storage.get_file(key, out)
+    assert copy.stat().st_size == len(data) and copy.read_bytes() == data
+    assert await storage.get(key) == data
+    with pytest.raises(ObjectNotFound), (tmp_path / "missing").open("wb") as out:
+        await storage.get_file("imports/team/none/source.csv", out)
+
+
+class _BreaksAfterOneBlock(io.RawIOBase):
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        self.reads += 1
+        if self.reads > 1:
+            raise OSError("the upload's connection dropped")
+        buffer[:4] = b"abcd"
+        return 4
+
+
+async def test_a_local_file_that_fails_half_way_leaves_nothing(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    key = "imports/team/draft/source.csv"
+    await storage.put(key, b"the earlier file")
+    with pytest.raises(OSError, match="dropped"):
+        await storage.put_file(key, io.BufferedReader(_BreaksAfterOneBlock()))
+    assert await storage.get(key) == b"the earlier file"
+    assert sorted(p.name for p in (tmp_path / "imports/team/draft").iterdir()) == ["source.csv"]
 
 
 @pytest.mark.parametrize("key", ["../etc/passwd", "/abs/path", "a/../../b", "", "spaces are bad"])
