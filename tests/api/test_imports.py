@@ -401,7 +401,8 @@ async def test_bad_input_is_refused_naming_what_is_wrong(
 async def test_a_file_over_the_upload_bound_is_refused_and_nothing_is_kept(
     client: httpx.AsyncClient, admin: Member, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = csv_bytes([lead(**{"APN": f"U-{i}", "Property Address": f"{i + 1} Upland Way"}) for i in range(2000)])
+    rows = [lead(**{"APN": f"U-{i}", "Property Address": f"{i + 1} Upland Way"}) for i in range(2000)]
+    data = csv_bytes(rows)
     monkeypatch.setattr(imports_service, "MAX_UPLOAD_BYTES", len(data) - 1)
     response = await start(client, admin, data)
     assert response.status_code == 422, response.text
