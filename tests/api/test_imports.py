@@ -24,6 +24,8 @@ from reos.imports import engine
 from reos.imports import service as imports_service
 from reos.imports.models import Import
 from reos.kit.leads_lock import lock_leads
+from reos.properties.models import Property
+from reos.scoring.models import Signal
 from tests.fixtures.api import Member, add_member, register
 from tests.fixtures.jobs import run_jobs
 
@@ -445,6 +447,63 @@ async def test_presets_crud(client: httpx.AsyncClient, admin: Member) -> None:
 
 
 # --- running -------------------------------------------------------------------------------------
+
+
+async def test_signal_cells_must_say_yes_or_no_and_an_equity_needs_the_estimated_value(
+    client: httpx.AsyncClient, admin: Member, database: Database
+) -> None:
+    def row(n: int, **cells: str) -> dict[str, str]:
+        return lead(**{"Property Address": f"{n} Signal Way", "APN": f"S-{n}", **cells})
+
+    rows = [
+        row(1, **{"Tax Delinquent": "maybe", "Vacant": "Vacant"}),
+        row(2, **{"Tax Delinquent": "$3,200", "Vacant": "Occupied"}),
+        row(3, **{"Tax Delinquent": "2021-04-01", "Vacant": "no"}),
+        row(4, **{"Tax Delinquent": "0", "Vacant": "X", "Estimated Value": "", "Est. Equity": "65%"}),
+        row(5, **{"Tax Delinquent": "N", "Vacant": "", "Est. Equity": "abc"}),
+    ]
+    body = await imported(client, admin, csv_bytes(rows))
+    assert body["counts"]["created"] == 5
+    async with team_session(database, uuid.UUID(admin.team_id)) as session:
+        found = await session.execute(
+            select(Property.address, Signal.kind).join(
+                Signal, (Signal.team_id == Property.team_id) & (Signal.property_id == Property.id)
+            )
+        )
+        recorded = {p["address"]: [] for p in await properties_of(client, admin)}
+        for address, kind in found:
+            recorded[address].append(kind)
+    assert recorded == {
+        "1 SIGNAL WAY": ["vacant"],
+        "2 SIGNAL WAY": ["tax_delinquent"],
+        "3 SIGNAL WAY": ["tax_delinquent"],
+        "4 SIGNAL WAY": ["vacant"],
+        "5 SIGNAL WAY": [],
+    }
+    errors = await client.get(f"/api/v1/imports/{body['id']}/errors", headers=admin.headers)
+    problems = {(int(r[0]), r[1], r[2]) for r in list(csv.reader(io.StringIO(errors.text)))[1:]}
+    assert problems == {
+        (
+            1,
+            "Tax Delinquent",
+            "'maybe' is not yes or no (nor an amount or a date) (value skipped; the row was imported)",
+        ),
+        (
+            2,
+            "Vacant",
+            "'Occupied' is not yes or no (nor an amount or a date) (value skipped; the row was imported)",
+        ),
+        (
+            4,
+            "Est. Equity",
+            "an equity needs the estimated value on the same row (value skipped; the row was imported)",
+        ),
+        (5, "Est. Equity", "'abc' is not a number (value skipped; the row was imported)"),
+    }
+    by_address = {p["address"]: p for p in await properties_of(client, admin)}
+    assert by_address["4 SIGNAL WAY"]["mortgage_balance"] is None
+    assert by_address["5 SIGNAL WAY"]["mortgage_balance"] is None
+    assert by_address["1 SIGNAL WAY"]["mortgage_balance"] == "150000.00"
 
 
 async def test_import_lands_rows_reports_bad_ones_and_reimport_changes_nothing(

@@ -127,9 +127,9 @@ class Plan:
         return tuple((_position(t), i, h) for t, i, h in self._slots(_EMAIL_TARGETS))
 
     @functools.cached_property
-    def signals(self) -> tuple[tuple[str, int], ...]:
-        """(kind, column) of every mapped signal."""
-        return tuple((t, i) for t, i, _ in self._slots(SIGNAL_KINDS))
+    def signals(self) -> tuple[tuple[str, int, str], ...]:
+        """(kind, column, header) of every mapped signal."""
+        return self._slots(SIGNAL_KINDS)
 
 
 @dataclass
@@ -405,6 +405,31 @@ def truthy(value: str) -> bool:
     return value.strip().lower() not in FALSY
 
 
+YES = frozenset(["y", "yes", "true", "t", "1", "x", "on", "checked", "active", "\u2713", "\u2714"])
+
+
+@functools.lru_cache(maxsize=4_096)
+def signal_flag(value: str, kind: str) -> bool:
+    """Whether a signal column's cell says the property has the signal: a yes, the signal's own
+    name ("Vacant" under Vacant), a number other than 0 (an amount owed, years, a count) or a
+    date (when it was recorded); no for the usual no's. Anything else ("maybe", "occupied") is
+    a ValueError: guessing would give a lead points it may not deserve."""
+    text = tidy(value).lower()
+    if text in FALSY:
+        return False
+    if text in YES or text.replace("-", " ").replace("_", " ") == kind.replace("_", " "):
+        return True
+    try:
+        return decimal(text, low=-(10**12)) != 0
+    except ValueError:
+        pass
+    try:
+        day(text)
+    except ValueError:
+        raise ValueError(f"{value.strip()!r} is not yes or no (nor an amount or a date)") from None
+    return True
+
+
 def split_name(full: str) -> Person:
     name = tidy(full)
     if _ENTITY.search(name):
@@ -545,22 +570,28 @@ def normalise_row(plan: Plan, number: int, cells: list[str]) -> Row:
     if raw:
         tags = [tidy(t).lower()[:60] for t in re.split(r"[,;|]", raw)]
         values["tags"] = list(dict.fromkeys(t for t in tags if t))[:50]
-    if "mortgage_balance" not in values and values.get("estimated_value") is not None:
-        value = values["estimated_value"]
-        for target in ("equity", "equity_percent"):
-            raw = get(target)
-            if not raw:
-                continue
-            try:
-                if target == "equity":
-                    amount = decimal(raw, low=-(10**12))
-                else:
-                    amount = value * decimal(raw, places=4, low=-1000, high=1000) / 100
-            except ValueError as exc:
-                row.problems.append((column(target), str(exc)))
-                continue
-            values["mortgage_balance"] = max(Decimal(0), round(value - amount, 2))
+    # A list's equity (an amount or a percent) is kept as the mortgage balance it implies, which
+    # needs the estimated value; a mortgage balance the list gives itself wins.
+    for target in ("equity", "equity_percent"):
+        raw = get(target)
+        if not raw or "mortgage_balance" in values:
+            continue
+        try:
+            if target == "equity":
+                amount = decimal(raw, low=-(10**12))
+            else:
+                share = decimal(raw, places=4, low=-1000, high=1000)
+        except ValueError as exc:
+            row.problems.append((column(target), str(exc)))
+            continue
+        value = values.get("estimated_value")
+        if value is None:
+            row.problems.append((column(target), "an equity needs the estimated value on the same row"))
             break
+        if target == "equity_percent":
+            amount = value * share / 100
+        values["mortgage_balance"] = max(Decimal(0), round(value - amount, 2))
+        break
 
     # Owners: names split or whole, and their mailing address.
     people = row.people
@@ -652,9 +683,15 @@ def normalise_row(plan: Plan, number: int, cells: list[str]) -> Row:
         row.problems.append((None, "phones and emails need an owner name; they were not imported"))
         row.points = []
 
-    for kind, i in plan.signals:
-        if truthy(at(i)):
-            row.signals.append(kind)
+    for kind, i, header in plan.signals:
+        raw = at(i)
+        if not raw:
+            continue
+        try:
+            if signal_flag(raw, kind):
+                row.signals.append(kind)
+        except ValueError as exc:
+            row.problems.append((header, str(exc)))
     return row
 
 
