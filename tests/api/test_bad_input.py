@@ -152,3 +152,107 @@ async def test_a_flash_cookie_nested_past_the_parser_is_ignored(
     await web_login(client, admin.email)
     client.cookies.set("reos_flash", "[" * 3000 + "]" * 3000)
     assert (await client.get("/team")).status_code == 200
+
+
+def _cursor(value: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+async def test_a_sort_field_past_its_length_is_a_422(client: httpx.AsyncClient, admin: Member) -> None:
+    h, sort = admin.headers, "x" * 81
+    for response in (
+        await client.get("/api/v1/properties", params={"sort": sort}, headers=h),
+        await client.get("/api/v1/properties/export.csv", params={"sort": sort}, headers=h),
+        await client.post("/api/v1/properties/query", params={"sort": sort}, json={}, headers=h),
+    ):
+        error = _error(response, 422)
+        assert error["details"]["field"] == "sort" and "at most 80 characters" in error["message"]
+
+
+async def test_a_cursor_whose_id_is_not_text_is_a_4xx(client: httpx.AsyncClient, admin: Member) -> None:
+    h = admin.headers
+    paths = (
+        "/api/v1/tasks", "/api/v1/contacts", "/api/v1/imports", "/api/v1/lists", "/api/v1/bulk-actions",
+        "/api/v1/notifications", "/api/v1/audit", "/api/v1/compliance/opt-outs",
+        "/api/v1/compliance/attempts", "/api/v1/compliance/consents", "/api/v1/compliance/uploads",
+    )  # fmt: skip
+    for path in paths:
+        for row_id in (5, True, ["x"]):
+            response = await client.get(
+                path, params={"cursor": _cursor(["2020-01-01T00:00:00+00:00", row_id])}, headers=h
+            )
+            _error(response, 400)
+    board = _cursor(["score", 1, "2026-01-01T00:00:00+00:00", 5])
+    response = await client.get(
+        "/api/v1/pipeline/new/cards", params={"sort": "score", "cursor": board}, headers=h
+    )
+    assert _error(response, 422)["details"]["field"] == "cursor"
+
+
+async def test_a_filter_value_with_a_huge_exponent_or_nested_lists_is_a_422(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    h = admin.headers
+    for value in ("1e1000000", "-1e1000000", ["1", "1e1000000"]):
+        op = "between" if isinstance(value, list) else "gt"
+        doc = {"all": [{"field": "estimated_value", "op": op, "value": value}]}
+        error = _error(await client.post("/api/v1/properties/query", json=doc, headers=h), 422)
+        assert "finite number" in error["message"], error
+        response = await client.get("/api/v1/properties", params={"filter": json.dumps(doc)}, headers=h)
+        _error(response, 422)
+        smart = {"name": "Huge", "kind": "smart", "filter": doc}
+        _error(await client.post("/api/v1/lists", json=smart, headers=h), 422)
+    nested: Any = []
+    for _ in range(260):
+        nested = [nested]
+    doc = {"all": [{"field": "city", "op": "eq", "value": nested}]}
+    for response in (
+        await client.post("/api/v1/properties/query", json=doc, headers=h),
+        await client.get("/api/v1/properties", params={"filter": json.dumps(doc)}, headers=h),
+    ):
+        assert "a list of those" in _error(response, 422)["message"]
+
+
+async def test_a_signals_detail_nested_past_its_depth_is_a_422_and_changes_nothing(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    h = admin.headers
+    lead = {"address": "12 Depth Ct", "city": "Tampa", "state": "FL", "zip_code": "33610"}
+    prop = (await client.post("/api/v1/properties", json=lead, headers=h)).json()
+    url = f"/api/v1/properties/{prop['id']}/signals"
+    made = await client.post(url, json={"kind": "vacant", "detail": {"case": "A-1"}}, headers=h)
+    assert made.status_code in (200, 201), made.text
+    nested: Any = {}
+    for _ in range(260):
+        nested = {"x": nested}
+    error = _error(await client.post(url, json={"kind": "vacant", "detail": nested}, headers=h), 422)
+    assert "deeper than 16 levels" in error["message"]
+    big = {"notes": "x" * 70_000}
+    assert (
+        "larger than 64 KB"
+        in _error(await client.post(url, json={"kind": "vacant", "detail": big}, headers=h), 422)["message"]
+    )
+    signals = (await client.get(url, headers=h)).json()
+    assert [s["detail"] for s in signals if s["kind"] == "vacant"] == [{"case": "A-1"}]
+
+
+async def test_a_custom_number_with_a_huge_exponent_is_a_422_at_once(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    """ "1e10000000" as an int is ten million digits: it held the event loop for minutes."""
+    h = admin.headers
+    made = await client.post(
+        "/api/v1/custom-fields", json={"key": "arv_x", "label": "ARV", "type": "number"}, headers=h
+    )
+    assert made.status_code == 201, made.text
+    lead = {"address": "14 Depth Ct", "city": "Tampa", "state": "FL", "zip_code": "33610"}
+    prop = (await client.post("/api/v1/properties", json=lead, headers=h)).json()
+    for value in ("1e5000", "1e10000000", "-1e15", 10**15):
+        response = await client.patch(
+            f"/api/v1/properties/{prop['id']}", json={"custom": {"arv_x": value}}, headers=h
+        )
+        assert "out of range" in _error(response, 422)["message"], value
+    kept = await client.patch(
+        f"/api/v1/properties/{prop['id']}", json={"custom": {"arv_x": "999999999999999"}}, headers=h
+    )
+    assert kept.status_code == 200 and kept.json()["custom"]["arv_x"] == 999_999_999_999_999

@@ -30,6 +30,7 @@ from pydantic import (
     PrivateAttr,
     Tag,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -103,6 +104,16 @@ class FilterCondition(BaseModel):
     op: str = Field(max_length=20, description="one of " + ", ".join(OPERATORS))
     value: Any = Field(default=None, description="typed by the field; a list for in, not_in, between")
 
+    @field_validator("value")
+    @classmethod
+    def _plain(cls, value: Any) -> Any:
+        # A value is read as the field's type later; refusing nesting here keeps a document of
+        # hundreds of nested lists from reaching code that serialises it (the page cache's key).
+        items = value if isinstance(value, list) else [value]
+        if any(isinstance(item, list | dict) for item in items):
+            raise ValueError("a value is a number, text, a date or true/false, or a list of those")
+        return value
+
 
 def _node_kind(value: Any) -> str:
     if isinstance(value, dict):
@@ -140,10 +151,13 @@ class FilterGroup(BaseModel):
         return self
 
 
+SORT_FIELD_MAX = 80
+
+
 class SortKey(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    field: str = Field(max_length=80)
+    field: str = Field(max_length=SORT_FIELD_MAX)
     dir: Literal["asc", "desc"] = "asc"
 
 
@@ -189,7 +203,12 @@ def parse_sort(text: str | None, *, where: str = "sort") -> list[SortKey] | None
         if not name:
             continue
         desc = name.startswith("-")
-        keys.append(SortKey(field=name.lstrip("-+"), dir="desc" if desc else "asc"))
+        field = name.lstrip("-+")
+        if len(field) > SORT_FIELD_MAX:
+            raise Unprocessable(
+                f"{where}: a field name is at most {SORT_FIELD_MAX} characters", details={"field": where}
+            )
+        keys.append(SortKey(field=field, dir="desc" if desc else "asc"))
     if len(keys) > 5:
         raise Unprocessable("sort names at most 5 fields", details={"field": where})
     return keys or None
@@ -280,7 +299,8 @@ def parse_value(spec: FilterField, value: Any, path: str) -> Any:
             decimal = Decimal(str(value))
         except InvalidOperation:
             raise _fail(path, "expects a number") from None
-        if not decimal.is_finite() or abs(decimal) > Decimal(10) ** 15:
+        # The exponent first: abs() of "1e1000000" overflows the decimal context.
+        if not decimal.is_finite() or decimal.adjusted() > 15 or abs(decimal) > Decimal(10) ** 15:
             raise _fail(path, "expects a finite number")
         return decimal
     if kind == "date":

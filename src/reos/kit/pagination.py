@@ -29,7 +29,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
         padded = cursor + "=" * (-len(cursor) % 4)
         created, row_id = jsontext.loads(base64.urlsafe_b64decode(padded.encode()))
         return datetime.fromisoformat(created), UUID(row_id)
-    except (ValueError, TypeError):
+    # AttributeError: an id that is not a string (UUID() reads it as one).
+    except (ValueError, TypeError, AttributeError):
         raise BadRequest("cursor is not valid; use the next_cursor of a previous page") from None
 
 

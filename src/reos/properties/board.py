@@ -156,7 +156,7 @@ def decode_cursor(sort: Sort, cursor: str) -> tuple[Any, Any, uuid.UUID]:
         if (tie is None) != (_ORDERS[sort].tie is None):
             raise ValueError("tie-break does not match the sort")
         return _decode_key(sort, key), None if tie is None else datetime.fromisoformat(tie), uuid.UUID(row_id)
-    except (ValueError, TypeError, ArithmeticError) as exc:
+    except (ValueError, TypeError, AttributeError, ArithmeticError) as exc:
         raise Unprocessable(
             "cursor is not valid; use the next_cursor of a previous answer", details={"field": "cursor"}
         ) from exc

@@ -62,6 +62,8 @@ EDITABLE = (
 )
 # Fields that can carry a data flag or a provenance entry (custom fields as `custom.<key>`).
 FLAGGABLE = (*EDITABLE, "stage", "assigned_to_id", "score")
+# A custom number field holds less than 10^15 either way, the range the list's filters accept.
+CUSTOM_NUMBER_DIGITS = 15
 
 
 def _plain(value: Any) -> Any:
@@ -179,6 +181,10 @@ def _custom_value(definition: CustomField, value: Any) -> Any:
             raise ValueError("expects a number") from None
         if not number.is_finite():
             raise ValueError("expects a finite number")
+        # Before int(): "1e10000000" as an int is ten million digits, minutes of CPU on the
+        # event loop. The filters compare custom numbers within the same range.
+        if number.adjusted() >= CUSTOM_NUMBER_DIGITS:
+            raise ValueError(f"is out of range (less than 10^{CUSTOM_NUMBER_DIGITS} either way)")
         return int(number) if number == number.to_integral_value() else float(number)
     if kind == "date":
         try:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reos.kit.jsontext import JsonObject
 from reos.scoring.rules import MAX_HALF_LIFE_DAYS, MAX_WEIGHT
 
 SignalKind = Literal[
@@ -34,7 +35,7 @@ class SignalCreate(BaseModel):
 
     kind: SignalKind
     observed_on: date | None = Field(default=None, description="the day the fact was true; default today")
-    detail: dict[str, Any] = Field(default_factory=dict, description="evidence: case number, amount owed, …")
+    detail: JsonObject = Field(default_factory=dict, description="evidence: case number, amount owed, …")
 
 
 class SignalRead(BaseModel):
