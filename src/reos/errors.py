@@ -67,13 +67,20 @@ class InvalidValue(AppError):
     code = "invalid_value"
 
 
+def _wait_words(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minutes"
+
+
 class RateLimited(AppError):
     status_code = 429
     code = "rate_limited"
 
     def __init__(self, retry_after: int):
         super().__init__(
-            "too many attempts; try again later",
+            f"too many attempts; try again in {_wait_words(retry_after)}",
             details={"retry_after_seconds": retry_after},
             headers={"Retry-After": str(retry_after)},
         )

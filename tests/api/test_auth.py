@@ -365,6 +365,25 @@ async def test_login_is_rate_limited_alike_for_known_and_unknown_emails(
     assert after.status_code == (200 if known else 401)
 
 
+async def test_only_failed_logins_count_towards_the_limit(client: httpx.AsyncClient, admin: Member) -> None:
+    limit = auth_routes.login_limiter.limit
+    for _ in range(limit * 2):
+        assert (await login(client, admin.email, PASSWORD)).status_code == 200
+    # A success forgets the failures before it: the next mistakes start counting from nothing.
+    for _ in range(limit - 1):
+        assert (await login(client, admin.email, "wrong-password")).status_code == 401
+    assert (await login(client, admin.email, PASSWORD)).status_code == 200
+    for _ in range(limit):
+        assert (await login(client, admin.email, "wrong-password")).status_code == 401
+    blocked = await login(client, admin.email, PASSWORD)
+    assert blocked.status_code == 429
+    seconds = blocked.json()["error"]["details"]["retry_after_seconds"]
+    assert blocked.json()["error"]["message"].startswith("too many attempts; try again in ")
+    assert (
+        str(seconds) in blocked.json()["error"]["message"] or "minutes" in blocked.json()["error"]["message"]
+    )
+
+
 @pytest.mark.parametrize("known", [True, False], ids=["known-email", "unknown-email"])
 async def test_reset_requests_are_rate_limited_alike(
     client: httpx.AsyncClient, database: Database, admin: Member, known: bool

@@ -159,3 +159,32 @@ def test_locations() -> None:
         Location("FL", "America/New_York", "phone area code"),
         Location("FL", "America/Chicago", "property ZIP"),
     )
+
+
+def test_a_points_summary_names_its_most_lasting_reason_first() -> None:
+    """A number on the DNC list, asked at night: quiet hours come first in the decision, but the
+    page must say DNC, or a rep reads it as "call after 8"."""
+    import uuid
+
+    from reos.compliance.service import Answer, Ask, PointState
+
+    at = datetime(2026, 12, 1, 5, 11, tzinfo=UTC)
+    quiet = rules.Reason("quiet_hours", "It is 00:11 in FL; calls and texts are allowed 08:00-20:00")
+    dnc = rules.Reason("dnc_listed", "The number is on the DNC list")
+
+    def answer(channel: str, *reasons: rules.Reason) -> Answer:
+        later = at + timedelta(hours=8) if all(r.code in rules.TIME_CODES for r in reasons) else None
+        decision = rules.Decision(bool(not reasons), reasons, (), later, R.version)
+        return Answer(Ask(channel, "+17725555926", at), decision, None, None)
+
+    point = uuid.uuid4()
+    night_dnc = PointState(point, "phone", "+17725555926", {"call": answer("call", quiet, dnc)})
+    assert night_dnc.summary == "Do not contact: The number is on the DNC list"
+    texts_dnc = PointState(
+        point, "phone", "+17725555926", {"call": answer("call", quiet), "sms": answer("sms", quiet, dnc)}
+    )
+    assert texts_dnc.summary == "Do not contact: The number is on the DNC list"
+    night = PointState(point, "phone", "+17725555926", {"call": answer("call", quiet)})
+    assert night.summary.startswith("Not now: It is 00:11")
+    fine = PointState(point, "phone", "+17725555926", {"call": answer("call"), "sms": answer("sms")})
+    assert fine.summary == "OK to contact now: calls and texts"

@@ -38,6 +38,12 @@ class SlidingWindow:
             if len(self._hits) > 100_000:
                 self._hits.clear()
 
+    def forget(self, key: str) -> None:
+        """Drop a key's attempts: a login that succeeded, so only failed ones count towards
+        the limit (ten good logins in five minutes had locked a person out)."""
+        with self._lock:
+            self._hits.pop(key, None)
+
     def reset(self) -> None:
         with self._lock:
             self._hits.clear()

@@ -84,8 +84,10 @@ async def register(body: RegisterRequest, request: Request, session: SessionDep)
 @router.post("/login", dependencies=[PUBLIC])
 async def login(body: LoginRequest, request: Request, session: SessionDep) -> AuthResponse:
     """Exchange email and password for an access and a refresh token."""
-    login_limiter.hit(f"{client_ip(request)}|{body.email}")
+    key = f"{client_ip(request)}|{body.email}"
+    login_limiter.hit(key)
     account = await teams.authenticate(session, email=body.email, password=body.password)
+    login_limiter.forget(key)
     membership = await teams.enter_team(session, account=account, team_id=body.team_id)
     return await _auth_response(session, request, account, membership)
 

@@ -551,11 +551,19 @@ class PointState:
         words = {"call": "calls", "sms": "texts", "email": "email"}
         if not blocked:
             return "OK to contact now: " + " and ".join(words[c] for c in allowed)
-        first = blocked[0].decision
-        codes = {r.code for r in first.reasons}
-        if codes <= rules.TIME_CODES and first.next_allowed_at is not None:
-            return "Not now: " + first.reasons[0].message
-        return "Do not contact: " + first.reasons[0].message
+
+        # The most lasting reason leads: a number on the DNC list read "Do not contact: it is
+        # 00:11 in FL…", and a rep took it for "call after 8".
+        def lasting(reason: rules.Reason) -> bool:
+            return reason.code not in rules.TIME_CODES
+
+        first = next(
+            (a.decision for a in blocked if any(map(lasting, a.decision.reasons))), blocked[0].decision
+        )
+        reason = next((r for r in first.reasons if lasting(r)), first.reasons[0])
+        if not lasting(reason) and first.next_allowed_at is not None:
+            return "Not now: " + reason.message
+        return "Do not contact: " + reason.message
 
 
 async def point_states(

@@ -102,8 +102,10 @@ async def login_submit(request: Request, session: SessionDep) -> Response:
     data = await form_fields(request)
     email, target = data.get("email", "").lower(), safe_next(data.get("next"))
     try:
-        login_limiter.hit(f"{client_ip(request)}|{email}")
+        key = f"{client_ip(request)}|{email}"
+        login_limiter.hit(key)
         account = await teams.authenticate(session, email=email, password=data.get("password", ""))
+        login_limiter.forget(key)
         membership = await teams.enter_team(session, account=account, team_id=None)
     except AppError as exc:
         return await page(
