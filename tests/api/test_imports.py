@@ -1105,6 +1105,26 @@ async def test_a_failed_import_clears_its_phase(
     assert found["status"] == "failed" and "the disk is full" in found["error"]
     assert found["progress"]["phase"] is None and found["progress"]["step"] is None
     assert await properties_of(client, admin) == []
+    inbox = (await client.get("/api/v1/notifications", headers=admin.headers)).json()["items"]
+    assert [(n["kind"], n["title"], n["link"]) for n in inbox] == [
+        ("import_finished", "Import failed: leads.csv", f"/imports/{found['id']}")
+    ]
+    assert "the disk is full" in inbox[0]["body"]
+
+
+async def test_the_member_who_started_an_import_hears_how_it_ended(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    body = await imported(client, admin, csv_bytes([lead(), lead(**{"Property Zip": "ABCDE", "APN": "Z-1"})]))
+    inbox = (await client.get("/api/v1/notifications", headers=admin.headers)).json()["items"]
+    assert [(n["kind"], n["title"], n["body"], n["link"]) for n in inbox] == [
+        (
+            "import_finished",
+            "Import finished: leads.csv",
+            "1 new, 0 updated, 0 unchanged; 1 row refused",
+            f"/imports/{body['id']}",
+        )
+    ]
 
 
 async def _phase_of(database: Database, team_id: uuid.UUID, filename: str, phase: str) -> None:

@@ -62,3 +62,4 @@ async def run_import(session: AsyncSession, info: JobInfo, *, team_id: str, impo
         os.unlink(path)
     # Scores follow the new signals and values: one rescoring of the team, with this commit.
     imp.rescore_job_id = await scoring_jobs.rescore_for(session, team_id=team)
+    await imports.tell_importer(session, imp)

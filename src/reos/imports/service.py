@@ -33,6 +33,7 @@ from reos.jobs import service as jobs
 from reos.kit import clock
 from reos.kit.leads_lock import lock_leads
 from reos.kit.pagination import keyset_page
+from reos.notifications import service as notifications
 from reos.providers import registry as providers
 from reos.scoring.models import KINDS_OF_LEAD_SQL
 from reos.teams.models import Membership
@@ -558,6 +559,34 @@ async def execute(
 async def mark_failed(db: Database, imp: Import, reason: str) -> None:
     imp.status = "failed"
     await _side_update(db, imp, status="failed", phase=None, error=reason[:2000], finished_at=clock.now())
+    async with team_session(db, imp.team_id) as side:
+        await tell_importer(side, imp, failed=reason)
+
+
+async def tell_importer(session: AsyncSession, imp: Import, *, failed: str | None = None) -> None:
+    """The member who started an import hears how it ended, in the inbox (and by email if
+    they chose it): a big list runs for minutes, and nobody should have to watch it."""
+    if imp.created_by_id is None:
+        return
+    if failed is None:
+        c = imp.counts
+        title = f"Import finished: {imp.filename}"
+        refused = c.get("errors", 0)
+        body = (
+            f"{c.get('created', 0):,} new, {c.get('updated', 0):,} updated, "
+            f"{c.get('unchanged', 0):,} unchanged; {refused:,} row{'' if refused == 1 else 's'} refused"
+        )
+    else:
+        title, body = f"Import failed: {imp.filename}", failed[:500]
+    await notifications.notify(
+        session,
+        team_id=imp.team_id,
+        membership_id=imp.created_by_id,
+        kind="import_finished",
+        title=title,
+        body=body,
+        link=f"/imports/{imp.id}",
+    )
 
 
 async def file_to_path(imp: Import) -> str:
