@@ -375,7 +375,7 @@ async def test_board_page_its_filters_and_partials(
     assert page.status_code == 200 and 'aria-current="page"' in page.text
     for stage in STAGES:
         assert f'id="board-col-{stage}"' in page.text
-    assert "24 leads" in page.text and "$2,300,253 estimated value" in page.text
+    assert "24 leads" in page.text and "$2.3M estimated value in every stage shown" in page.text
     outreach = page.text.split('id="board-col-outreach"')[1].split("</section>")[0]
     assert 'data-count="22"' in outreach and "$2,200,253" in outreach
     assert outreach.count('class="board-card"') == 20 and "Show more" in outreach

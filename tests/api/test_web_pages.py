@@ -327,6 +327,25 @@ async def test_dashboard_live_region_reloads_alone(client: httpx.AsyncClient, ad
     assert 'data-kpi="properties">1<' in live.text and "9 ELM ST" in live.text
 
 
+async def test_the_dashboard_lists_the_newest_properties_not_the_best_scored(
+    client: httpx.AsyncClient, admin: Member, owner_conn: psycopg.Connection
+) -> None:
+    await web_login(client, admin.email)
+    for n in range(7):
+        made = await client.post(
+            "/api/v1/properties",
+            json={"address": f"{n + 1} Recent Row", "city": "Tampa", "state": "FL", "zip_code": "33610"},
+            headers=admin.headers,
+        )
+        assert made.status_code == 201
+        # The oldest score highest, so a score order would show them first.
+        owner_conn.execute("update properties set score = %s where id = %s", (90 - n * 10, made.json()["id"]))
+    text = (await client.get("/")).text
+    section = text[text.index("Recently added") :]
+    shown = [n for n in range(1, 8) if f"{n} RECENT ROW" in section]
+    assert shown == [3, 4, 5, 6, 7]
+
+
 async def test_the_scoring_page_asks_for_its_ranking_once_shown(
     client: httpx.AsyncClient, admin: Member, database: Database
 ) -> None:

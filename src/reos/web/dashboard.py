@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from reos.auth.principal import Principal
 from reos.deps import Reader, SessionDep
+from reos.kit.filters import SortKey
 from reos.properties import listing
 from reos.properties import service as properties
 from reos.teams import service as teams
@@ -21,6 +22,7 @@ router = APIRouter(include_in_schema=False)
 
 # Stages where a lead is being worked (not yet won, lost or parked).
 ACTIVE_STAGES = ("outreach", "qualified", "negotiation", "under_contract")
+NEWEST = [SortKey(field="created_at", dir="desc")]
 DAY_SHORT = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri", "sat": "Sat", "sun": "Sun"}
 
 
@@ -29,7 +31,7 @@ async def _numbers(principal: Principal, session: SessionDep) -> dict[str, Any]:
     counts = await teams.team_counts(session, team_id=principal.team_id)
     stages = await properties.stage_summary(session, team_id=principal.team_id)
     recent, _ = await listing.list_properties(
-        session, team_id=principal.team_id, limit=5, viewer=principal.membership
+        session, team_id=principal.team_id, sort=NEWEST, limit=5, viewer=principal.membership
     )
     team = await teams.get_team(session, team_id=principal.team_id)
     by_stage = {s.stage: s for s in stages}
