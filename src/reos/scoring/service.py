@@ -753,7 +753,7 @@ async def add_signal(
     await properties.get_property_or_raise(session, team_id=team_id, property_id=property_id, viewer=viewer)
     observed_on = data.observed_on or today()
     if observed_on > today():
-        raise Unprocessable("observed_on is in the future", details={"field": "observed_on"})
+        raise Unprocessable("the day observed is in the future", details={"field": "observed_on"})
     signal: Signal | None = await session.scalar(
         select(Signal).where(
             Signal.team_id == team_id, Signal.property_id == property_id, Signal.kind == data.kind

@@ -80,6 +80,7 @@ async def score_context(principal: Principal, session: SessionDep, property_id: 
         "age_words": _age_words,
         "today": scoring.today().isoformat(),
         "signal_errors": {},
+        "signal_sent": {},
     }
 
 
@@ -90,11 +91,15 @@ async def _breakdown(
     property_id: uuid.UUID,
     *,
     errors: dict[str, str] | None = None,
+    sent: dict[str, str] | None = None,
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     context = await score_context(principal, session, property_id)
     context["signal_errors"] = errors or {}
+    # A refused signal keeps what was chosen: the form had gone back to its first kind and
+    # today, and the next click recorded a signal nobody chose.
+    context["signal_sent"] = sent or {}
     return partial(
         request,
         "scoring_breakdown.html",
@@ -133,7 +138,7 @@ async def add_signal(
         )
     except ValidationError as exc:
         return await _breakdown(
-            request, principal, session, property_id, errors=field_errors(exc), status_code=422
+            request, principal, session, property_id, errors=field_errors(exc), sent=data, status_code=422
         )
     except AppError as exc:
         if exc.status_code != 422:
@@ -145,6 +150,7 @@ async def add_signal(
             session,
             property_id,
             errors=fields or {"form": message or ""},
+            sent=data,
             status_code=422,
         )
     label = rules.KIND_LABELS[signal_in.kind]
