@@ -123,3 +123,130 @@ async def test_a_nul_in_a_form_is_an_error_page_or_a_toast_not_json(
         .headers["content-type"]
         .startswith("text/html")
     )
+
+
+async def test_a_refused_signal_keeps_the_kind_day_and_note_chosen(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    pid = await _property(client, admin)
+    csrf = await web_login(client, admin.email)
+    future = date.fromordinal(date.today().toordinal() + 3).isoformat()
+    sent = {"csrf_token": csrf, "kind": "eviction", "observed_on": future, "note": "case 24-CC-118"}
+    refused = await client.post(f"/properties/{pid}/signals", data=sent, headers={"HX-Request": "true"})
+    assert refused.status_code == 422
+    assert "The day observed is in the future" in refused.text
+    assert '<option value="eviction" selected>' in refused.text
+    assert f'value="{future}"' in refused.text and 'value="case 24-CC-118"' in refused.text
+
+
+async def test_adding_a_property_the_team_has_asks_first(client: httpx.AsyncClient, admin: Member) -> None:
+    existing = await _property(client, admin)
+    csrf = await web_login(client, admin.email)
+    form = {
+        "csrf_token": csrf,
+        "address": "1 Form Street",  # another spelling of "1 FORM ST"
+        "city": "Tampa",
+        "state": "FL",
+        "zip_code": "33610",
+        "stage": "new",
+    }
+    asked = await client.post("/properties", data=form)
+    assert asked.status_code == 409 and "data-duplicate" in asked.text
+    assert f'href="/properties/{existing}"' in asked.text and 'value="1 Form Street"' in asked.text
+    listed = await client.get("/api/v1/properties", headers=admin.headers)
+    assert [p["id"] for p in listed.json()["items"]] == [existing]
+    added = await client.post("/properties", data={**form, "duplicate_ok": "1"})
+    assert added.status_code == 303
+    assert len((await client.get("/api/v1/properties", headers=admin.headers)).json()["items"]) == 2
+    other = await client.post("/properties", data={**form, "address": "2 Form St"})
+    assert other.status_code == 303
+
+
+async def test_an_owner_with_a_phone_and_an_email_is_added_from_the_property_page(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    pid = await _property(client, admin)
+    csrf = await web_login(client, admin.email)
+    form = {
+        "csrf_token": csrf,
+        "first_name": "Dana",
+        "last_name": "Whitlock",
+        "role": "owner",
+        "phone": "(813) 555-0142",
+        "phone_type": "mobile",
+        "phone_dnc": "on",
+        "email": "Dana@Example.com",
+    }
+    added = await client.post(f"/properties/{pid}/owners", data=form)
+    assert added.status_code == 303 and added.headers["location"] == f"/properties/{pid}#owners"
+    owners = (await client.get(f"/api/v1/properties/{pid}/contacts", headers=admin.headers)).json()
+    assert [(o["role"], o["contact"]["first_name"], o["contact"]["last_name"]) for o in owners] == [
+        ("owner", "Dana", "Whitlock")
+    ]
+    points = {p["value"]: p for p in owners[0]["contact"]["points"]}
+    assert set(points) == {"+18135550142", "dana@example.com"}
+    assert points["+18135550142"]["line_type"] == "mobile" and points["+18135550142"]["dnc"] is True
+    assert points["+18135550142"]["dnc_checked_at"] is not None
+    page = (await client.get(f"/properties/{pid}")).text
+    assert "Dana Whitlock added as owner." in page and "(813) 555-0142" in page
+
+    # A refused phone (the same number on another owner) leaves no new contact behind.
+    again = await client.post(
+        f"/properties/{pid}/owners",
+        data={**form, "first_name": "Lee", "last_name": "Park", "role": "co_owner", "email": ""},
+    )
+    assert again.status_code == 303
+    assert "Not added." in (await client.get(f"/properties/{pid}")).text
+    assert len((await client.get(f"/api/v1/properties/{pid}/contacts", headers=admin.headers)).json()) == 1
+    bad = await client.post(f"/properties/{pid}/owners", data={**form, "phone": "555-12", "email": ""})
+    assert bad.status_code == 303
+    assert "not a valid phone number" in (await client.get(f"/properties/{pid}")).text.lower()
+    assert len((await client.get(f"/api/v1/properties/{pid}/contacts", headers=admin.headers)).json()) == 1
+    trust = await client.post(
+        f"/properties/{pid}/owners",
+        data={"csrf_token": csrf, "entity_name": "Gumtree Holdings LLC", "role": "other"},
+    )
+    assert trust.status_code == 303
+    kinds = {
+        o["contact"]["kind"]
+        for o in (await client.get(f"/api/v1/properties/{pid}/contacts", headers=admin.headers)).json()
+    }
+    assert kinds == {"person", "entity"}
+
+    # A phone or email added on the contact's own page.
+    contact_id = owners[0]["contact"]["id"]
+    more = await client.post(
+        f"/contacts/{contact_id}/points",
+        data={"csrf_token": csrf, "phone": "813-555-0177", "phone_type": "landline"},
+    )
+    assert more.status_code == 303 and more.headers["location"] == f"/contacts/{contact_id}#points"
+    contact = (await client.get(f"/api/v1/contacts/{contact_id}", headers=admin.headers)).json()
+    assert {p["value"] for p in contact["points"]} == {"+18135550142", "dana@example.com", "+18135550177"}
+    empty = await client.post(f"/contacts/{contact_id}/points", data={"csrf_token": csrf})
+    assert empty.status_code == 303
+    assert "Type a phone number or an email address." in (await client.get(f"/contacts/{contact_id}")).text
+
+
+async def test_another_team_cannot_add_owners_or_points(client: httpx.AsyncClient, admin: Member) -> None:
+    from tests.fixtures.api import register
+
+    pid = await _property(client, admin)
+    csrf = await web_login(client, admin.email)
+    added = await client.post(f"/properties/{pid}/owners", data={"csrf_token": csrf, "first_name": "Ann"})
+    assert added.status_code == 303
+    contact_id = (await client.get(f"/api/v1/properties/{pid}/contacts", headers=admin.headers)).json()[0][
+        "contact"
+    ]["id"]
+    other = await register(client)
+    csrf_b = await web_login(client, other.email)
+    assert (
+        await client.post(
+            f"/properties/{pid}/owners", data={"csrf_token": csrf_b, "first_name": "Eve"}, headers=HTML
+        )
+    ).status_code == 404
+    assert (
+        await client.post(
+            f"/contacts/{contact_id}/points", data={"csrf_token": csrf_b, "phone": "8135550100"}, headers=HTML
+        )
+    ).status_code == 404
+    assert len((await client.get(f"/api/v1/properties/{pid}/contacts", headers=admin.headers)).json()) == 1

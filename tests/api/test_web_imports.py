@@ -257,6 +257,18 @@ async def test_discard_and_the_sweep_of_stale_drafts_remove_their_files(
     assert (await client.get(kept_url)).status_code == 404
 
 
+async def test_a_file_with_a_header_and_no_rows_says_so_on_the_mapping_page(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    csrf = await web_login(client, admin.email)
+    mapping_url = (await _upload(client, csrf, csv_bytes([]), name="empty.csv")).headers["location"]
+    page = await client.get(mapping_url)
+    assert page.status_code == 200 and "data-empty-file" in page.text
+    assert "no rows under its header row" in page.text
+    full = (await _upload(client, csrf, _file(), name="full.csv")).headers["location"]
+    assert "data-empty-file" not in (await client.get(full)).text
+
+
 async def test_a_draft_started_meanwhile_is_not_discarded(
     client: httpx.AsyncClient, admin: Member, database: Database
 ) -> None:

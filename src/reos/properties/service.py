@@ -20,7 +20,7 @@ from reos.kit import clock
 from reos.kit.address import normalise_street
 from reos.kit.patch import sent_changes
 from reos.properties import pipeline
-from reos.properties.models import STAGES, CustomField, DataFlag, Property
+from reos.properties.models import STAGES, CustomField, DataFlag, Property, PropertyLookup
 from reos.properties.schemas import (
     CustomFieldCreate,
     CustomFieldUpdate,
@@ -264,6 +264,27 @@ async def facts_changed(session: AsyncSession, *, team_id: uuid.UUID, property_i
     # Each rescoring refreshes the lead if this session holds it.
     for property_id in wanted:
         await scoring.rescore_property(session, team_id=team_id, property_id=property_id)
+
+
+async def same_place(session: AsyncSession, *, team_id: uuid.UUID, data: PropertyCreate) -> Property | None:
+    """The team's live property that an import would take `data` for: the same APN and county,
+    else the same street, unit and ZIP (the lookup rows' keys, by the database's own functions)."""
+    address, unit = _normalised_address(data.address, data.unit)
+    found = await session.execute(
+        select(Property)
+        .join(
+            PropertyLookup, (PropertyLookup.team_id == Property.team_id) & (PropertyLookup.id == Property.id)
+        )
+        .where(
+            Property.team_id == team_id,
+            Property.deleted_at.is_(None),
+            (PropertyLookup.address_key == func.property_address_key(address, unit, data.zip_code))
+            | (PropertyLookup.apn_key == func.property_apn_key(data.apn, data.county)),
+        )
+        .order_by(Property.created_at)
+        .limit(1)
+    )
+    return found.scalar_one_or_none()
 
 
 async def create_property(

@@ -135,6 +135,7 @@ async def _list_page(
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     error: str | None = None,
+    duplicate: Any = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     params = {k: v for k, v in (params or {}).items() if v}
@@ -229,7 +230,8 @@ async def _list_page(
         values=values or {"stage": "new"},
         errors=errors or {},
         error=error,
-        form_open=bool(errors or error),
+        duplicate=duplicate,
+        form_open=bool(errors or error or duplicate),
         status_code=status_code,
     )
 
@@ -271,6 +273,17 @@ async def create_property(request: Request, principal: Editor, session: SessionD
         payload["estimated_value"] = values["estimated_value"].replace(",", "").replace("$", "")
     try:
         body = PropertyCreate.model_validate(payload)
+        # Imports merge a property the team already has; a hand-added one is checked the same
+        # way, and added anyway only when the person says it is another property.
+        same = (
+            None
+            if data.get("duplicate_ok")
+            else await properties.same_place(session, team_id=principal.team_id, data=body)
+        )
+        if same is not None:
+            return await _list_page(
+                request, principal, session, values=values, duplicate=same, status_code=409
+            )
         prop = await properties.create_property(
             session, team_id=principal.team_id, created_by_id=principal.membership.id, data=body
         )

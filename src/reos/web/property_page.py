@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from reos.auth.principal import Principal
 from reos.contacts import service as contacts
+from reos.contacts.schemas import ContactCreate, ContactPointCreate, PropertyContactCreate
 from reos.deps import Deleter, Editor, Reader, SessionDep
 from reos.errors import AppError
 from reos.kit import clock
@@ -474,6 +475,112 @@ async def add_contact_note(
         viewer=principal.membership,
     )
     return redirect(f"/contacts/{contact_id}", flash="Note added.")
+
+
+# --- owners, phones and emails added by hand (a lead from driving for dollars has none) ------
+
+
+def _points_from(data: dict[str, str]) -> list[ContactPointCreate]:
+    """The phone and email a form names (either may be empty), checked before anything is written."""
+    wanted = []
+    if data.get("phone", "").strip():
+        dnc = data.get("phone_dnc") == "on"
+        wanted.append(
+            {
+                "kind": "phone",
+                "value": data["phone"],
+                "line_type": data.get("phone_type") or "unknown",
+                "dnc": dnc,
+                "dnc_checked_at": clock.now().isoformat() if dnc else None,
+            }
+        )
+    if data.get("email", "").strip():
+        wanted.append({"kind": "email", "value": data["email"]})
+    return [ContactPointCreate.model_validate(w) for w in wanted]
+
+
+def _first_problem(exc: ValidationError | AppError) -> str:
+    if isinstance(exc, ValidationError):
+        field, message = next(iter(field_errors(exc).items()))
+        return f"{field.replace('_', ' ').capitalize()}: {message}"
+    found, fields = app_error_fields(exc)
+    return found or next(iter(fields.values()), "That could not be saved.")
+
+
+@router.post("/properties/{property_id}/owners")
+async def add_owner(
+    request: Request, property_id: uuid.UUID, principal: Editor, session: SessionDep
+) -> Response:
+    """A new contact with its role on the lead and, if given, a phone and an email: all of it
+    or nothing (a savepoint), so a refused phone leaves no nameless contact behind."""
+    await properties.get_property_or_raise(
+        session, team_id=principal.team_id, property_id=property_id, viewer=principal.membership
+    )
+    data = await form_fields(request)
+    back = f"/properties/{property_id}#owners"
+    entity = data.get("entity_name", "").strip()
+    try:
+        person = ContactCreate.model_validate(
+            {
+                "kind": "entity" if entity else "person",
+                "first_name": None if entity else data.get("first_name", "").strip() or None,
+                "last_name": None if entity else data.get("last_name", "").strip() or None,
+                "entity_name": entity or None,
+            }
+        )
+        link = PropertyContactCreate.model_validate(
+            {"contact_id": uuid.uuid4(), "role": data.get("role") or "owner"}
+        )
+        points = _points_from(data)
+        async with session.begin_nested():
+            contact = await contacts.create_contact(session, team_id=principal.team_id, data=person)
+            await contacts.link_contact(
+                session,
+                team_id=principal.team_id,
+                property_id=property_id,
+                data=link.model_copy(update={"contact_id": contact.id}),
+                viewer=principal.membership,
+            )
+            for point in points:
+                await contacts.add_point(
+                    session, team_id=principal.team_id, contact_id=contact.id, data=point
+                )
+    except (ValidationError, AppError) as exc:
+        if isinstance(exc, AppError) and exc.status_code not in (409, 422):
+            raise
+        return redirect(back, flash=f"Not added. {_first_problem(exc)}", kind="error")
+    name = entity or " ".join(p for p in (person.first_name, person.last_name) if p)
+    role = link.role.replace("_", " ")
+    return redirect(back, flash=f"{name} added as {role}.")
+
+
+@router.post("/contacts/{contact_id}/points")
+async def add_contact_point(
+    request: Request, contact_id: uuid.UUID, principal: Editor, session: SessionDep
+) -> Response:
+    await contacts.get_contact_or_raise(
+        session, team_id=principal.team_id, contact_id=contact_id, viewer=principal.membership
+    )
+    data = await form_fields(request)
+    back = safe_next(data.get("next")) if data.get("next") else f"/contacts/{contact_id}#points"
+    try:
+        points = _points_from(data)
+        if not points:
+            return redirect(back, flash="Type a phone number or an email address.", kind="error")
+        async with session.begin_nested():
+            for point in points:
+                await contacts.add_point(
+                    session,
+                    team_id=principal.team_id,
+                    contact_id=contact_id,
+                    data=point,
+                    viewer=principal.membership,
+                )
+    except (ValidationError, AppError) as exc:
+        if isinstance(exc, AppError) and exc.status_code not in (409, 422):
+            raise
+        return redirect(back, flash=f"Not added. {_first_problem(exc)}", kind="error")
+    return redirect(back, flash=" and ".join(p.kind for p in points).capitalize() + " added.")
 
 
 @router.get("/search")
