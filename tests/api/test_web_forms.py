@@ -250,3 +250,36 @@ async def test_another_team_cannot_add_owners_or_points(client: httpx.AsyncClien
         )
     ).status_code == 404
     assert len((await client.get(f"/api/v1/properties/{pid}/contacts", headers=admin.headers)).json()) == 1
+
+
+async def test_a_call_made_earlier_is_logged_at_its_own_time(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    """At 00:30 "now" is quiet hours, so a rep could not log the 17:30 call they made; the form
+    takes the time it happened (the team's time zone) and the governor judges that moment."""
+    from datetime import UTC, datetime
+
+    from reos.kit import clock
+    from tests.api.test_compliance import person_with_phones, uniq_phone
+    from tests.api.test_web_pages import HTMX
+
+    _, (point_id,) = await person_with_phones(client, admin, uniq_phone())
+    csrf = await web_login(client, admin.email)
+    form = {
+        "csrf_token": csrf,
+        "point_id": point_id,
+        "shown": point_id,
+        "channel": "call",
+        "outcome": "no_answer",
+    }
+    with clock.frozen_at(datetime(2026, 7, 16, 4, 30, tzinfo=UTC)):  # 00:30 in Tampa and New York
+        now = await client.post("/compliance/attempts", data=form, headers=HTMX)
+        assert now.status_code == 409 and "Allowed again from Jul 16, 2026 8:00 am" in now.text
+        earlier = await client.post(
+            "/compliance/attempts", data={**form, "at_local": "2026-07-15T17:30"}, headers=HTMX
+        )
+        assert earlier.status_code == 200, earlier.text[:300]
+        junk = await client.post("/compliance/attempts", data={**form, "at_local": "yesterday"}, headers=HTMX)
+        assert junk.status_code == 422 and "give the day and time it happened" in junk.text
+    attempts = (await client.get("/api/v1/compliance/attempts", headers=admin.headers)).json()["items"]
+    assert [(a["channel"], a["at"]) for a in attempts] == [("call", "2026-07-15T21:30:00Z")]

@@ -20,7 +20,7 @@ from reos.compliance import service as compliance
 from reos.compliance.routes import rule_set_read, store_upload
 from reos.compliance.schemas import AttemptCreate, CheckRequest, SettingsUpdate
 from reos.deps import Permit, Reader, SessionDep
-from reos.errors import AppError
+from reos.errors import AppError, Unprocessable
 from reos.kit import clock
 from reos.kit.ids import parse_id, parse_ids
 from reos.teams import service as teams
@@ -284,13 +284,23 @@ async def log_attempt(request: Request, principal: Logger, session: SessionDep) 
     refusal: compliance.ComplianceBlocked | None = None
     error: str | None = None
     try:
-        body = AttemptCreate.model_validate(
-            {
-                k: v
-                for k, v in data.items()
-                if k in ("channel", "point_id", "property_id", "outcome", "note") and v
-            }
-        )
+        sent: dict[str, Any] = {
+            k: v
+            for k, v in data.items()
+            if k in ("channel", "point_id", "property_id", "outcome", "note") and v
+        }
+        if data.get("at_local"):
+            # A call made earlier is logged at its own time, read in the team's time zone, and the
+            # governor judges that moment (at night, "now" was always quiet hours).
+            team = await teams.get_team(session, team_id=principal.team_id)
+            try:
+                local = datetime.fromisoformat(data["at_local"])
+            except ValueError:
+                local = None
+            if local is None or local.tzinfo is not None:
+                raise Unprocessable("at: give the day and time it happened", details={"field": "at"})
+            sent["at"] = local.replace(tzinfo=ZoneInfo(team.timezone)).isoformat()
+        body = AttemptCreate.model_validate(sent)
         await compliance.log_attempt(
             session, team_id=principal.team_id, data=body, created_by_id=principal.membership.id
         )

@@ -67,10 +67,18 @@ def _number(value: int | Decimal | None) -> str:
     return "—" if value is None else f"{value:,}"
 
 
-def _when(value: datetime | None, tz: str | None = None) -> str:
+def _when(value: datetime | str | None, tz: str | None = None) -> str:
     if value is None:
         return "—"
-    local = value.astimezone(ZoneInfo(tz)) if tz else value
+    if isinstance(value, str):
+        # An instant as an error's details carry it (ISO 8601 with its offset).
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    else:
+        instant = value
+    local = instant.astimezone(ZoneInfo(tz)) if tz else instant
     return local.strftime("%b %-d, %Y %-I:%M %p").replace("AM", "am").replace("PM", "pm")
 
 
