@@ -411,7 +411,7 @@ async def test_bulk_stage_over_a_filter_skips_disallowed_moves_with_their_reason
     summary = result["summary"]
     assert (summary["changed"], summary["unchanged"], summary["skipped"]) == (3, 1, 1)
     assert summary["errors"] == [{"id": won["id"], "reason": summary["errors"][0]["reason"]}]
-    assert "closed_won" in summary["errors"][0]["reason"]
+    assert "cannot move from Closed won to Outreach" in summary["errors"][0]["reason"]
     stages = {
         p["address"].title(): p["stage"] for p in (await listed(client, admin, limit=50)).json()["items"]
     }

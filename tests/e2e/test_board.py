@@ -207,8 +207,8 @@ def test_cards_move_live_across_the_team_and_nowhere_else(live_server: LiveServe
                 drag(dana, piety, column(dana, "negotiation").locator(".board-cards"))
             assert refused.value.status == 422, (refused.value.request.post_data, refused.value.text())
             expect(dana.locator(".toast-error")).to_contain_text(
-                "A lead cannot move from new to negotiation; from new it may move to outreach, qualified, "
-                "closed_lost, archived"
+                "A lead cannot move from New to Negotiation; from New it may move to Outreach, Qualified, "
+                "Closed lost or Archived"
             )
             expect(column(dana, "new").locator(".board-card", has_text="2207 PIETY ST")).to_have_count(1)
             expect(column(dana, "negotiation").locator(".board-card")).to_have_count(1)

@@ -126,7 +126,7 @@ def test_filter_save_a_smart_list_and_bulk_change_its_stage(live_server: LiveSer
             summary = page.locator("[data-bulk-summary]")
             # The closed deal cannot move back to outreach: skipped, with the pipeline's reason.
             expect(summary).to_contain_text("1 skipped")
-            expect(summary).to_contain_text("closed_won")
+            expect(summary).to_contain_text("Closed won")
             page.evaluate("document.getElementById('toasts').replaceChildren()")
             page.locator("[data-bulk-progress]").scroll_into_view_if_needed()
             page.screenshot(path=str(SCREENSHOTS / "properties-table-bulk-1280.png"), full_page=False)

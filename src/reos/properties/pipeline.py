@@ -56,8 +56,11 @@ def check_move(from_stage: str, to_stage: str) -> None:
         )
     if not may_move(from_stage, to_stage):
         allowed = moves_from(from_stage)
+        # In the stages' own names: this message is shown as it is on the board and the page.
+        names = [STAGE_LABELS[s] for s in allowed]
+        choices = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
         raise Unprocessable(
-            f"a lead cannot move from {from_stage} to {to_stage}; from {from_stage} it may move to "
-            + ", ".join(allowed),
+            f"a lead cannot move from {STAGE_LABELS[from_stage]} to {STAGE_LABELS[to_stage]}; from "
+            f"{STAGE_LABELS[from_stage]} it may move to {choices}",
             details={"field": "stage", "from": from_stage, "to": to_stage, "allowed": allowed},
         )
