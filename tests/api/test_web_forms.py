@@ -283,3 +283,12 @@ async def test_a_call_made_earlier_is_logged_at_its_own_time(
         assert junk.status_code == 422 and "give the day and time it happened" in junk.text
     attempts = (await client.get("/api/v1/compliance/attempts", headers=admin.headers)).json()["items"]
     assert [(a["channel"], a["at"]) for a in attempts] == [("call", "2026-07-15T21:30:00Z")]
+
+
+async def test_an_empty_property_form_says_what_is_required(client: httpx.AsyncClient, admin: Member) -> None:
+    csrf = await web_login(client, admin.email)
+    empty = {"csrf_token": csrf, "address": "", "city": "", "state": "", "zip_code": "", "stage": "new"}
+    page = await client.post("/properties", data=empty)
+    assert page.status_code == 422
+    assert "is not a US state code" not in page.text and "is not a ZIP" not in page.text
+    assert page.text.count('class="field-error"') >= 4 and "Required" in page.text

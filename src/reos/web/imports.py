@@ -130,9 +130,8 @@ async def _upload(request: Request, principal: Principal, session: SessionDep, f
     except AppError as exc:
         if exc.status_code not in (413, 415, 422):
             raise
-        return await _history(
-            request, principal, session, error=f"{file.filename}: {exc.message}", status_code=exc.status_code
-        )
+        message = exc.message if exc.message.startswith(file.filename) else f"{file.filename}: {exc.message}"
+        return await _history(request, principal, session, error=message, status_code=exc.status_code)
     return redirect(f"/imports/{draft.id}/mapping")
 
 

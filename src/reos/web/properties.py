@@ -265,8 +265,11 @@ async def properties_page(
 async def create_property(request: Request, principal: Editor, session: SessionDep) -> Response:
     data = await form_fields(request)
     values = {k: data.get(k, "") for k in FORM_FIELDS}
-    # Empty optional inputs mean "unknown", not an empty string.
-    payload: dict[str, Any] = {k: v for k, v in values.items() if v != "" or k not in NUMERIC}
+    # Empty optional inputs mean "unknown", not an empty string; an empty state or ZIP is a
+    # missing one ("Required"), not "'' is not a US state code".
+    payload: dict[str, Any] = {
+        k: v for k, v in values.items() if v != "" or k not in (*NUMERIC, "state", "zip_code")
+    }
     for key in ("unit", "county", "apn"):
         payload[key] = values[key] or None
     if values["estimated_value"]:
