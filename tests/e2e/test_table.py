@@ -89,6 +89,12 @@ def test_filter_save_a_smart_list_and_bulk_change_its_stage(live_server: LiveSer
             page.get_by_role("button", name="Filters").click()
             builder = page.locator("#filter-builder")
             expect(builder).to_be_visible()
+            # The row the builder opens with is empty: it counts for nothing and filters nothing.
+            pill = page.locator("[data-condition-count]")
+            expect(pill).to_be_hidden()
+            builder.get_by_role("button", name="Apply filter").click()
+            expect(page.locator("[data-total]").first).to_have_text("81")
+            page.get_by_role("button", name="Filters").click()
             first = builder.locator("[data-cond]").first
             first.get_by_label("Field").select_option("city")
             first.get_by_label("Operator").select_option("eq")
@@ -98,6 +104,7 @@ def test_filter_save_a_smart_list_and_bulk_change_its_stage(live_server: LiveSer
             second.get_by_label("Field").select_option("bedrooms")
             second.get_by_label("Operator").select_option("gte")
             second.get_by_label("Value").fill("2")
+            expect(pill).to_have_text("2")
             builder.get_by_role("button", name="Apply filter").click()
             expect(page.locator("[data-total]").first).to_have_text(str(in_gulfport))
             expect(page.locator("#properties-table tbody tr")).to_have_count(min(in_gulfport, 25))

@@ -177,16 +177,30 @@
       return cast(input.value.trim());
     }
 
-    function builtDocument() {
+    // A row whose value is still empty is a condition being written, not "city is nothing":
+    // applied, it had matched no property at all.
+    function blank(value) {
+      if (value === undefined) { return false; }
+      var parts = Array.isArray(value) ? value : [value];
+      return !parts.length || parts.some(function (v) { return v === "" || (typeof v === "number" && isNaN(v)); });
+    }
+
+    function completeConditions() {
       var conditions = [];
       rowsBox.querySelectorAll("[data-cond]").forEach(function (row) {
         var field = byName[row.querySelector("[data-field]").value];
         var op = row.querySelector("[data-op]").value;
         var cond = { field: field.name, op: op };
         var value = readValue(field, op, row);
+        if (blank(value)) { return; }
         if (value !== undefined) { cond.value = value; }
         conditions.push(cond);
       });
+      return conditions;
+    }
+
+    function builtDocument() {
+      var conditions = completeConditions();
       var built = {};
       if (conditions.length) { built[matchSelect.value] = conditions; }
       if (doc.sort) { built.sort = doc.sort; }
@@ -194,7 +208,7 @@
     }
 
     function countConditions() {
-      var n = rowsBox.querySelectorAll("[data-cond]").length;
+      var n = completeConditions().length;
       var pill = form.querySelector("[data-condition-count]");
       pill.textContent = String(n);
       pill.hidden = n === 0;
@@ -207,6 +221,8 @@
       if (node.field) { rowsBox.appendChild(conditionRow(node)); }
     });
     countConditions();
+    rowsBox.addEventListener("input", countConditions);
+    rowsBox.addEventListener("change", countConditions);
 
     var toggle = form.querySelector("[data-toggle-builder]");
     function openBuilder(open) {
