@@ -292,3 +292,21 @@ async def test_an_empty_property_form_says_what_is_required(client: httpx.AsyncC
     assert page.status_code == 422
     assert "is not a US state code" not in page.text and "is not a ZIP" not in page.text
     assert page.text.count('class="field-error"') >= 4 and "Required" in page.text
+
+
+async def test_a_done_task_no_longer_counts_its_days_late(client: httpx.AsyncClient, admin: Member) -> None:
+    made = await client.post(
+        "/api/v1/tasks",
+        json={"title": "Send the offer", "due_at": "2026-01-05T15:00:00Z", "assignee_id": admin.member_id},
+        headers=admin.headers,
+    )
+    assert made.status_code == 201, made.text
+    csrf = await web_login(client, admin.email)
+    open_row = (await client.get("/tasks?view=mine")).text
+    assert "days late" in open_row.split('task-title">Send the offer')[1][:900]
+    done = await client.post(
+        f"/tasks/{made.json()['id']}/complete", data={"csrf_token": csrf}, headers={"HX-Request": "true"}
+    )
+    assert done.status_code == 200, done.text[:300]
+    row = done.text.split('task-title">Send the offer')[1]
+    assert "Was due" in row and "late" not in row
