@@ -323,6 +323,72 @@ async def test_agents_see_only_their_leads_in_every_form(
 # --- export ----------------------------------------------------------------------------------
 
 
+async def test_export_csv_carries_the_sellers_names_mail_phones_and_emails(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    """What a dialer or a mail house needs: the owner first, the primary phone first, each phone
+    with its line type and DNC flag; a tenant's phone is not the seller's."""
+    prop = await create(client, admin, address="40 Export Way", city="Tampa")
+    bare = await create(client, admin, address="41 Export Way", city="Tampa")
+    h = admin.headers
+
+    async def contact(role: str, **fields: Any) -> str:
+        made = await client.post("/api/v1/contacts", json=fields, headers=h)
+        assert made.status_code == 201, made.text
+        linked = await client.post(
+            f"/api/v1/properties/{prop['id']}/contacts",
+            json={"contact_id": made.json()["id"], "role": role},
+            headers=h,
+        )
+        assert linked.status_code == 201, linked.text
+        cid: str = made.json()["id"]
+        return cid
+
+    async def point(cid: str, kind: str, value: str, **fields: Any) -> None:
+        made = await client.post(
+            f"/api/v1/contacts/{cid}/points", json={"kind": kind, "value": value, **fields}, headers=h
+        )
+        assert made.status_code == 201, made.text
+
+    tenant = await contact("tenant", first_name="Tia", last_name="Renter")
+    await point(tenant, "phone", "(813) 555-0999")
+    co = await contact("co_owner", first_name="Lee", last_name="Park")
+    await point(co, "phone", "(813) 555-0300", line_type="landline")
+    owner = await contact(
+        "owner",
+        first_name="Dana",
+        last_name="Whitlock",
+        street="77 Harbor View Dr",
+        city="Atlanta",
+        state="GA",
+        zip_code="30301",
+    )
+    await point(owner, "phone", "(813) 555-0101", line_type="mobile")
+    await point(owner, "phone", "(813) 555-0102", line_type="mobile", is_primary=True, dnc=True)
+    await point(owner, "email", "dana@example.com")
+    response = await client.get("/api/v1/properties/export.csv", params={"sort": "address"}, headers=h)
+    assert response.status_code == 200, response.text
+    rows = {r["address"]: r for r in csv.DictReader(io.StringIO(response.text))}
+    row = rows["40 EXPORT WAY"]
+    assert (row["owner_1_name"], row["owner_2_name"]) == ("Dana Whitlock", "Lee Park")
+    assert (row["mailing_street"], row["mailing_city"], row["mailing_state"], row["mailing_zip"]) == (
+        "77 Harbor View Dr",
+        "Atlanta",
+        "GA",
+        "30301",
+    )
+    phones = [(row[f"phone_{n}"], row[f"phone_{n}_type"], row[f"phone_{n}_dnc"]) for n in (1, 2, 3)]
+    assert phones == [
+        ("+18135550102", "mobile", "true"),
+        ("+18135550101", "mobile", "false"),
+        ("+18135550300", "landline", "false"),
+    ]
+    assert (row["email_1"], row["email_2"]) == ("dana@example.com", "")
+    assert row["assigned_to"] == "" and row["market"] == ""
+    empty = rows["41 EXPORT WAY"]
+    assert empty["owner_1_name"] == "" and empty["phone_1"] == "" and bare["id"] == empty["id"]
+
+
 async def test_export_csv_is_filtered_neutralises_formulas_and_is_audited(
     client: httpx.AsyncClient, admin: Member, database: Database
 ) -> None:

@@ -215,6 +215,8 @@ def test_a_seven_digit_local_number_is_tried_in_every_area_code_in_service() -> 
     [
         ("=1+2", "'=1+2"),
         ("+1", "'+1"),
+        ("+18135550142", "+18135550142"),  # a stored phone stays dialable
+        ("+1813555014=", "'+1813555014="),
         ("-cmd", "'-cmd"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tx", "'\tx"),

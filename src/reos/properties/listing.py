@@ -22,23 +22,27 @@ from psycopg.abc import Buffer
 from psycopg.adapt import Loader
 from psycopg.types.string import TextLoader
 from sqlalchemy import (
+    ARRAY,
     Boolean,
     ColumnElement,
     Date,
     Dialect,
     Numeric,
     Select,
+    Uuid,
+    any_,
     bindparam,
     cast,
     false,
     func,
+    literal,
     literal_column,
     or_,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reos.contacts.models import Contact, PropertyContact
+from reos.contacts.models import Contact, ContactPoint, PropertyContact
 from reos.contacts.service import contacts_with_point
 from reos.db.session import Database, TeamRead, team_session
 from reos.errors import NotFound, Unprocessable
@@ -51,7 +55,7 @@ from reos.properties.models import PROPERTY_TYPES, STAGES, CustomField, Property
 from reos.properties.schemas import PropertyPage
 from reos.properties.service import custom_field_definitions, visible
 from reos.scoring.models import SIGNAL_KINDS
-from reos.teams.models import Membership, Role
+from reos.teams.models import Account, Market, Membership, Role
 
 # The partial GIN over tags' condition, `models.TAGGED`, with its 0 written out: a bound
 # parameter there would keep a prepared statement's plan from proving it.
@@ -759,6 +763,24 @@ EXPORT_COLUMNS = (
     "created_at",
     "updated_at",
 )
+# What a dialer or a mail house needs beside the property: the seller side's names, mailing
+# address, phones (with line type and DNC flag, so a dialer can leave those out) and emails.
+EXPORT_PHONES = 3
+EXPORT_EMAILS = 2
+CONTACT_EXPORT_COLUMNS = (
+    "owner_1_name",
+    "owner_2_name",
+    "mailing_street",
+    "mailing_city",
+    "mailing_state",
+    "mailing_zip",
+    *(f"phone_{n}{part}" for n in range(1, EXPORT_PHONES + 1) for part in ("", "_type", "_dnc")),
+    *(f"email_{n}" for n in range(1, EXPORT_EMAILS + 1)),
+    "assigned_to",
+    "market",
+)
+# Roles whose phones reach the person who can sell (a tenant's or a buyer's do not).
+SELLER_ROLES = ("owner", "co_owner", "heir")
 EXPORT_PAGE = MAX_LIMIT
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -775,6 +797,9 @@ def safe_cell(value: Any) -> str:
         return "true" if value else "false"
     if not isinstance(value, str):
         return value.isoformat() if hasattr(value, "isoformat") else str(value)
+    # A phone number as stored (E.164) stays dialable: "+" and digits alone compute nothing.
+    if len(value) >= 8 and value.startswith("+") and value[1:].isdigit() and value.isascii():
+        return value
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
@@ -796,20 +821,116 @@ async def export_csv(
             rows, cursor = await filters.keyset_rows(
                 session, query, terms=terms, id_expr=Property.id, limit=EXPORT_PAGE, cursor=cursor
             )
+            people = await _sellers(session, team_id, [p.id for p in rows])
+            if first:
+                names = await _names(session, team_id)
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         keys = [d.key for d in definitions]
         if first:
-            writer.writerow([*EXPORT_COLUMNS, *(f"custom.{k}" for k in keys)])
+            writer.writerow([*EXPORT_COLUMNS, *CONTACT_EXPORT_COLUMNS, *(f"custom.{k}" for k in keys)])
             first = False
         for prop in rows:
+            extra = [
+                names.get(prop.assigned_to_id) if prop.assigned_to_id else None,
+                names.get(prop.market_id) if prop.market_id else None,
+            ]
             writer.writerow(
                 [safe_cell(getattr(prop, c)) for c in EXPORT_COLUMNS]
+                + [safe_cell(v) for v in (*people.get(prop.id, _NO_SELLER), *extra)]
                 + [safe_cell(prop.custom.get(k)) for k in keys]
             )
         yield buffer.getvalue()
         if cursor is None:
             return
+
+
+_NO_SELLER: tuple[Any, ...] = (None,) * (len(CONTACT_EXPORT_COLUMNS) - 2)
+
+
+async def _names(session: AsyncSession, team_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    """The team's members and markets by id, for the export's names beside its ids."""
+    members = await session.execute(
+        select(Membership.id, Account.full_name)
+        .join(Account, Account.id == Membership.account_id)
+        .where(Membership.team_id == team_id)
+    )
+    markets = await session.execute(select(Market.id, Market.name).where(Market.team_id == team_id))
+    return {row[0]: row[1] for row in [*members, *markets]}
+
+
+async def _sellers(
+    session: AsyncSession, team_id: uuid.UUID, property_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[Any, ...]]:
+    """Each property's seller-side contacts as the export's contact columns, in one query for a
+    page: owners first, then co-owners and heirs; each contact's primary point first."""
+    if not property_ids:
+        return {}
+    found = await session.execute(
+        select(
+            PropertyContact.property_id,
+            PropertyContact.contact_id,
+            Contact.first_name,
+            Contact.last_name,
+            Contact.entity_name,
+            Contact.street,
+            Contact.city,
+            Contact.state,
+            Contact.zip_code,
+            ContactPoint.kind,
+            ContactPoint.value,
+            ContactPoint.line_type,
+            ContactPoint.dnc,
+        )
+        .join(
+            Contact, (Contact.team_id == PropertyContact.team_id) & (Contact.id == PropertyContact.contact_id)
+        )
+        .outerjoin(
+            ContactPoint, (ContactPoint.team_id == Contact.team_id) & (ContactPoint.contact_id == Contact.id)
+        )
+        .where(
+            PropertyContact.team_id == team_id,
+            # One array parameter, not a bound value per id: the same compiled statement for
+            # every page.
+            PropertyContact.property_id == any_(literal(list(property_ids), ARRAY(Uuid))),
+            PropertyContact.role.in_(SELLER_ROLES),
+        )
+        .order_by(
+            PropertyContact.property_id,
+            func.array_position(list(SELLER_ROLES), PropertyContact.role),
+            PropertyContact.created_at,
+            PropertyContact.contact_id,
+            ContactPoint.is_primary.desc(),
+            ContactPoint.position,
+        )
+    )
+    out: dict[uuid.UUID, tuple[Any, ...]] = {}
+    by_property: dict[uuid.UUID, list[Any]] = {}
+    for row in found:
+        by_property.setdefault(row.property_id, []).append(row)
+    for property_id, found_rows in by_property.items():
+        contacts: list[Any] = []
+        phones: list[Any] = []
+        emails: list[str] = []
+        for row in found_rows:
+            if not contacts or contacts[-1].contact_id != row.contact_id:
+                contacts.append(row)
+            if row.kind == "phone" and len(phones) < EXPORT_PHONES:
+                phones.append(row)
+            elif row.kind == "email" and len(emails) < EXPORT_EMAILS:
+                emails.append(row.value)
+        names = [
+            c.entity_name or " ".join(n for n in (c.first_name, c.last_name) if n) or None
+            for c in contacts[:2]
+        ]
+        first = contacts[0]
+        cells: list[Any] = [*names, *[None] * (2 - len(names))]
+        cells += [first.street, first.city, first.state, first.zip_code]
+        for n in range(EXPORT_PHONES):
+            cells += [phones[n].value, phones[n].line_type, phones[n].dnc] if n < len(phones) else [None] * 3
+        cells += [*emails, *[None] * (EXPORT_EMAILS - len(emails))]
+        out[property_id] = tuple(cells)
+    return out
 
 
 async def count_matching(
