@@ -186,7 +186,8 @@ async def test_bad_uploads_are_answered_on_the_page(client: httpx.AsyncClient, a
     missing = await client.post("/imports/upload", data={"csrf_token": csrf})
     assert missing.status_code == 422 and "Choose a CSV or Excel file" in missing.text
     picture = await _upload(client, csrf, b"\x89PNG\r\n\x1a\n" + bytes(200), name="photo.png")
-    assert picture.status_code == 415 and "photo.png:" in picture.text
+    assert picture.status_code == 415 and "photo.png is not a CSV or XLSX file" in picture.text
+    assert "photo.png: photo.png" not in picture.text
     empty = await _upload(client, csrf, b"", name="empty.csv")
     assert empty.status_code == 422 and "empty.csv:" in empty.text
     assert (await client.get("/imports")).text.count("Draft") == 0
