@@ -9,6 +9,10 @@ rows/s and the peak memory (VmHWM) of every process: this one, the normalising w
 the fork server they come from) and each PostgreSQL backend. Prints JSON.
 
     REOS_DATA_DIR=var/bench-import .venv/bin/python bench/import_1m.py --rows 1000000
+
+`--first var/leads-100k.csv` imports that list into the team first, so the measured import
+matches leads and owners the team already has (the case where the merging backend's memory
+peaked; Imports, seventeenth pass).
 """
 
 from __future__ import annotations
@@ -610,6 +614,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--file", type=Path, default=None)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--first",
+        type=Path,
+        default=None,
+        help="a list imported before the measured one: the team then has leads and owners to match",
+    )
     parser.add_argument("--explain", type=Path, default=None, help="write each merge statement's plan here")
     parser.add_argument(
         "--floors-only",
@@ -644,6 +654,8 @@ def main() -> None:
     owner, app = owner.replace("/reos?", f"/{name}?"), app.replace("/reos?", f"/{name}?")
     migrate.upgrade(owner, app)
     team = asyncio.run(make_team(owner, app))
+    if args.first is not None:
+        asyncio.run(run_import(owner, app, team, args.first, args.workers))
     postmaster = (
         int((data_dir / "pgdata" / "postmaster.pid").read_text().split()[0])
         if (data_dir / "pgdata" / "postmaster.pid").exists()
@@ -680,6 +692,7 @@ def main() -> None:
         json.dumps(
             {
                 "file": str(path),
+                "first": str(args.first) if args.first else None,
                 "file_mib": round(path.stat().st_size / 2**20, 1),
                 "rows": rows,
                 "counts": counts,

@@ -338,6 +338,10 @@ async def merge(
     # Sorts and hashes over a few hundred thousand staging rows stay in memory (the default 4 MB
     # spilled the window of the points insert to disk); for this transaction only.
     await run(text("SET LOCAL work_mem = '64MB'"))
+    # A hash may use work_mem itself, not twice it (PostgreSQL's default multiplier): matching
+    # owners in a team that has some ran four big hashes at once, and the backend reached
+    # 540 MiB of its own memory against the 512 MiB a process may use.
+    await run(text("SET LOCAL hash_mem_multiplier = 1"))
     # TEMP tables are never auto-analysed (the others are analysed below, once filled); the
     # team's own tables carry fresh statistics (ANALYZE_AFTER_ROWS).
     await run(text("ANALYZE imp_rows"))
@@ -526,6 +530,25 @@ async def merge(
 
     # Owners: one contact per name + mailing address, reusing the team's own.
     await step("owners")
+    # The team's owners the file names, in a statement of their own: inside the one below, the
+    # hash of the file's owner keys ran beside its other hashes and sorts, and a backend
+    # importing into a team with owners reached 540 MiB of its own memory.
+    await run(
+        text(
+            f"""
+            CREATE TEMP TABLE imp_owner_found ON COMMIT DROP AS
+            SELECT DISTINCT ON (owner_key) owner_key, id FROM (
+                SELECT id, created_at, {OWNER_KEY.format(t="x")} AS owner_key FROM contacts x
+                WHERE x.team_id = :t) e
+            WHERE owner_key IN (
+                SELECT {OWNER_KEY.format(t="c")} FROM imp_contacts c JOIN imp_plan f USING (row_no)
+                WHERE {landed})
+            ORDER BY owner_key, created_at, id
+            """
+        ),
+        p,
+    )
+    await run(text("ANALYZE imp_owner_found"))
     await run(
         text(
             f"""
@@ -534,13 +557,7 @@ async def merge(
                 SELECT c.*, f.property_id, f.action, {OWNER_KEY.format(t="c")} AS owner_key
                 FROM imp_contacts c JOIN imp_plan f USING (row_no)
                 WHERE {landed}
-            ), existing AS (
-                SELECT DISTINCT ON (owner_key) owner_key, id FROM (
-                    SELECT id, created_at, {OWNER_KEY.format(t="x")} AS owner_key FROM contacts x
-                    WHERE x.team_id = :t) e
-                WHERE owner_key IN (SELECT owner_key FROM c)
-                ORDER BY owner_key, created_at, id
-            )
+            ), existing AS (SELECT owner_key, id FROM imp_owner_found)
             SELECT c.*, e.id AS existing_id,
                    coalesce(e.id, first_value(c.contact_id) OVER (PARTITION BY c.owner_key
                        ORDER BY c.row_no, c.role DESC))
