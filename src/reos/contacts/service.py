@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import phonenumbers
@@ -329,6 +330,43 @@ async def add_point(
         await _make_only_primary(session, point)
         await session.flush()
     return point
+
+
+async def add_points(
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    points: Sequence[ContactPointCreate],
+    viewer: Membership | None = None,
+) -> list[ContactPoint]:
+    """Several points of one contact, all or none (a savepoint): a refused email does not leave
+    the phone typed beside it."""
+    async with session.begin_nested():
+        return [
+            await add_point(session, team_id=team_id, contact_id=contact_id, data=point, viewer=viewer)
+            for point in points
+        ]
+
+
+async def add_owner(
+    session: AsyncSession,
+    *,
+    team_id: uuid.UUID,
+    property_id: uuid.UUID,
+    person: ContactCreate,
+    role: str,
+    points: Sequence[ContactPointCreate] = (),
+    viewer: Membership | None = None,
+) -> Contact:
+    """A new contact with its role on a property and its points, all or nothing (a savepoint),
+    so a refused phone leaves no nameless contact behind."""
+    async with session.begin_nested():
+        contact = await create_contact(session, team_id=team_id, data=person)
+        link = PropertyContactCreate.model_validate({"contact_id": contact.id, "role": role})
+        await link_contact(session, team_id=team_id, property_id=property_id, data=link, viewer=viewer)
+        await add_points(session, team_id=team_id, contact_id=contact.id, points=points)
+    return contact
 
 
 async def update_point(

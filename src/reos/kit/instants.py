@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, AwareDatetime
 
@@ -28,3 +29,13 @@ Instant = Annotated[AwareDatetime, AfterValidator(_in_years)]
 
 InstantAsWritten = Annotated[datetime, AfterValidator(_in_years)]
 """An instant whose missing offset the service reports itself (compliance names the field)."""
+
+
+def wall_clock(value: str, timezone: str) -> datetime | None:
+    """A form's `datetime-local` value (a wall-clock time with no offset) as an aware instant
+    in `timezone`; one that carries its own offset is kept; None when it is no date-time."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=ZoneInfo(timezone))

@@ -55,7 +55,8 @@ from reos.properties.models import PROPERTY_TYPES, STAGES, CustomField, Property
 from reos.properties.schemas import PropertyPage
 from reos.properties.service import custom_field_definitions, visible
 from reos.scoring.models import SIGNAL_KINDS
-from reos.teams.models import Account, Market, Membership, Role
+from reos.teams import service as teams
+from reos.teams.models import Membership, Role
 
 # The partial GIN over tags' condition, `models.TAGGED`, with its 0 written out: a bound
 # parameter there would keep a prepared statement's plan from proving it.
@@ -813,23 +814,26 @@ async def export_csv(
     """The matching properties as CSV, one keyset page at a time in its own read session (the
     request's own transaction has committed by the time the body streams)."""
     cursor: str | None = None
-    first = True
+    keys: list[str] | None = None
+    names: dict[uuid.UUID, str] = {}
     while True:
         async with team_session(db, team_id) as session:
-            definitions = await custom_field_definitions(session, team_id=team_id)
+            first = keys is None
+            if keys is None:
+                # Read once: the columns and the names stand for the whole file.
+                keys = [d.key for d in await custom_field_definitions(session, team_id=team_id)]
+                members = await teams.list_members(session, team_id=team_id)
+                markets = await teams.list_markets(session, team_id=team_id)
+                names = {m.id: m.full_name for m in members} | {m.id: m.name for m in markets}
             query, terms = await select_properties(session, team_id=team_id, spec=spec, viewer=viewer)
             rows, cursor = await filters.keyset_rows(
                 session, query, terms=terms, id_expr=Property.id, limit=EXPORT_PAGE, cursor=cursor
             )
             people = await _sellers(session, team_id, [p.id for p in rows])
-            if first:
-                names = await _names(session, team_id)
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        keys = [d.key for d in definitions]
         if first:
             writer.writerow([*EXPORT_COLUMNS, *CONTACT_EXPORT_COLUMNS, *(f"custom.{k}" for k in keys)])
-            first = False
         for prop in rows:
             extra = [
                 names.get(prop.assigned_to_id) if prop.assigned_to_id else None,
@@ -846,17 +850,6 @@ async def export_csv(
 
 
 _NO_SELLER: tuple[Any, ...] = (None,) * (len(CONTACT_EXPORT_COLUMNS) - 2)
-
-
-async def _names(session: AsyncSession, team_id: uuid.UUID) -> dict[uuid.UUID, str]:
-    """The team's members and markets by id, for the export's names beside its ids."""
-    members = await session.execute(
-        select(Membership.id, Account.full_name)
-        .join(Account, Account.id == Membership.account_id)
-        .where(Membership.team_id == team_id)
-    )
-    markets = await session.execute(select(Market.id, Market.name).where(Market.team_id == team_id))
-    return {row[0]: row[1] for row in [*members, *markets]}
 
 
 async def _sellers(

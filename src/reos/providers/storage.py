@@ -6,6 +6,7 @@ import asyncio
 import re
 import shutil
 from pathlib import Path
+from collections.abc import Callable
 from typing import IO, Any, Protocol
 
 CHUNK_BYTES = 1024 * 1024
@@ -64,7 +65,7 @@ class LocalStorage:
     ) -> None:
         await self._write(key, lambda out: shutil.copyfileobj(source, out, CHUNK_BYTES))
 
-    async def _write(self, key: str, fill: Any) -> None:
+    async def _write(self, key: str, fill: Callable[[IO[bytes]], object]) -> None:
         path = self._path(key)
 
         def write() -> None:

@@ -23,6 +23,7 @@ from reos.deps import Permit, Reader, SessionDep
 from reos.errors import AppError, Unprocessable
 from reos.kit import clock
 from reos.kit.ids import parse_id, parse_ids
+from reos.kit.instants import wall_clock
 from reos.teams import service as teams
 from reos.web.account import back, form_fields
 from reos.web.render import app_error_fields, field_errors, is_htmx, page, partial, redirect, toast_headers
@@ -293,13 +294,10 @@ async def log_attempt(request: Request, principal: Logger, session: SessionDep) 
             # A call made earlier is logged at its own time, read in the team's time zone, and the
             # governor judges that moment (at night, "now" was always quiet hours).
             team = await teams.get_team(session, team_id=principal.team_id)
-            try:
-                local = datetime.fromisoformat(data["at_local"])
-            except ValueError:
-                local = None
-            if local is None or local.tzinfo is not None:
+            moment = wall_clock(data["at_local"], team.timezone)
+            if moment is None:
                 raise Unprocessable("at: give the day and time it happened", details={"field": "at"})
-            sent["at"] = local.replace(tzinfo=ZoneInfo(team.timezone)).isoformat()
+            sent["at"] = moment.isoformat()
         body = AttemptCreate.model_validate(sent)
         await compliance.log_attempt(
             session, team_id=principal.team_id, data=body, created_by_id=principal.membership.id

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from reos.auth.principal import Principal
 from reos.contacts import service as contacts
-from reos.contacts.schemas import ContactCreate, ContactPointCreate, PropertyContactCreate
+from reos.contacts.schemas import ContactCreate, ContactPointCreate
 from reos.deps import Deleter, Editor, Reader, SessionDep
 from reos.errors import AppError
 from reos.kit import clock
@@ -511,14 +511,15 @@ def _first_problem(exc: ValidationError | AppError) -> str:
 async def add_owner(
     request: Request, property_id: uuid.UUID, principal: Editor, session: SessionDep
 ) -> Response:
-    """A new contact with its role on the lead and, if given, a phone and an email: all of it
-    or nothing (a savepoint), so a refused phone leaves no nameless contact behind."""
+    """A new contact with its role on the lead and, if given, a phone and an email
+    (`contacts.add_owner`: all of it or nothing)."""
     await properties.get_property_or_raise(
         session, team_id=principal.team_id, property_id=property_id, viewer=principal.membership
     )
     data = await form_fields(request)
     back = f"/properties/{property_id}#owners"
     entity = data.get("entity_name", "").strip()
+    role = data.get("role") or "owner"
     try:
         person = ContactCreate.model_validate(
             {
@@ -528,30 +529,19 @@ async def add_owner(
                 "entity_name": entity or None,
             }
         )
-        link = PropertyContactCreate.model_validate(
-            {"contact_id": uuid.uuid4(), "role": data.get("role") or "owner"}
+        await contacts.add_owner(
+            session,
+            team_id=principal.team_id,
+            property_id=property_id,
+            person=person,
+            role=role,
+            points=_points_from(data),
+            viewer=principal.membership,
         )
-        points = _points_from(data)
-        async with session.begin_nested():
-            contact = await contacts.create_contact(session, team_id=principal.team_id, data=person)
-            await contacts.link_contact(
-                session,
-                team_id=principal.team_id,
-                property_id=property_id,
-                data=link.model_copy(update={"contact_id": contact.id}),
-                viewer=principal.membership,
-            )
-            for point in points:
-                await contacts.add_point(
-                    session, team_id=principal.team_id, contact_id=contact.id, data=point
-                )
     except (ValidationError, AppError) as exc:
-        if isinstance(exc, AppError) and exc.status_code not in (409, 422):
-            raise
-        return redirect(back, flash=f"Not added. {_first_problem(exc)}", kind="error")
+        return _not_added(exc, back)
     name = entity or " ".join(p for p in (person.first_name, person.last_name) if p)
-    role = link.role.replace("_", " ")
-    return redirect(back, flash=f"{name} added as {role}.")
+    return redirect(back, flash=f"{name} added as {role.replace('_', ' ')}.")
 
 
 @router.post("/contacts/{contact_id}/points")
@@ -567,20 +557,23 @@ async def add_contact_point(
         points = _points_from(data)
         if not points:
             return redirect(back, flash="Type a phone number or an email address.", kind="error")
-        async with session.begin_nested():
-            for point in points:
-                await contacts.add_point(
-                    session,
-                    team_id=principal.team_id,
-                    contact_id=contact_id,
-                    data=point,
-                    viewer=principal.membership,
-                )
+        await contacts.add_points(
+            session,
+            team_id=principal.team_id,
+            contact_id=contact_id,
+            points=points,
+            viewer=principal.membership,
+        )
     except (ValidationError, AppError) as exc:
-        if isinstance(exc, AppError) and exc.status_code not in (409, 422):
-            raise
-        return redirect(back, flash=f"Not added. {_first_problem(exc)}", kind="error")
+        return _not_added(exc, back)
     return redirect(back, flash=" and ".join(p.kind for p in points).capitalize() + " added.")
+
+
+def _not_added(exc: ValidationError | AppError, back: str) -> Response:
+    """A refused form's reason as a flash on the page it came from; other errors propagate."""
+    if isinstance(exc, AppError) and exc.status_code not in (409, 422):
+        raise exc
+    return redirect(back, flash=f"Not added. {_first_problem(exc)}", kind="error")
 
 
 @router.get("/search")

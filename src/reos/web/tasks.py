@@ -18,6 +18,7 @@ from reos.auth.principal import Principal
 from reos.deps import Editor, Reader, SessionDep
 from reos.errors import AppError
 from reos.kit import clock
+from reos.kit.instants import wall_clock
 from reos.tasks import service as tasks
 from reos.tasks.models import PRIORITIES
 from reos.tasks.schemas import TaskCreate
@@ -174,13 +175,8 @@ async def tasks_page(
 def _local_to_utc(value: str, timezone: str) -> str:
     """A `datetime-local` input (the team's wall-clock time) as an aware ISO time; anything
     else passes through for the schema to judge."""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(timezone))
-    return moment.isoformat()
+    moment = wall_clock(value, timezone)
+    return value if moment is None else moment.isoformat()
 
 
 @router.post("/tasks")
