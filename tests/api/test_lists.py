@@ -114,3 +114,33 @@ async def test_bad_lists_are_refused(client: httpx.AsyncClient, admin: Member) -
         headers=admin.headers,
     )
     assert itself.status_code == 422 and "refers to itself" in itself.json()["error"]["message"]
+
+
+async def test_a_list_another_smart_list_filters_on_cannot_be_deleted(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    async def made(name: str, doc: dict[str, Any] | None = None) -> str:
+        body: dict[str, Any] = (
+            {"name": name, "kind": "smart", "filter": doc} if doc else {"name": name, "kind": "static"}
+        )
+        response = await client.post("/api/v1/lists", json=body, headers=admin.headers)
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    base = await made("Callbacks")
+    on_it = {"all": [{"field": "list", "op": "eq", "value": base}]}
+    first = await made("Callbacks, smart", on_it)
+    second = await made("Not callbacks", {"any": [{"field": "list", "op": "in", "value": [base]}]})
+    # Its id as text in another list's name-free filter does not count as a reference.
+    await made("Elsewhere", {"all": [{"field": "city", "op": "eq", "value": base}]})
+
+    refused = await client.delete(f"/api/v1/lists/{base}", headers=admin.headers)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["error"]["details"]["lists"] == ["Callbacks, smart", "Not callbacks"]
+    assert "'Callbacks'" in refused.json()["error"]["message"]
+    assert (await client.get(f"/api/v1/lists/{base}", headers=admin.headers)).status_code == 200
+
+    for dependant in (first, second):
+        assert (await client.delete(f"/api/v1/lists/{dependant}", headers=admin.headers)).status_code == 204
+    assert (await client.delete(f"/api/v1/lists/{base}", headers=admin.headers)).status_code == 204
+    assert (await client.get(f"/api/v1/lists/{base}", headers=admin.headers)).status_code == 404

@@ -405,6 +405,12 @@ async def test_team_settings_read_and_change(client: httpx.AsyncClient, admin: M
         ({"business_hours": {"funday": ["09:00", "10:00"]}}, "business_hours.funday"),
         ({"brand_color": "blue"}, "brand_color"),
         ({"logo_url": "javascript:alert(1)"}, "logo_url"),
+        # Browsers block an http image on an https page, and a mail client may too.
+        ({"logo_url": "http://example.com/logo.png"}, "logo_url"),
+        ({"logo_url": "https://"}, "logo_url"),
+        # Commercial email must carry a postal address a letter can reach.
+        ({"postal_address": "our office"}, "postal_address"),
+        ({"postal_address": "Tampa"}, "postal_address"),
         ({"owner": "me"}, "owner"),
     ],
 )
@@ -416,6 +422,28 @@ async def test_bad_team_settings_are_refused_naming_the_field(
     assert error_fields(response) == {field}
     team = (await client.get("/api/v1/team", headers=admin.headers)).json()
     assert team["timezone"] == "America/New_York" and team["brand_color"] == "#1f6feb"
+
+
+async def test_postal_address_and_logo_are_tidied_and_can_be_cleared(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    response = await client.patch(
+        "/api/v1/team",
+        json={
+            "postal_address": "  PO Box 1423 \n\n Tampa, FL 33601  ",
+            "logo_url": " https://cdn.example.com/brand/logo.png ",
+        },
+        headers=admin.headers,
+    )
+    assert response.status_code == 200, response.text
+    team = response.json()
+    assert team["postal_address"] == "PO Box 1423\nTampa, FL 33601"
+    assert team["logo_url"] == "https://cdn.example.com/brand/logo.png"
+    cleared = await client.patch(
+        "/api/v1/team", json={"postal_address": "   ", "logo_url": ""}, headers=admin.headers
+    )
+    assert cleared.status_code == 200, cleared.text
+    assert cleared.json()["postal_address"] is None and cleared.json()["logo_url"] is None
 
 
 async def test_a_team_name_cannot_be_cleared(client: httpx.AsyncClient, admin: Member) -> None:

@@ -310,3 +310,38 @@ async def test_a_done_task_no_longer_counts_its_days_late(client: httpx.AsyncCli
     assert done.status_code == 200, done.text[:300]
     row = done.text.split('task-title">Send the offer')[1]
     assert "Was due" in row and "late" not in row
+
+
+async def test_a_task_due_in_the_past_is_added_only_once_confirmed(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    csrf = await web_login(client, admin.email)
+    form = {
+        "csrf_token": csrf,
+        "title": "Call the owner back",
+        "due_at": "2021-03-04T09:00",
+        "priority": "normal",
+        "assignee_id": admin.member_id,
+    }
+    asked = await client.post("/tasks", data=form)
+    assert asked.status_code == 409
+    assert "That due time has passed" in asked.text and "days ago" in asked.text
+    assert 'name="past_ok" value="2021-03-04T09:00"' in asked.text
+    assert 'value="Call the owner back"' in asked.text
+
+    async def titles() -> list[str]:
+        found = await client.get("/api/v1/tasks?view=team", headers=admin.headers)
+        return [t["title"] for t in found.json()["items"]]
+
+    assert await titles() == []
+    # A confirmation given for another time does not carry over to a new one.
+    moved = await client.post(
+        "/tasks", data={**form, "due_at": "2021-03-05T09:00", "past_ok": "2021-03-04T09:00"}
+    )
+    assert moved.status_code == 409 and await titles() == []
+    saved = await client.post("/tasks", data={**form, "past_ok": "2021-03-04T09:00"})
+    assert saved.status_code == 303, saved.text[:300]
+    assert await titles() == ["Call the owner back"]
+    # A time ahead is not asked about.
+    ahead = await client.post("/tasks", data={**form, "title": "Walk it", "due_at": "2099-01-01T09:00"})
+    assert ahead.status_code == 303

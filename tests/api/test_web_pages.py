@@ -376,3 +376,29 @@ async def test_the_scoring_page_asks_for_its_ranking_once_shown(
     assert "of 1 leads change score" in saved.text.replace("</strong><span>", " ").replace("<strong>", "")
     refused = await client.post("/scoring/preview", data={"csrf_token": csrf, **weights}, headers=HTMX)
     assert refused.status_code == 403 and "CSRF" not in refused.text
+
+
+async def test_the_weight_editor_says_what_a_bad_number_should_be(
+    client: httpx.AsyncClient, admin: Member
+) -> None:
+    csrf = await web_login(client, admin.email)
+    page = await client.get("/scoring")
+    weights = dict(re.findall(r'name="((?:weight|half_life)__\w+)" value="(\d+)"', page.text))
+    kinds = sorted({name.split("__", 1)[1] for name in weights})
+    bad = {
+        f"weight__{kinds[0]}": "lots",
+        f"weight__{kinds[1]}": "500",
+        f"half_life__{kinds[2]}": "0",
+        f"weight__{kinds[3]}": "2.5",
+    }
+    refused = await client.post(
+        "/scoring", data={"csrf_token": csrf, **weights, **bad, "equity_gate_percent": "20"}
+    )
+    assert refused.status_code == 422
+    text = refused.text
+    for words in ("Enter a whole number", "At most 100", "At least 1"):
+        assert words in text, words
+    assert "Input should" not in text and "valid integer" not in text
+    # Nothing was saved: the page shows the defaults again.
+    again = await client.get("/scoring")
+    assert dict(re.findall(r'name="((?:weight|half_life)__\w+)" value="(\d+)"', again.text)) == weights

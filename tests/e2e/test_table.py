@@ -149,6 +149,21 @@ def test_filter_save_a_smart_list_and_bulk_change_its_stage(live_server: LiveSer
             page.screenshot(path=str(SCREENSHOTS / "properties-table-390.png"), full_page=True)
             page.locator("[data-list-picker]").select_option(label="Gulfport, 2+ beds (smart)")
             expect(page.locator("h1")).to_have_text("Gulfport, 2+ beds")
+
+            # Rename the list, then delete it; its properties stay.
+            page.set_viewport_size(DESKTOP)
+            page.get_by_text("Edit list").click()
+            page.evaluate("document.getElementById('toasts').replaceChildren()")
+            page.screenshot(path=str(SCREENSHOTS / "properties-list-edit-1280.png"), full_page=False)
+            page.get_by_label("List name", exact=True).fill("Gulfport two-bed")
+            page.get_by_role("button", name="Rename").click()
+            expect(page.locator("h1")).to_have_text("Gulfport two-bed")
+            page.once("dialog", lambda dialog: dialog.accept())
+            page.get_by_text("Edit list").click()
+            page.get_by_role("button", name="Delete this list").click()
+            expect(page.locator("h1")).to_have_text("Properties")
+            expect(page.locator(".lists-nav")).not_to_contain_text("Gulfport")
+            expect(page.locator("[data-total]").first).not_to_have_text("0")
         finally:
             browser.close()
     assert not problems, "\n".join(problems)

@@ -59,7 +59,7 @@ async def update_list(
 
 @router.delete("/{list_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_list(list_id: uuid.UUID, principal: Editor, session: SessionDep) -> Response:
-    """Delete a list (its properties stay)."""
+    """Delete a list (its properties stay); refused while a smart list filters on it."""
     await lists.delete_list(session, team_id=principal.team_id, list_id=list_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

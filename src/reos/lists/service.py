@@ -6,12 +6,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import Text, delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reos.errors import Conflict, NotFound, Unprocessable
-from reos.kit import clock
+from reos.kit import clock, filters
 from reos.kit.filters import FilterDocument
 from reos.kit.ids import new_id
 from reos.kit.pagination import keyset_page
@@ -136,6 +136,30 @@ async def update_list(
 
 async def delete_list(session: AsyncSession, *, team_id: uuid.UUID, list_id: uuid.UUID) -> None:
     saved = await get_list_or_raise(session, team_id=team_id, list_id=list_id)
+    # A smart list whose filter names this one would answer every read with "no list" once it
+    # is gone, so the delete is refused and names them; the text match only narrows the read.
+    candidates = await session.scalars(
+        select(SavedList).where(
+            SavedList.team_id == team_id,
+            SavedList.kind == "smart",
+            SavedList.id != saved.id,
+            SavedList.filter.cast(Text).contains(str(saved.id)),
+        )
+    )
+    referring = sorted(
+        other.name
+        for other in candidates
+        if saved.id in listing.referenced_lists(filters.parse_document(other.filter))
+    )
+    if referring:
+        raise Conflict(
+            f"the smart list{'s' if len(referring) > 1 else ''} "
+            + ", ".join(repr(name) for name in referring)
+            + f" filter{'' if len(referring) > 1 else 's'} on {saved.name!r}; change "
+            + ("them" if len(referring) > 1 else "it")
+            + " first",
+            details={"lists": referring},
+        )
     await session.delete(saved)
     await session.flush()
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
+from reos.kit import address
 from reos.kit.zones import time_zones
 from reos.teams.models import Role
 
@@ -138,8 +139,37 @@ class TeamSettingsUpdate(BaseModel):
     postal_address: str | None = Field(default=None, max_length=500)
     brand_name: str | None = Field(default=None, max_length=200)
     brand_color: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
-    logo_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
+    logo_url: str | None = Field(default=None, max_length=500)
     agents_see_assigned_only: bool | None = None
+
+    @field_validator("postal_address")
+    @classmethod
+    def _mailing_address(cls, value: str | None) -> str | None:
+        # Commercial email must carry a valid physical postal address (CAN-SPAM), and the
+        # footer prints this one: a street and a place a letter can reach, or nothing yet.
+        if value is None or not value.strip():
+            return None
+        lines = [line.strip() for line in value.splitlines() if line.strip()]
+        if address.split_place(", ".join(lines)) is None:
+            raise ValueError(
+                "write the street (or PO box), then the city, state and ZIP, "
+                "e.g. 2100 N Florida Ave, Suite 300, Tampa, FL 33602"
+            )
+        return "\n".join(lines)
+
+    @field_validator("logo_url")
+    @classmethod
+    def _secure_logo(cls, value: str | None) -> str | None:
+        # The app and its share links are served over HTTPS, where browsers block or rewrite
+        # http:// images; a logo must be reachable as https.
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not re.fullmatch(r"https://[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?", value):
+            raise ValueError(
+                "the logo must be an https:// address of an image, e.g. https://example.com/logo.png"
+            )
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -301,6 +301,19 @@ def _plain(err: Any) -> str:
         return f"Use at most {ctx.get('max_length')} characters"
     if kind == "missing":
         return "Required"
+    if kind in ("int_parsing", "int_from_float", "int_type"):
+        return "Enter a whole number"
+    if kind in ("float_parsing", "decimal_parsing", "float_type", "decimal_type"):
+        return "Enter a number"
+    bounds = {
+        "greater_than_equal": ("At least", "ge"),
+        "greater_than": ("More than", "gt"),
+        "less_than_equal": ("At most", "le"),
+        "less_than": ("Less than", "lt"),
+    }
+    if kind in bounds and bounds[kind][1] in ctx:
+        words, key = bounds[kind]
+        return f"{words} {ctx[key]}"
     message = (
         str(err["msg"]).removeprefix("Value error, ").removeprefix("value is not a valid email address: ")
     )

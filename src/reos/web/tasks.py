@@ -5,7 +5,7 @@ includes `tasks_for_property.html` with `property_tasks_context(...)`."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -38,6 +38,8 @@ from reos.web.render import (
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 30
+# How far back a due time may be before the form asks: "now", typed a minute ago, is not a slip.
+PAST_DUE_GRACE = timedelta(minutes=5)
 VIEWS = {"mine": "My tasks", "team": "Team", "overdue": "Overdue", "sla_breached": "SLA breached"}
 FORM_FIELDS = ("title", "due_at", "priority", "assignee_id", "description", "property_id")
 
@@ -105,6 +107,7 @@ async def _tasks_page(
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     error: str | None = None,
+    past_due: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     view = view if view in VIEWS else "mine"
@@ -144,7 +147,8 @@ async def _tasks_page(
         values=values,
         errors=errors or {},
         error=error,
-        form_open=bool(errors or error or values.get("property_id")),
+        form_open=bool(errors or error or past_due or values.get("property_id")),
+        past_due=past_due,
         priorities=PRIORITIES,
         property_label=property_label,
         status_code=status_code,
@@ -190,6 +194,18 @@ async def create_task(request: Request, principal: Editor, session: SessionDep) 
         payload["due_at"] = _local_to_utc(payload["due_at"], team.timezone)
     try:
         body = TaskCreate.model_validate(payload)
+        # A due time already gone is most often a slip of the date picker; the task is added
+        # as overdue only once the person says so for that very time.
+        if body.due_at < clock.now() - PAST_DUE_GRACE and data.get("past_ok") != values["due_at"]:
+            return await _tasks_page(
+                request,
+                principal,
+                session,
+                view=view,
+                values=values,
+                past_due=f"{_span((clock.now() - body.due_at).total_seconds())} ago",
+                status_code=409,
+            )
         task = await tasks.create_task(
             session, team_id=principal.team_id, actor=principal.membership, data=body
         )

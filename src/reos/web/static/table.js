@@ -297,6 +297,32 @@
       });
     }
 
+    // --- renaming or deleting the list shown ---------------------------------------------------
+    var renameForm = document.querySelector("[data-rename-list]");
+    if (renameForm) {
+      renameForm.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var nameInput = renameForm.querySelector("[data-list-name]");
+        var name = nameInput.value.trim();
+        if (!name) { nameInput.focus(); toast("Give the list a name.", "error"); return; }
+        api("PATCH", "/api/v1/lists/" + renameForm.getAttribute("data-rename-list"), { name: name })
+          .then(function (saved) {
+            toast("Renamed to “" + saved.name + "”.");
+            window.location.reload();
+          })
+          .catch(function (error) { toast(error.message, "error"); });
+      });
+      var deleteButton = renameForm.querySelector("[data-delete-list]");
+      deleteButton.addEventListener("click", function () {
+        var label = deleteButton.getAttribute("data-list-label");
+        if (!window.confirm("Delete the list “" + label + "”? Its properties stay.")) { return; }
+        deleteButton.disabled = true;
+        api("DELETE", "/api/v1/lists/" + deleteButton.getAttribute("data-delete-list"))
+          .then(function () { window.location.href = "/properties"; })
+          .catch(function (error) { toast(error.message, "error"); deleteButton.disabled = false; });
+      });
+    }
+
     // --- columns -----------------------------------------------------------------------------
     var chooser = form.querySelector("[data-column-chooser]");
     function visibleColumns() {
