@@ -153,11 +153,9 @@ async def delete_list(session: AsyncSession, *, team_id: uuid.UUID, list_id: uui
     )
     if referring:
         raise Conflict(
-            f"the smart list{'s' if len(referring) > 1 else ''} "
+            f"{saved.name!r} is used in the filter of "
             + ", ".join(repr(name) for name in referring)
-            + f" filter{'' if len(referring) > 1 else 's'} on {saved.name!r}; change "
-            + ("them" if len(referring) > 1 else "it")
-            + " first",
+            + "; change those smart lists first",
             details={"lists": referring},
         )
     await session.delete(saved)

@@ -290,6 +290,15 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
     return out
 
 
+# pydantic's bound errors, in a form's words, with the context key holding the bound.
+_BOUNDS = {
+    "greater_than_equal": ("At least", "ge"),
+    "greater_than": ("More than", "gt"),
+    "less_than_equal": ("At most", "le"),
+    "less_than": ("Less than", "lt"),
+}
+
+
 def _plain(err: Any) -> str:
     ctx = err.get("ctx") or {}
     kind = err["type"]
@@ -305,14 +314,8 @@ def _plain(err: Any) -> str:
         return "Enter a whole number"
     if kind in ("float_parsing", "decimal_parsing", "float_type", "decimal_type"):
         return "Enter a number"
-    bounds = {
-        "greater_than_equal": ("At least", "ge"),
-        "greater_than": ("More than", "gt"),
-        "less_than_equal": ("At most", "le"),
-        "less_than": ("Less than", "lt"),
-    }
-    if kind in bounds and bounds[kind][1] in ctx:
-        words, key = bounds[kind]
+    if kind in _BOUNDS and _BOUNDS[kind][1] in ctx:
+        words, key = _BOUNDS[kind]
         return f"{words} {ctx[key]}"
     message = (
         str(err["msg"]).removeprefix("Value error, ").removeprefix("value is not a valid email address: ")

@@ -306,10 +306,7 @@
         var name = nameInput.value.trim();
         if (!name) { nameInput.focus(); toast("Give the list a name.", "error"); return; }
         api("PATCH", "/api/v1/lists/" + renameForm.getAttribute("data-rename-list"), { name: name })
-          .then(function (saved) {
-            toast("Renamed to “" + saved.name + "”.");
-            window.location.reload();
-          })
+          .then(function () { window.location.reload(); })
           .catch(function (error) { toast(error.message, "error"); });
       });
       var deleteButton = renameForm.querySelector("[data-delete-list]");
